@@ -1,0 +1,33 @@
+# `make run` and `make test` each do the whole set-up first (venv + install).
+PY ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SAMPLE := resources/sample/SC4001E0-PSG-first300s.edf
+
+.PHONY: run test bench lint setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	# torch pinned to the CPU wheel this machine holds; elsewhere pip takes it from PyPI
+	$(VPY) -m pip install -q "torch==2.13.0"
+	$(VPY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VPY) main.py $(SAMPLE)
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -s -m bench tests/bench -p no:randomly
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check engine gui tests main.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Canonical model channels, vendor alias mapping, unit conversion and resampling."""

@@ -1,0 +1,1 @@
+"""Sub-commands of the `pedsleep` CLI, one module each (discovered by engine.cli)."""
