@@ -1,0 +1,43 @@
+"""The model's view of a study: 16 canonical channels at 128 Hz, in canonical units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.channels.canonical import MODEL_SFREQ_HZ, N_CANONICAL
+from engine.channels.mapping import ChannelMap
+from engine.channels.resample import resample
+
+PAD_S = 4.0  # read this much either side so resampling filters have no edge effects
+
+
+def load_model_input(study, chmap: ChannelMap, start_s: float = 0.0,
+                     stop_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``x`` float32 [16, T] at 128 Hz (canonical units; NaN outside the recording
+    and for missing channels) and ``present`` bool [16].
+
+    Read window by window (e.g. an hour at a time) to keep memory flat on long nights.
+    """
+    stop_s = study.duration_s if stop_s is None else stop_s
+    n_out = int(round((stop_s - start_s) * MODEL_SFREQ_HZ))
+    x = np.full((N_CANONICAL, n_out), np.nan, np.float32)
+    present = np.zeros(N_CANONICAL, bool)
+    for c, src in enumerate(chmap.sources):
+        if not src.present:
+            continue
+        try:
+            i_plus = study.signal_index(src.plus)
+            i_minus = study.signal_index(src.minus) if src.minus else None
+        except KeyError:
+            continue  # the profile names a signal this study lacks
+        sf = study.signals[i_plus].sfreq_hz
+        pad = PAD_S if start_s - PAD_S >= 0 else start_s
+        raw = study.read(i_plus, start_s - pad, stop_s + PAD_S)
+        if i_minus is not None:
+            raw = raw - study.read(i_minus, start_s - pad, stop_s + PAD_S)
+        y = resample(raw * src.scale, sf, MODEL_SFREQ_HZ)
+        k0 = int(round(pad * MODEL_SFREQ_HZ))
+        seg = y[k0:k0 + n_out]
+        x[c, :len(seg)] = seg
+        present[c] = True
+    return x, present

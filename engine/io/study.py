@@ -1,0 +1,345 @@
+"""A recording opened for lazy reading: header, annotations and windowed signal reads.
+
+Opening tries pyedflib first (the reference C reader), then edfio (it reads EDF+D and files
+with non-ASCII labels that pyedflib refuses). Samples are then read straight from a
+memory map of the data records, one visible window at a time, through a bounded cache:
+a 10-h night never sits in memory as float64. Labels are decoded as UTF-8 (Latin-1 when
+that fails), so "Impédance" comes out right whichever library opened the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import StudyError
+from engine.io.edf_header import RawHeader, check_size, read_raw_header
+from engine.io.tal import parse_tals
+
+log = logging.getLogger(__name__)
+
+CACHE_BLOCK_S = 60.0  # cache granularity: about a minute of one signal
+
+
+@dataclass(frozen=True)
+class SignalInfo:
+    index: int  # position among the study's data signals (annotation signals excluded)
+    label: str  # as written in the file (decoded)
+    display_label: str  # unique: duplicates get " (2)", " (3)"
+    sfreq_hz: float
+    unit: str
+    physical_min: float
+    physical_max: float
+    digital_min: int
+    digital_max: int
+    transducer: str
+    prefilter: str
+    n_samples: int
+
+
+@dataclass(frozen=True)
+class Annotation:
+    onset_s: float
+    duration_s: float  # 0.0 when the file gives none
+    text: str
+
+
+class _LRU:
+    """Bounded cache of float32 blocks, by bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._d: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        v = self._d.get(key)
+        if v is not None:
+            self._d.move_to_end(key)
+        return v
+
+    def put(self, key, value: np.ndarray) -> None:
+        if key in self._d:
+            return
+        self._d[key] = value
+        self.bytes += value.nbytes
+        while self.bytes > self.max_bytes and self._d:
+            _, old = self._d.popitem(last=False)
+            self.bytes -= old.nbytes
+
+    def clear(self) -> None:
+        self._d.clear()
+        self.bytes = 0
+
+
+class Study:
+    """An open recording. Use :func:`open_study`. Thread-safe for reads (numpy memmap
+    slicing and a cache whose worst race is a duplicate block)."""
+
+    def __init__(self, header: RawHeader, n_records: int, backend: str,
+                 annotations: list[Annotation], warnings: list[str], cache_bytes: int):
+        self.path = header.path
+        self.header = header
+        self.backend = backend  # which library accepted the file: pyedflib | edfio | raw
+        self.variant = header.variant
+        self.start_datetime: dt.datetime = header.start
+        self.patient = header.patient
+        self.recording = header.recording
+        self.warnings: tuple[str, ...] = tuple(header.warnings) + tuple(warnings)
+        self.n_records = n_records
+        self.record_duration_s = header.record_duration_s
+        self._cache = _LRU(cache_bytes)
+        bps = header.bytes_per_sample
+        self._bps = bps
+
+        data_sigs, offsets, seen = [], [], {}
+        off = 0
+        self._ann_offsets: list[tuple[int, int]] = []
+        for raw in header.signals:
+            if raw.is_annotation:
+                self._ann_offsets.append((off, raw.samples_per_record))
+            elif header.record_duration_s <= 0:
+                # an annotation-only EDF+ (record duration 0) may carry e.g. a CRC channel
+                self.warnings += (f"signal '{raw.label}' ignored: the record duration is 0 s",)
+            else:
+                n = seen.get(raw.label, 0) + 1
+                seen[raw.label] = n
+                display = raw.label if n == 1 else f"{raw.label} ({n})"
+                sf = raw.samples_per_record / header.record_duration_s
+                data_sigs.append(SignalInfo(
+                    index=len(data_sigs), label=raw.label, display_label=display, sfreq_hz=sf,
+                    unit=raw.unit, physical_min=raw.physical_min, physical_max=raw.physical_max,
+                    digital_min=raw.digital_min, digital_max=raw.digital_max,
+                    transducer=raw.transducer, prefilter=raw.prefilter,
+                    n_samples=raw.samples_per_record * n_records,
+                ))
+                offsets.append((off, raw.samples_per_record))
+            off += raw.samples_per_record
+        dups = sorted(lbl for lbl, n in seen.items() if n > 1)
+        if dups:
+            self.warnings += (f"duplicate signal labels, numbered for display: {', '.join(dups)}",)
+        self.signals: tuple[SignalInfo, ...] = tuple(data_sigs)
+        self._offsets = offsets
+
+        if n_records > 0 and header.record_size > 0:
+            self._mm = np.memmap(header.path, dtype=np.uint8, mode="r", offset=header.header_bytes,
+                                 shape=(n_records, header.record_size))
+        else:
+            self._mm = None
+        self.record_onsets_s = self._record_onsets()
+        self.annotations: tuple[Annotation, ...] = tuple(annotations)
+        if self.record_onsets_s is not None:
+            self.duration_s = float(self.record_onsets_s[-1] + self.record_duration_s) if n_records else 0.0
+        else:
+            self.duration_s = n_records * self.record_duration_s
+
+    # --- layout -------------------------------------------------------------------------
+    def _record_onsets(self) -> np.ndarray | None:
+        """Per-record onset for EDF+D (from each record's first TAL); None if continuous."""
+        if not self.header.is_discontinuous or not self._ann_offsets or self._mm is None:
+            return None
+        off, spr = self._ann_offsets[0]
+        b0, b1 = off * self._bps, (off + spr) * self._bps
+        onsets = np.empty(self.n_records)
+        for r in range(self.n_records):
+            tals = parse_tals(bytes(self._mm[r, b0:b1]))
+            onsets[r] = tals[0][0] if tals else (onsets[r - 1] + self.record_duration_s if r else 0.0)
+        return onsets - onsets[0] if self.n_records else onsets
+
+    @property
+    def is_continuous(self) -> bool:
+        return self.record_onsets_s is None
+
+    def close(self) -> None:
+        self._cache.clear()
+        self._mm = None
+
+    # --- reading ------------------------------------------------------------------------
+    def _digital_records(self, sig: int, r0: int, r1: int) -> np.ndarray:
+        """Digital values of records [r0, r1) of data signal ``sig`` as int32, flat."""
+        off, spr = self._offsets[sig]
+        block = self._mm[r0:r1, off * self._bps:(off + spr) * self._bps]
+        if self._bps == 2:
+            return np.ascontiguousarray(block).view("<i2").reshape(-1).astype(np.int32)
+        b = np.ascontiguousarray(block).reshape(-1, 3).astype(np.int32)
+        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        return np.where(v >= 1 << 23, v - (1 << 24), v)
+
+    def read_digital(self, sig: int, start_sample: int = 0, n_samples: int | None = None) -> np.ndarray:
+        """Raw digital samples (record order, gaps of EDF+D not filled)."""
+        info = self.signals[sig]
+        spr = self._offsets[sig][1]
+        stop = info.n_samples if n_samples is None else min(info.n_samples, start_sample + n_samples)
+        start = max(0, start_sample)
+        if stop <= start:
+            return np.zeros(0, np.int32)
+        r0, r1 = start // spr, (stop - 1) // spr + 1
+        d = self._digital_records(sig, r0, r1)
+        return d[start - r0 * spr: stop - r0 * spr]
+
+    def _scale(self, sig: int) -> tuple[float, float]:
+        s = self.signals[sig]
+        span_d = s.digital_max - s.digital_min
+        span_p = s.physical_max - s.physical_min
+        if span_d == 0 or span_p == 0:
+            return 1.0, 0.0
+        gain = span_p / span_d
+        return gain, s.physical_min - s.digital_min * gain
+
+    def _block(self, sig: int, b: int) -> np.ndarray:
+        key = (sig, b)
+        arr = self._cache.get(key)
+        if arr is None:
+            recs = self._records_per_block()
+            r0, r1 = b * recs, min(self.n_records, (b + 1) * recs)
+            gain, offset = self._scale(sig)
+            arr = (self._digital_records(sig, r0, r1) * gain + offset).astype(np.float32)
+            self._cache.put(key, arr)
+        return arr
+
+    def _records_per_block(self) -> int:
+        if self.record_duration_s <= 0:
+            return 1
+        return max(1, int(round(CACHE_BLOCK_S / self.record_duration_s)))
+
+    def read_samples(self, sig: int, start_sample: int, stop_sample: int) -> np.ndarray:
+        """Physical float32 samples [start, stop) in record order, clipped to the signal."""
+        if self._mm is None:
+            raise StudyError(f"{os.path.basename(self.path)} is closed")
+        info = self.signals[sig]
+        start, stop = max(0, start_sample), min(info.n_samples, stop_sample)
+        if stop <= start:
+            return np.zeros(0, np.float32)
+        per_block = self._offsets[sig][1] * self._records_per_block()
+        b0, b1 = start // per_block, (stop - 1) // per_block
+        if b0 == b1:
+            blk = self._block(sig, b0)
+            return blk[start - b0 * per_block: stop - b0 * per_block]
+        parts = [self._block(sig, b) for b in range(b0, b1 + 1)]
+        cat = np.concatenate(parts)
+        return cat[start - b0 * per_block: stop - b0 * per_block]
+
+    def read(self, sig: int, start_s: float, stop_s: float) -> np.ndarray:
+        """Physical float32 samples of one signal for [start_s, stop_s) in recording time.
+
+        The result has exactly round((stop_s - start_s) * sfreq_hz) samples; time outside
+        the recording (and the gaps of an EDF+D file) is NaN.
+        """
+        info = self.signals[sig]
+        sf = info.sfreq_hz
+        i0 = int(np.floor(start_s * sf + 1e-9))
+        n = max(0, int(round((stop_s - start_s) * sf)))
+        if self.is_continuous:
+            lo, hi = max(0, i0), min(info.n_samples, i0 + n)
+            if lo == i0 and hi == i0 + n:
+                return self.read_samples(sig, lo, hi)
+            out = np.full(n, np.nan, np.float32)
+            if hi > lo:
+                out[lo - i0: hi - i0] = self.read_samples(sig, lo, hi)
+            return out
+        # EDF+D: place each record at its own onset
+        out = np.full(n, np.nan, np.float32)
+        spr = self._offsets[sig][1]
+        onsets = self.record_onsets_s
+        rd = self.record_duration_s
+        first = int(np.searchsorted(onsets + rd, start_s, side="right"))
+        for r in range(first, self.n_records):
+            if onsets[r] >= stop_s:
+                break
+            rec = self.read_samples(sig, r * spr, (r + 1) * spr)
+            j0 = int(round(onsets[r] * sf)) - i0
+            a, b = max(0, j0), min(n, j0 + spr)
+            if b > a:
+                out[a:b] = rec[a - j0: b - j0]
+        return out
+
+    # --- convenience --------------------------------------------------------------------
+    def signal_index(self, display_label: str) -> int:
+        for s in self.signals:
+            if s.display_label == display_label:
+                return s.index
+        raise KeyError(display_label)
+
+    def __repr__(self) -> str:
+        return (f"Study({os.path.basename(self.path)!r}, {self.variant}, {len(self.signals)} signals, "
+                f"{self.duration_s:.0f} s, backend={self.backend})")
+
+
+def _annotations_pyedflib(path: str) -> list[Annotation]:
+    import pyedflib
+
+    with pyedflib.EdfReader(path) as r:
+        onsets, durations, texts = r.readAnnotations()
+    return [Annotation(float(o), float(d) if d and d > 0 else 0.0, str(t))
+            for o, d, t in zip(onsets, durations, texts)]
+
+
+def _annotations_edfio(path: str) -> list[Annotation]:
+    import edfio
+
+    e = edfio.read_edf(path, lazy_load_data=True)
+    return [Annotation(float(a.onset), float(a.duration or 0.0), a.text) for a in e.annotations]
+
+
+def _annotations_raw(h: RawHeader, n_records: int) -> list[Annotation]:
+    """Our own TAL reader: used when neither library accepts the file (a repaired one)."""
+    bps = h.bytes_per_sample
+    off = 0
+    out: list[Annotation] = []
+    for s in h.signals:
+        if s.is_annotation:
+            mm = np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes,
+                           shape=(n_records, h.record_size))
+            for r in range(n_records):
+                chunk = bytes(mm[r, off * bps:(off + s.samples_per_record) * bps])
+                for onset, dur, texts in parse_tals(chunk):
+                    out.extend(Annotation(onset, dur, t) for t in texts if t)
+        off += s.samples_per_record
+    return out
+
+
+def open_study(path: str | os.PathLike, repair: bool = False, cache_mb: int = 128) -> Study:
+    """Open an EDF/EDF+/BDF/BDF+ file for lazy reading.
+
+    ``repair=True`` opens a truncated file (or one whose header lies about the record
+    count) with the complete records it holds, and says so in ``study.warnings``.
+    Raises :class:`StudyError` with one clear line for anything unusable.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise StudyError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise StudyError(f"{path}: is a folder, not a recording")
+    h = read_raw_header(path)
+    n_ok, size_problem = check_size(h)
+    warnings: list[str] = []
+    if size_problem:
+        if not repair:
+            raise StudyError(size_problem)
+        if n_ok == 0:
+            raise StudyError(f"{size_problem}; nothing to open")
+        warnings.append(f"{size_problem}; opened {n_ok} records")
+    backend, annotations = None, None
+    if not size_problem:
+        errors = []
+        for name, fn in (("pyedflib", _annotations_pyedflib), ("edfio", _annotations_edfio)):
+            try:
+                annotations = fn(path)
+                backend = name
+                break
+            except Exception as exc:  # library refusals come in many types
+                errors.append(f"{name}: {exc}")
+        if backend is None:
+            log.info("both readers refused %s: %s", path, "; ".join(errors))
+            warnings.append("pyedflib and edfio refused the file; read with PedSleep's own parser")
+    if backend is None:
+        backend = "raw"
+        annotations = _annotations_raw(h, n_ok)
+    # drop EDF+ time-keeping TALs (empty text) but keep everything a person wrote
+    annotations = [a for a in annotations if a.text.strip()]
+    return Study(h, n_ok, backend, annotations, warnings, cache_bytes=cache_mb * 1024 * 1024)
