@@ -1,0 +1,1145 @@
+"""The scoring document (`Scoring`): one night's stages, events, model suggestions and
+lights off/on, with undo/redo, change observers and a record hook for the journal.
+
+Data model
+----------
+*Decided stage layer* (one value per 30-s epoch): ``stage`` (``Stage``, ``UNSCORED`` = -1
+is not Wake), its ``provenance`` (human / imported / model-accepted) and ``confidence``
+(float or None).
+
+*Suggestion layer* (beside it, per epoch): the model's class probabilities
+``[n_epochs, 5]`` (W, N1, N2, N3, R; NaN row = no suggestion) and a state: pending
+(``model``), ``model-accepted`` or ``model-rejected``. Accepting copies the suggested stage
+into the decided layer with provenance ``model-accepted``; rejecting marks it rejected
+(and clears a stage that came from accepting it).
+
+*Events*: frozen `Event` records keyed by an int id. A model suggestion is an event with
+provenance ``model``; accept/reject turn it into ``model-accepted`` / ``model-rejected``.
+
+Every edit is a list of primitive, JSON-serialisable ops. One public call (or one
+``with doc.batch(label):`` block) is one undo step. The forward ops of each step are handed
+to record listeners (the journal) before observers hear of the change; if the listener
+fails with ``OSError`` (disk full, ...), the step is rolled back and a ``UserError`` is
+raised, so the in-memory document always equals what is on disk.
+
+Time is float seconds from the recording start; epoch ``i`` covers
+``[i * epoch_s, (i + 1) * epoch_s)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import logging
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from engine.errors import UserError
+from engine.scoring.labels import (
+    EPOCH_S,
+    N_STAGE_CLASSES,
+    PROVENANCE_CODES,
+    PROVENANCE_INDEX,
+    Provenance,
+    Stage,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Event", "Suggestion", "EpochInfo", "Change", "Scoring", "DECIDED_PROVENANCES"]
+
+DECIDED_PROVENANCES = frozenset(
+    {Provenance.HUMAN, Provenance.IMPORTED, Provenance.MODEL_ACCEPTED}
+)
+
+# suggestion states stored per epoch (int8)
+_SUGG_NONE = -1
+_SUGG_PENDING = PROVENANCE_INDEX[Provenance.MODEL]
+_SUGG_ACCEPTED = PROVENANCE_INDEX[Provenance.MODEL_ACCEPTED]
+_SUGG_REJECTED = PROVENANCE_INDEX[Provenance.MODEL_REJECTED]
+
+_KEEP: Any = object()  # "leave unchanged" sentinel
+
+
+def _prov(p: Provenance | str) -> Provenance:
+    return p if isinstance(p, Provenance) else Provenance(str(p))
+
+
+def _opt_float(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+@dataclass(frozen=True)
+class Event:
+    """One scored event. ``channels`` empty = not tied to a channel."""
+
+    id: int
+    onset_s: float
+    duration_s: float
+    type: str
+    channels: tuple[str, ...] = ()
+    provenance: Provenance = Provenance.HUMAN
+    confidence: float | None = None
+    # extra facts from the source (e.g. {"source_label": "HYP-O", "desat_drop_pct": 4.1})
+    attrs: Mapping[str, Any] = field(default_factory=dict, compare=True, hash=False)
+
+    @property
+    def offset_s(self) -> float:
+        return self.onset_s + self.duration_s
+
+    @property
+    def is_decided(self) -> bool:
+        return self.provenance in DECIDED_PROVENANCES
+
+    @property
+    def is_suggestion(self) -> bool:
+        return self.provenance is Provenance.MODEL
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "onset_s": self.onset_s,
+            "duration_s": self.duration_s,
+            "type": self.type,
+            "channels": list(self.channels),
+            "provenance": self.provenance.value,
+            "confidence": self.confidence,
+        }
+        if self.attrs:
+            d["attrs"] = dict(self.attrs)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Event:
+        return cls(
+            id=int(d["id"]),
+            onset_s=float(d["onset_s"]),
+            duration_s=float(d["duration_s"]),
+            type=str(d["type"]),
+            channels=tuple(d.get("channels") or ()),
+            provenance=_prov(d.get("provenance", "human")),
+            confidence=_opt_float(d.get("confidence")),
+            attrs=dict(d.get("attrs") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The model's stage suggestion for one epoch."""
+
+    stage: Stage
+    confidence: float  # max class probability
+    proba: tuple[float, ...]  # W, N1, N2, N3, R
+    state: Provenance  # MODEL (pending), MODEL_ACCEPTED or MODEL_REJECTED
+
+
+@dataclass(frozen=True)
+class EpochInfo:
+    index: int
+    onset_s: float
+    stage: Stage
+    provenance: Provenance | None  # None when unscored and never touched
+    confidence: float | None
+    suggestion: Suggestion | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one edit / undo / redo / load changed, for observers to redraw just that.
+
+    ``epochs`` and ``suggestion_epochs`` are half-open ``(start, stop)`` epoch ranges
+    (or None); ``event_ids`` the ids added, changed or removed.
+    """
+
+    reason: str  # "edit" | "undo" | "redo" | "load"
+    label: str
+    epochs: tuple[int, int] | None = None
+    suggestion_epochs: tuple[int, int] | None = None
+    event_ids: frozenset[int] = frozenset()
+    lights: bool = False
+
+    @property
+    def everything(self) -> bool:
+        return self.reason == "load"
+
+
+@dataclass
+class _Txn:
+    label: str
+    fwd: list[dict[str, Any]]
+    inv: list[dict[str, Any]]
+    undoable: bool = True
+
+
+def _range_union(a: tuple[int, int] | None, lo: int, hi: int) -> tuple[int, int]:
+    if a is None:
+        return (lo, hi)
+    return (min(a[0], lo), max(a[1], hi))
+
+
+class _ChangeAcc:
+    def __init__(self) -> None:
+        self.epochs: tuple[int, int] | None = None
+        self.sugg: tuple[int, int] | None = None
+        self.ids: set[int] = set()
+        self.lights = False
+
+    def freeze(self, reason: str, label: str) -> Change:
+        return Change(reason, label, self.epochs, self.sugg, frozenset(self.ids), self.lights)
+
+
+def _encode_idx(idx: np.ndarray) -> dict[str, Any]:
+    idx = np.asarray(idx, dtype=np.int64)
+    if idx.size and np.all(np.diff(idx) == 1):
+        return {"start": int(idx[0]), "n": int(idx.size)}
+    return {"idx": idx.tolist()}
+
+
+def _decode_idx(op: Mapping[str, Any]) -> np.ndarray:
+    if "start" in op:
+        return np.arange(int(op["start"]), int(op["start"]) + int(op["n"]), dtype=np.int64)
+    return np.asarray(op["idx"], dtype=np.int64)
+
+
+def _floats_or_none(a: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(float(x)) else float(x) for x in a]
+
+
+class Scoring:
+    """A night's scoring. See the module docstring for the data model."""
+
+    def __init__(
+        self,
+        n_epochs: int,
+        *,
+        epoch_s: float = EPOCH_S,
+        start_datetime: _dt.datetime | None = None,
+        recording_duration_s: float | None = None,
+    ) -> None:
+        if n_epochs < 0:
+            raise ValueError("n_epochs must be >= 0")
+        self.epoch_s = float(epoch_s)
+        self.start_datetime = start_datetime
+        self.recording_duration_s = (
+            float(recording_duration_s)
+            if recording_duration_s is not None
+            else n_epochs * self.epoch_s
+        )
+        n = int(n_epochs)
+        self._stage = np.full(n, Stage.UNSCORED, dtype=np.int8)
+        self._stage_prov = np.full(n, -1, dtype=np.int8)  # -1 = never set
+        self._stage_conf = np.full(n, np.nan, dtype=np.float32)
+        self._sugg_proba = np.full((n, N_STAGE_CLASSES), np.nan, dtype=np.float32)
+        self._sugg_state = np.full(n, _SUGG_NONE, dtype=np.int8)
+        self._events: dict[int, Event] = {}
+        self._next_event_id = 1
+        self.lights_off_s: float | None = None
+        self.lights_on_s: float | None = None
+        self._undo: list[_Txn] = []
+        self._redo: list[_Txn] = []
+        self._observers: list[Callable[[Change], None]] = []
+        self._record_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._batch: _Txn | None = None
+        self._batch_acc: _ChangeAcc | None = None
+        self._batch_depth = 0
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_epochs(self) -> int:
+        return int(self._stage.size)
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_epochs * self.epoch_s
+
+    def epoch_of(self, t_s: float) -> int:
+        """Epoch index that contains time ``t_s`` (not clipped)."""
+        return int(math.floor(t_s / self.epoch_s + 1e-9))
+
+    def epoch_onset_s(self, epoch: int) -> float:
+        return epoch * self.epoch_s
+
+    # ------------------------------------------------------------------ observers
+    def subscribe(self, callback: Callable[[Change], None]) -> Callable[[], None]:
+        """Call ``callback(change)`` after every edit, undo, redo and load.
+        Returns a function that unsubscribes."""
+        self._observers.append(callback)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._observers.remove(callback)
+
+        return unsubscribe
+
+    def add_record_listener(self, fn: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Journal hook: ``fn(record)`` gets ``{"kind": "do", "label", "ops", "undoable"}``,
+        ``{"kind": "undo"}`` or ``{"kind": "redo"}`` before observers are told. If it raises
+        OSError the step is rolled back and UserError raised."""
+        self._record_listeners.append(fn)
+
+        def remove() -> None:
+            with contextlib.suppress(ValueError):
+                self._record_listeners.remove(fn)
+
+        return remove
+
+    def _notify(self, change: Change) -> None:
+        for cb in list(self._observers):
+            try:
+                cb(change)
+            except Exception:  # an observer must not break the document
+                log.exception("scoring observer failed")
+
+    def notify_loaded(self) -> None:
+        """Tell observers that everything may have changed (after a load/replay)."""
+        self._notify(
+            Change(
+                "load",
+                "load",
+                (0, self.n_epochs),
+                (0, self.n_epochs),
+                frozenset(self._events),
+                True,
+            )
+        )
+
+    # ------------------------------------------------------------------ ops engine
+    def _apply_op(self, op: Mapping[str, Any], acc: _ChangeAcc) -> dict[str, Any]:
+        """Apply one primitive op; return its inverse."""
+        kind = op["op"]
+        if kind == "stages":
+            idx = _decode_idx(op)
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n_epochs):
+                raise IndexError(f"epoch out of range 0..{self.n_epochs - 1}")
+            inv = {
+                "op": "stages",
+                **_encode_idx(idx),
+                "stage": self._stage[idx].tolist(),
+                "prov": self._stage_prov[idx].tolist(),
+                "conf": _floats_or_none(self._stage_conf[idx]),
+            }
+            self._stage[idx] = np.asarray(op["stage"], dtype=np.int8)
+            self._stage_prov[idx] = np.asarray(op["prov"], dtype=np.int8)
+            self._stage_conf[idx] = np.asarray(
+                [np.nan if c is None else c for c in op["conf"]], dtype=np.float32
+            )
+            if idx.size:
+                acc.epochs = _range_union(acc.epochs, int(idx.min()), int(idx.max()) + 1)
+            return inv
+        if kind == "sugg":
+            idx = _decode_idx(op)
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n_epochs):
+                raise IndexError(f"epoch out of range 0..{self.n_epochs - 1}")
+            inv: dict[str, Any] = {"op": "sugg", **_encode_idx(idx)}
+            inv["state"] = self._sugg_state[idx].tolist()
+            if "proba" in op:
+                inv["proba"] = [
+                    None if np.isnan(row).all() else [float(x) for x in row]
+                    for row in self._sugg_proba[idx]
+                ]
+                self._sugg_proba[idx] = np.asarray(
+                    [[np.nan] * N_STAGE_CLASSES if r is None else r for r in op["proba"]],
+                    dtype=np.float32,
+                ).reshape(-1, N_STAGE_CLASSES)
+            self._sugg_state[idx] = np.asarray(op["state"], dtype=np.int8)
+            if idx.size:
+                acc.sugg = _range_union(acc.sugg, int(idx.min()), int(idx.max()) + 1)
+            return inv
+        if kind == "event_put":
+            ev = Event.from_dict(op["event"])
+            old = self._events.get(ev.id)
+            self._events[ev.id] = ev
+            self._next_event_id = max(self._next_event_id, ev.id + 1)
+            acc.ids.add(ev.id)
+            if old is None:
+                return {"op": "event_del", "id": ev.id}
+            return {"op": "event_put", "event": old.to_dict()}
+        if kind == "event_del":
+            eid = int(op["id"])
+            old = self._events.pop(eid, None)
+            if old is None:
+                raise KeyError(f"no event with id {eid}")
+            acc.ids.add(eid)
+            return {"op": "event_put", "event": old.to_dict()}
+        if kind == "lights":
+            inv = {"op": "lights", "off": self.lights_off_s, "on": self.lights_on_s}
+            self.lights_off_s = _opt_float(op.get("off"))
+            self.lights_on_s = _opt_float(op.get("on"))
+            acc.lights = True
+            return inv
+        raise ValueError(f"unknown scoring op {kind!r}")
+
+    def _apply_ops(self, ops: Sequence[Mapping[str, Any]], acc: _ChangeAcc) -> list[dict]:
+        invs: list[dict] = []
+        try:
+            for op in ops:
+                invs.append(self._apply_op(op, acc))
+        except Exception:
+            scratch = _ChangeAcc()
+            for inv in reversed(invs):
+                self._apply_op(inv, scratch)
+            raise
+        return invs
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        for fn in list(self._record_listeners):
+            fn(record)
+
+    def _commit(self, label: str, ops: list[dict[str, Any]], undoable: bool = True) -> Change:
+        """Apply ops as one step (or fold them into the open batch)."""
+        if not ops:
+            return Change("edit", label)
+        if self._batch is not None:
+            acc = self._batch_acc
+            assert acc is not None
+            invs = self._apply_ops(ops, acc)
+            self._batch.fwd.extend(ops)
+            self._batch.inv.extend(invs)
+            self._batch.undoable = self._batch.undoable or undoable
+            return Change("edit", label)
+        acc = _ChangeAcc()
+        invs = self._apply_ops(ops, acc)
+        txn = _Txn(label, list(ops), invs, undoable)
+        self._finish(txn, acc)
+        return acc.freeze("edit", label)
+
+    def _finish(self, txn: _Txn, acc: _ChangeAcc) -> None:
+        record = {"kind": "do", "label": txn.label, "ops": txn.fwd, "undoable": txn.undoable}
+        try:
+            self._emit(record)
+        except OSError as exc:
+            scratch = _ChangeAcc()
+            self._apply_ops(list(reversed(txn.inv)), scratch)
+            raise UserError(
+                f"could not save the edit {txn.label!r} to the scoring journal ({exc}); "
+                "the edit was not applied — free disk space or export the scoring elsewhere"
+            ) from exc
+        if txn.undoable:
+            self._undo.append(txn)
+            self._redo.clear()
+        self._notify(acc.freeze("edit", txn.label))
+
+    @contextlib.contextmanager
+    def batch(self, label: str) -> Iterator[None]:
+        """Group every edit made inside into ONE undo step (and one journal record)."""
+        if self._batch is not None:
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
+            return
+        self._batch = _Txn(label, [], [], False)
+        self._batch_acc = _ChangeAcc()
+        txn, acc = self._batch, self._batch_acc
+        try:
+            yield
+        except BaseException:
+            self._batch, self._batch_acc = None, None
+            scratch = _ChangeAcc()
+            self._apply_ops(list(reversed(txn.inv)), scratch)
+            raise
+        self._batch, self._batch_acc = None, None
+        if txn.fwd:
+            self._finish(txn, acc)
+
+    def apply_record(self, record: Mapping[str, Any]) -> None:
+        """Replay one journal record (used by the journal; no record listeners fire)."""
+        listeners, self._record_listeners = self._record_listeners, []
+        try:
+            kind = record.get("kind")
+            if kind == "do":
+                acc = _ChangeAcc()
+                ops = list(record["ops"])
+                invs = self._apply_ops(ops, acc)
+                if record.get("undoable", True):
+                    self._undo.append(_Txn(str(record.get("label", "")), ops, invs, True))
+                    self._redo.clear()
+            elif kind == "undo":
+                self.undo()
+            elif kind == "redo":
+                self.redo()
+            else:
+                raise ValueError(f"unknown journal record kind {kind!r}")
+        finally:
+            self._record_listeners = listeners
+
+    # ------------------------------------------------------------------ undo/redo
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._undo[-1].label if self._undo else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._redo[-1].label if self._redo else None
+
+    def undo(self) -> Change | None:
+        """Undo the last step; returns what changed (None when nothing to undo)."""
+        if self._batch is not None:
+            raise RuntimeError("cannot undo inside a batch")
+        if not self._undo:
+            return None
+        txn = self._undo.pop()
+        acc = _ChangeAcc()
+        self._apply_ops(list(reversed(txn.inv)), acc)
+        try:
+            self._emit({"kind": "undo"})
+        except OSError as exc:
+            self._apply_ops(txn.fwd, _ChangeAcc())
+            self._undo.append(txn)
+            raise UserError(f"could not save the undo to the scoring journal ({exc})") from exc
+        self._redo.append(txn)
+        change = acc.freeze("undo", txn.label)
+        self._notify(change)
+        return change
+
+    def redo(self) -> Change | None:
+        if self._batch is not None:
+            raise RuntimeError("cannot redo inside a batch")
+        if not self._redo:
+            return None
+        txn = self._redo.pop()
+        acc = _ChangeAcc()
+        txn.inv = self._apply_ops(txn.fwd, acc)
+        try:
+            self._emit({"kind": "redo"})
+        except OSError as exc:
+            self._apply_ops(list(reversed(txn.inv)), _ChangeAcc())
+            self._redo.append(txn)
+            raise UserError(f"could not save the redo to the scoring journal ({exc})") from exc
+        self._undo.append(txn)
+        change = acc.freeze("redo", txn.label)
+        self._notify(change)
+        return change
+
+    def clear_history(self) -> None:
+        self._undo.clear()
+        self._redo.clear()
+
+    # ------------------------------------------------------------------ stage queries
+    def stages(self) -> np.ndarray:
+        """Decided stages, int8 ``[n_epochs]`` (-1 unscored). A copy."""
+        return self._stage.copy()
+
+    def stage_provenance(self) -> list[Provenance | None]:
+        return [None if p < 0 else PROVENANCE_CODES[p] for p in self._stage_prov]
+
+    def stage_confidence(self) -> np.ndarray:
+        """float32 ``[n_epochs]``, NaN = none."""
+        return self._stage_conf.copy()
+
+    def stage_at(self, epoch: int) -> Stage:
+        return Stage(int(self._stage[epoch]))
+
+    def epoch(self, epoch: int) -> EpochInfo:
+        p = int(self._stage_prov[epoch])
+        return EpochInfo(
+            index=epoch,
+            onset_s=epoch * self.epoch_s,
+            stage=Stage(int(self._stage[epoch])),
+            provenance=None if p < 0 else PROVENANCE_CODES[p],
+            confidence=_opt_float(self._stage_conf[epoch]),
+            suggestion=self.suggestion(epoch),
+        )
+
+    def suggestion(self, epoch: int) -> Suggestion | None:
+        st = int(self._sugg_state[epoch])
+        if st == _SUGG_NONE:
+            return None
+        proba = self._sugg_proba[epoch]
+        k = int(np.nanargmax(proba))
+        return Suggestion(
+            Stage(k), float(proba[k]), tuple(float(x) for x in proba), PROVENANCE_CODES[st]
+        )
+
+    def suggested_stages(self) -> np.ndarray:
+        """Suggested stage per epoch, int8 ``[n_epochs]`` (-1 = no suggestion)."""
+        out = np.full(self.n_epochs, -1, dtype=np.int8)
+        has = self._sugg_state != _SUGG_NONE
+        if has.any():
+            out[has] = np.nanargmax(self._sugg_proba[has], axis=1)
+        return out
+
+    def suggestion_proba(self) -> np.ndarray:
+        """float32 ``[n_epochs, 5]`` (W, N1, N2, N3, R), NaN rows = none. A copy."""
+        return self._sugg_proba.copy()
+
+    def suggestion_confidence(self) -> np.ndarray:
+        out = np.full(self.n_epochs, np.nan, dtype=np.float32)
+        has = self._sugg_state != _SUGG_NONE
+        if has.any():
+            out[has] = np.nanmax(self._sugg_proba[has], axis=1)
+        return out
+
+    def suggestion_states(self) -> list[Provenance | None]:
+        return [None if s < 0 else PROVENANCE_CODES[s] for s in self._sugg_state]
+
+    # ------------------------------------------------------------------ stage edits
+    def _stage_op(self, idx: np.ndarray, stages, provenance, confidence) -> dict[str, Any]:
+        idx = np.asarray(idx, dtype=np.int64)
+        st = np.broadcast_to(np.asarray(stages, dtype=np.int64), idx.shape)
+        bad = ~np.isin(st, [s.value for s in Stage])
+        if bad.any():
+            raise ValueError(f"not a stage code: {st[bad][0]}")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n_epochs):
+            raise IndexError(f"epoch out of range 0..{self.n_epochs - 1}")
+        if isinstance(provenance, (Provenance, str)):
+            prov = np.full(idx.shape, PROVENANCE_INDEX[_prov(provenance)], dtype=np.int64)
+        else:
+            prov = np.asarray([PROVENANCE_INDEX[_prov(p)] for p in provenance], dtype=np.int64)
+        if confidence is None or np.isscalar(confidence):
+            conf = [_opt_float(confidence)] * idx.size
+        else:
+            conf = [_opt_float(c) for c in confidence]
+        return {
+            "op": "stages",
+            **_encode_idx(idx),
+            "stage": st.tolist(),
+            "prov": prov.tolist(),
+            "conf": conf,
+        }
+
+    def set_stage(
+        self,
+        epoch: int,
+        stage: Stage | int,
+        *,
+        provenance: Provenance | str = Provenance.HUMAN,
+        confidence: float | None = None,
+    ) -> Change:
+        """Score one epoch (``Stage.UNSCORED`` clears it)."""
+        op = self._stage_op(np.array([epoch]), int(stage), provenance, confidence)
+        return self._commit(f"Stage {Stage(int(stage)).short} at epoch {epoch}", [op])
+
+    def set_stages(
+        self,
+        start_epoch: int,
+        stages: Sequence[int] | np.ndarray,
+        *,
+        provenance: Provenance | str | Sequence[Provenance | str] = Provenance.HUMAN,
+        confidence: float | None | Sequence[float | None] = None,
+        label: str | None = None,
+    ) -> Change:
+        """Score consecutive epochs from ``start_epoch`` (one undo step)."""
+        stages = np.asarray(stages, dtype=np.int64)
+        idx = np.arange(start_epoch, start_epoch + stages.size)
+        op = self._stage_op(idx, stages, provenance, confidence)
+        return self._commit(label or f"Stage {stages.size} epochs", [op])
+
+    def set_stage_range(
+        self,
+        start_epoch: int,
+        stop_epoch: int,
+        stage: Stage | int,
+        *,
+        provenance: Provenance | str = Provenance.HUMAN,
+    ) -> Change:
+        """Give epochs ``[start_epoch, stop_epoch)`` one stage (one undo step)."""
+        idx = np.arange(start_epoch, stop_epoch)
+        op = self._stage_op(idx, int(stage), provenance, None)
+        return self._commit(f"Stage {Stage(int(stage)).short} x{idx.size}", [op])
+
+    def clear_stages(self, start_epoch: int = 0, stop_epoch: int | None = None) -> Change:
+        stop = self.n_epochs if stop_epoch is None else stop_epoch
+        return self.set_stage_range(start_epoch, stop, Stage.UNSCORED)
+
+    # ------------------------------------------------------------------ suggestions
+    def set_suggestions(
+        self,
+        start_epoch: int,
+        proba: np.ndarray,
+        *,
+        undoable: bool = False,
+        label: str = "Model stage suggestions",
+    ) -> Change:
+        """Store the model's stage probabilities ``proba`` ``[n, 5]`` (W, N1, N2, N3, R)
+        for epochs ``start_epoch ..``; they become pending suggestions. An epoch whose
+        suggestion was already accepted/rejected keeps that state when the suggested stage
+        is unchanged. Not an undo step by default (model output is not a user edit), but
+        journalled."""
+        proba = np.asarray(proba, dtype=np.float32).reshape(-1, N_STAGE_CLASSES)
+        idx = np.arange(start_epoch, start_epoch + proba.shape[0])
+        if idx.size == 0:
+            return Change("edit", label)
+        if idx.min() < 0 or idx.max() >= self.n_epochs:
+            raise IndexError(f"epoch out of range 0..{self.n_epochs - 1}")
+        old_state = self._sugg_state[idx]
+        old_arg = self.suggested_stages()[idx]
+        new_arg = np.argmax(np.nan_to_num(proba, nan=-1.0), axis=1)
+        keep = (old_state >= 0) & (old_state != _SUGG_PENDING) & (old_arg == new_arg)
+        state = np.where(keep, old_state, _SUGG_PENDING)
+        state = np.where(np.isnan(proba).all(axis=1), _SUGG_NONE, state)
+        op = {
+            "op": "sugg",
+            **_encode_idx(idx),
+            "proba": [None if np.isnan(r).all() else [float(x) for x in r] for r in proba],
+            "state": state.astype(int).tolist(),
+        }
+        return self._commit(label, [op], undoable=undoable)
+
+    def clear_suggestions(self, *, undoable: bool = False) -> Change:
+        idx = np.flatnonzero(self._sugg_state != _SUGG_NONE)
+        if idx.size == 0:
+            return Change("edit", "Clear suggestions")
+        op = {
+            "op": "sugg",
+            **_encode_idx(idx),
+            "proba": [None] * idx.size,
+            "state": [_SUGG_NONE] * idx.size,
+        }
+        return self._commit("Clear suggestions", [op], undoable=undoable)
+
+    def _epochs_arg(self, epochs: Iterable[int] | None) -> np.ndarray:
+        if epochs is None:
+            return np.arange(self.n_epochs)
+        return np.asarray(sorted(set(int(e) for e in epochs)), dtype=np.int64)
+
+    def accept_suggestions(
+        self,
+        epochs: Iterable[int] | None = None,
+        *,
+        min_confidence: float = 0.0,
+        overwrite: bool = False,
+        label: str | None = None,
+    ) -> Change:
+        """Accept pending suggestions (all, or those in ``epochs``) whose confidence is
+        ``>= min_confidence``: each becomes its epoch's stage with provenance
+        ``model-accepted``. Epochs that already have a decided stage are skipped unless
+        ``overwrite``. ONE undo step."""
+        idx = self._epochs_arg(epochs)
+        conf = self.suggestion_confidence()[idx]
+        ok = (self._sugg_state[idx] == _SUGG_PENDING) & (conf >= min_confidence)
+        if not overwrite:
+            ok &= self._stage[idx] == Stage.UNSCORED
+        idx = idx[ok]
+        if idx.size == 0:
+            return Change("edit", label or "Accept suggestions")
+        stages = self.suggested_stages()[idx]
+        ops = [
+            self._stage_op(idx, stages, Provenance.MODEL_ACCEPTED, self.suggestion_confidence()[idx]),
+            {"op": "sugg", **_encode_idx(idx), "state": [_SUGG_ACCEPTED] * idx.size},
+        ]
+        lbl = label or (
+            f"Accept suggestion at epoch {idx[0]}"
+            if idx.size == 1
+            else f"Accept {idx.size} suggestions (confidence >= {min_confidence:g})"
+        )
+        return self._commit(lbl, ops)
+
+    def accept_suggestion(self, epoch: int) -> Change:
+        """Accept one epoch's suggestion (replacing its stage, whatever it was)."""
+        return self.accept_suggestions([epoch], overwrite=True)
+
+    def reject_suggestions(
+        self, epochs: Iterable[int] | None = None, *, max_confidence: float = math.inf
+    ) -> Change:
+        """Mark suggestions rejected (pending or accepted ones; an accepted one also
+        clears the stage it had set). ONE undo step."""
+        idx = self._epochs_arg(epochs)
+        conf = self.suggestion_confidence()[idx]
+        st = self._sugg_state[idx]
+        ok = ((st == _SUGG_PENDING) | (st == _SUGG_ACCEPTED)) & (conf <= max_confidence)
+        idx = idx[ok]
+        if idx.size == 0:
+            return Change("edit", "Reject suggestions")
+        ops: list[dict[str, Any]] = [
+            {"op": "sugg", **_encode_idx(idx), "state": [_SUGG_REJECTED] * idx.size}
+        ]
+        from_model = idx[self._stage_prov[idx] == _SUGG_ACCEPTED]
+        if from_model.size:
+            ops.append(self._stage_op(from_model, Stage.UNSCORED, Provenance.MODEL_REJECTED, None))
+        lbl = f"Reject suggestion at epoch {idx[0]}" if idx.size == 1 else f"Reject {idx.size} suggestions"
+        return self._commit(lbl, ops)
+
+    def reject_suggestion(self, epoch: int) -> Change:
+        return self.reject_suggestions([epoch])
+
+    # ------------------------------------------------------------------ events
+    def event(self, event_id: int) -> Event:
+        return self._events[event_id]
+
+    @property
+    def n_events(self) -> int:
+        return len(self._events)
+
+    def events(
+        self,
+        *,
+        types: Iterable[str] | None = None,
+        start_s: float | None = None,
+        stop_s: float | None = None,
+        decided_only: bool = False,
+        include_suggestions: bool = True,
+        include_rejected: bool = False,
+    ) -> list[Event]:
+        """Events sorted by onset. ``start_s/stop_s`` keep those overlapping the window.
+        By default: decided events and pending suggestions, not rejected ones."""
+        tset = None if types is None else set(types)
+        out = []
+        for ev in self._events.values():
+            p = ev.provenance
+            if p is Provenance.MODEL_REJECTED and not include_rejected:
+                continue
+            if p is Provenance.MODEL and (decided_only or not include_suggestions):
+                continue
+            if tset is not None and ev.type not in tset:
+                continue
+            if start_s is not None and ev.offset_s < start_s and not (
+                ev.duration_s == 0 and ev.onset_s >= start_s
+            ):
+                continue
+            if stop_s is not None and ev.onset_s >= stop_s:
+                continue
+            out.append(ev)
+        out.sort(key=lambda e: (e.onset_s, e.id))
+        return out
+
+    def _new_event(
+        self,
+        onset_s: float,
+        duration_s: float,
+        type: str,
+        channels: Sequence[str] | str = (),
+        provenance: Provenance | str = Provenance.HUMAN,
+        confidence: float | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> Event:
+        if isinstance(channels, str):
+            channels = (channels,)
+        duration_s = float(duration_s)
+        onset_s = float(onset_s)
+        if duration_s < 0:
+            onset_s, duration_s = onset_s + duration_s, -duration_s
+        eid = self._next_event_id
+        self._next_event_id += 1
+        return Event(
+            eid,
+            onset_s,
+            duration_s,
+            str(type),
+            tuple(channels),
+            _prov(provenance),
+            _opt_float(confidence),
+            dict(attrs or {}),
+        )
+
+    def add_event(
+        self,
+        onset_s: float,
+        duration_s: float,
+        type: str,
+        *,
+        channels: Sequence[str] | str = (),
+        provenance: Provenance | str = Provenance.HUMAN,
+        confidence: float | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Add an event; returns its id."""
+        ev = self._new_event(onset_s, duration_s, type, channels, provenance, confidence, attrs)
+        self._commit(f"Add {ev.type}", [{"op": "event_put", "event": ev.to_dict()}])
+        return ev.id
+
+    def add_events(
+        self, events: Iterable[Mapping[str, Any]], *, label: str = "Add events",
+        undoable: bool = True,
+    ) -> list[int]:
+        """Add many events (dicts with onset_s, duration_s, type and optionally channels,
+        provenance, confidence, attrs) as ONE step; returns their ids."""
+        evs = [
+            self._new_event(
+                d["onset_s"], d["duration_s"], d["type"], d.get("channels", ()),
+                d.get("provenance", Provenance.HUMAN), d.get("confidence"), d.get("attrs"),
+            )
+            for d in events
+        ]
+        self._commit(label, [{"op": "event_put", "event": e.to_dict()} for e in evs], undoable)
+        return [e.id for e in evs]
+
+    def suggest_events(
+        self,
+        events: Iterable[Mapping[str, Any]],
+        *,
+        replace_pending: bool = True,
+        start_s: float | None = None,
+        stop_s: float | None = None,
+        undoable: bool = False,
+    ) -> list[int]:
+        """Store model event suggestions (dicts with onset_s, duration_s, type, confidence,
+        optional channels) with provenance ``model``. With ``replace_pending`` the pending
+        suggestions overlapping ``[start_s, stop_s)`` (default: all) are removed first.
+        Journalled; not an undo step by default."""
+        ops: list[dict[str, Any]] = []
+        if replace_pending:
+            for ev in self.events(start_s=start_s, stop_s=stop_s):
+                if ev.provenance is Provenance.MODEL:
+                    ops.append({"op": "event_del", "id": ev.id})
+        evs = [
+            self._new_event(
+                d["onset_s"], d["duration_s"], d["type"], d.get("channels", ()),
+                Provenance.MODEL, d.get("confidence"), d.get("attrs"),
+            )
+            for d in events
+        ]
+        ops += [{"op": "event_put", "event": e.to_dict()} for e in evs]
+        self._commit("Model event suggestions", ops, undoable=undoable)
+        return [e.id for e in evs]
+
+    def update_event(
+        self,
+        event_id: int,
+        *,
+        onset_s: float = _KEEP,
+        duration_s: float = _KEEP,
+        type: str = _KEEP,
+        channels: Sequence[str] = _KEEP,
+        provenance: Provenance | str = _KEEP,
+        confidence: float | None = _KEEP,
+    ) -> Change:
+        """Move/resize/retype an event (e.g. dragging an edge). One undo step."""
+        ev = self._events[event_id]
+        changes: dict[str, Any] = {}
+        if onset_s is not _KEEP:
+            changes["onset_s"] = float(onset_s)
+        if duration_s is not _KEEP:
+            changes["duration_s"] = float(duration_s)
+        if type is not _KEEP:
+            changes["type"] = str(type)
+        if channels is not _KEEP:
+            changes["channels"] = (channels,) if isinstance(channels, str) else tuple(channels)
+        if provenance is not _KEEP:
+            changes["provenance"] = _prov(provenance)
+        if confidence is not _KEEP:
+            changes["confidence"] = _opt_float(confidence)
+        new = replace(ev, **changes)
+        if new.duration_s < 0:
+            new = replace(new, onset_s=new.onset_s + new.duration_s, duration_s=-new.duration_s)
+        return self._commit(f"Edit {ev.type}", [{"op": "event_put", "event": new.to_dict()}])
+
+    def remove_event(self, event_id: int) -> Change:
+        if event_id not in self._events:
+            raise KeyError(f"no event with id {event_id}")
+        return self._commit(
+            f"Delete {self._events[event_id].type}", [{"op": "event_del", "id": event_id}]
+        )
+
+    def remove_events(self, event_ids: Iterable[int], *, label: str = "Delete events") -> Change:
+        ops = [{"op": "event_del", "id": int(i)} for i in event_ids]
+        for op in ops:
+            if op["id"] not in self._events:
+                raise KeyError(f"no event with id {op['id']}")
+        return self._commit(label, ops)
+
+    def _event_state_ops(self, evs: Iterable[Event], prov: Provenance) -> list[dict]:
+        return [
+            {"op": "event_put", "event": replace(e, provenance=prov).to_dict()} for e in evs
+        ]
+
+    def accept_events(
+        self,
+        event_ids: Iterable[int] | None = None,
+        *,
+        min_confidence: float = 0.0,
+        types: Iterable[str] | None = None,
+        label: str | None = None,
+    ) -> Change:
+        """Accept pending event suggestions (given ids, or all) with confidence
+        ``>= min_confidence`` (None counts as 0) -> ``model-accepted``. ONE undo step."""
+        pool = (
+            [self._events[i] for i in event_ids]
+            if event_ids is not None
+            else self.events(types=types)
+        )
+        tset = None if types is None else set(types)
+        sel = [
+            e
+            for e in pool
+            if e.provenance is Provenance.MODEL
+            and (e.confidence or 0.0) >= min_confidence
+            and (tset is None or e.type in tset)
+        ]
+        lbl = label or (
+            f"Accept {sel[0].type}" if len(sel) == 1 else f"Accept {len(sel)} event suggestions"
+        )
+        return self._commit(lbl, self._event_state_ops(sel, Provenance.MODEL_ACCEPTED))
+
+    def accept_event(self, event_id: int) -> Change:
+        return self.accept_events([event_id])
+
+    def reject_events(
+        self, event_ids: Iterable[int] | None = None, *, types: Iterable[str] | None = None
+    ) -> Change:
+        """Mark event suggestions (pending or accepted) ``model-rejected``. ONE undo step."""
+        pool = (
+            [self._events[i] for i in event_ids]
+            if event_ids is not None
+            else self.events(types=types)
+        )
+        sel = [
+            e
+            for e in pool
+            if e.provenance in (Provenance.MODEL, Provenance.MODEL_ACCEPTED)
+        ]
+        lbl = f"Reject {sel[0].type}" if len(sel) == 1 else f"Reject {len(sel)} event suggestions"
+        return self._commit(lbl, self._event_state_ops(sel, Provenance.MODEL_REJECTED))
+
+    def reject_event(self, event_id: int) -> Change:
+        return self.reject_events([event_id])
+
+    # ------------------------------------------------------------------ lights
+    def set_lights(self, *, off_s: float | None = _KEEP, on_s: float | None = _KEEP) -> Change:
+        """Set lights-off and/or lights-on time (None clears). One undo step."""
+        off = self.lights_off_s if off_s is _KEEP else off_s
+        on = self.lights_on_s if on_s is _KEEP else on_s
+        return self._commit("Lights", [{"op": "lights", "off": off, "on": on}])
+
+    # ------------------------------------------------------------------ whole-document
+    def replace_with(self, other: Scoring, *, label: str = "Import scoring") -> Change:
+        """Replace stages, events and lights with ``other``'s (same epoch grid; extra
+        epochs of ``other`` are dropped, missing ones left unscored). ONE undo step —
+        what File › Import does on an open study."""
+        n = self.n_epochs
+        m = min(n, other.n_epochs)
+        stage = np.full(n, Stage.UNSCORED, dtype=np.int64)
+        prov = np.full(n, -1, dtype=np.int64)
+        conf = np.full(n, np.nan)
+        stage[:m] = other._stage[:m]
+        prov[:m] = other._stage_prov[:m]
+        conf[:m] = other._stage_conf[:m]
+        ops: list[dict[str, Any]] = []
+        if n:
+            ops.append(
+                {
+                    "op": "stages",
+                    "start": 0,
+                    "n": n,
+                    "stage": stage.tolist(),
+                    "prov": prov.tolist(),
+                    "conf": _floats_or_none(conf),
+                }
+            )
+        ops += [{"op": "event_del", "id": i} for i in sorted(self._events)]
+        base = self._next_event_id
+        for k, ev in enumerate(other.events(include_rejected=True)):
+            ops.append({"op": "event_put", "event": replace(ev, id=base + k).to_dict()})
+        ops.append({"op": "lights", "off": other.lights_off_s, "on": other.lights_on_s})
+        return self._commit(label, ops)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready snapshot (no undo history)."""
+        return {
+            "format": "pedsleep-scoring",
+            "version": 1,
+            "epoch_s": self.epoch_s,
+            "n_epochs": self.n_epochs,
+            "recording_duration_s": self.recording_duration_s,
+            "start_datetime": self.start_datetime.isoformat() if self.start_datetime else None,
+            "lights_off_s": self.lights_off_s,
+            "lights_on_s": self.lights_on_s,
+            "stage": self._stage.tolist(),
+            "stage_prov": self._stage_prov.tolist(),
+            "stage_conf": _floats_or_none(self._stage_conf),
+            "sugg_proba": [
+                None if np.isnan(r).all() else [float(x) for x in r] for r in self._sugg_proba
+            ],
+            "sugg_state": self._sugg_state.tolist(),
+            "events": [e.to_dict() for e in sorted(self._events.values(), key=lambda e: e.id)],
+            "next_event_id": self._next_event_id,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Scoring:
+        sd = d.get("start_datetime")
+        doc = cls(
+            int(d["n_epochs"]),
+            epoch_s=float(d.get("epoch_s", EPOCH_S)),
+            start_datetime=_dt.datetime.fromisoformat(sd) if sd else None,
+            recording_duration_s=d.get("recording_duration_s"),
+        )
+        n = doc.n_epochs
+        if n:
+            doc._stage[:] = np.asarray(d["stage"], dtype=np.int8)
+            doc._stage_prov[:] = np.asarray(d["stage_prov"], dtype=np.int8)
+            doc._stage_conf[:] = np.asarray(
+                [np.nan if c is None else c for c in d["stage_conf"]], dtype=np.float32
+            )
+            doc._sugg_proba[:] = np.asarray(
+                [[np.nan] * N_STAGE_CLASSES if r is None else r for r in d["sugg_proba"]],
+                dtype=np.float32,
+            ).reshape(n, N_STAGE_CLASSES)
+            doc._sugg_state[:] = np.asarray(d["sugg_state"], dtype=np.int8)
+        for ed in d.get("events", ()):
+            ev = Event.from_dict(ed)
+            doc._events[ev.id] = ev
+        doc._next_event_id = max(
+            int(d.get("next_event_id", 1)), max(doc._events, default=0) + 1
+        )
+        doc.lights_off_s = _opt_float(d.get("lights_off_s"))
+        doc.lights_on_s = _opt_float(d.get("lights_on_s"))
+        return doc
+
+    def copy(self) -> Scoring:
+        """A detached copy (no history, observers or listeners)."""
+        return Scoring.from_dict(self.to_dict())
+
+    def content_equals(self, other: Scoring) -> bool:
+        """Same stages, suggestions, events and lights (history and observers ignored)."""
+        a, b = self.to_dict(), other.to_dict()
+        for k in ("next_event_id",):
+            a.pop(k), b.pop(k)
+        return a == b
+
+    def resized(self, n_epochs: int) -> tuple[Scoring, dict[str, int]]:
+        """A copy on ``n_epochs`` epochs: extra epochs cut (and events starting at or after
+        the new end dropped), missing ones unscored. Returns (copy, what was dropped:
+        ``{"epochs": k, "events": m}``)."""
+        d = self.to_dict()
+        n_old = self.n_epochs
+        end_s = n_epochs * self.epoch_s
+        keep = min(n_old, n_epochs)
+        pad = max(0, n_epochs - n_old)
+        d["n_epochs"] = n_epochs
+        d["recording_duration_s"] = min(self.recording_duration_s, end_s) if pad == 0 else end_s
+        d["stage"] = d["stage"][:keep] + [-1] * pad
+        d["stage_prov"] = d["stage_prov"][:keep] + [-1] * pad
+        d["stage_conf"] = d["stage_conf"][:keep] + [None] * pad
+        d["sugg_proba"] = d["sugg_proba"][:keep] + [None] * pad
+        d["sugg_state"] = d["sugg_state"][:keep] + [-1] * pad
+        kept_events = []
+        dropped_ev = 0
+        for e in d["events"]:
+            if e["onset_s"] >= end_s:
+                dropped_ev += 1
+                continue
+            if e["onset_s"] + e["duration_s"] > end_s:
+                e = dict(e, duration_s=end_s - e["onset_s"])
+            kept_events.append(e)
+        d["events"] = kept_events
+        for key in ("lights_off_s", "lights_on_s"):
+            if d[key] is not None and d[key] > end_s:
+                d[key] = None
+        dropped_epochs = int(
+            np.count_nonzero(self._stage[n_epochs:] != Stage.UNSCORED) if n_old > n_epochs else 0
+        )
+        return Scoring.from_dict(d), {"epochs": dropped_epochs, "events": dropped_ev}
+
+    def __repr__(self) -> str:
+        scored = int(np.count_nonzero(self._stage >= 0))
+        return (
+            f"Scoring(n_epochs={self.n_epochs}, scored={scored}, events={len(self._events)}, "
+            f"undo={len(self._undo)})"
+        )

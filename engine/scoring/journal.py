@@ -1,0 +1,389 @@
+"""Crash-safe journal of a study's scoring: a JSON-lines sidecar next to the study
+(``STUDY.edf.pedsleep.jsonl``), or in the user data dir when the study's folder is
+read-only. The study file itself is never written.
+
+File layout, one JSON object per line::
+
+    {"kind": "header", "format": "pedsleep-journal", "version": 1, "study": ..., ...}
+    {"kind": "snapshot", "scoring": {...Scoring.to_dict()...}}
+    {"kind": "do", "label": "Stage N2 at epoch 12", "ops": [...], "undoable": true, "seq": 1}
+    {"kind": "undo", "seq": 2}
+    ...
+
+Every edit is appended, flushed and fsynced before the document reports it done.
+Compaction (a fresh header + snapshot) is written to a temporary file and moved into place
+with ``os.replace``. Replaying re-runs every record through the document, so even the undo
+history survives a crash. A torn last line (a crash mid-write) is skipped with a warning;
+earlier edits are never lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import UserError
+from engine.scoring.document import Scoring
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "JOURNAL_SUFFIX",
+    "Journal",
+    "ScoringSession",
+    "journal_path_for",
+    "open_scoring",
+    "user_journal_dir",
+]
+
+JOURNAL_SUFFIX = ".pedsleep.jsonl"
+FORMAT = "pedsleep-journal"
+VERSION = 1
+
+
+def user_journal_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    if data_dir is not None:
+        return Path(data_dir) / "journals"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("pedsleep-assist")) / "journals"
+
+
+def _dir_writable(d: Path) -> bool:
+    """True when we may create files in ``d``. A folder without any write permission bit
+    counts as read-only even for root (shared data folders are marked that way)."""
+    try:
+        st = d.stat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or not (st.st_mode & 0o222):
+        return False
+    if not os.access(d, os.W_OK):
+        return False
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".pedsleep-probe-", dir=d)
+    except OSError:
+        return False
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return True
+
+
+def journal_path_for(study_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None) -> Path:
+    """Where the journal of ``study_path`` lives: the sidecar next to it when that exists
+    or its folder is writable, else a file in the user data dir named after the study and
+    a hash of its absolute path."""
+    study = Path(study_path).resolve()
+    side = study.with_name(study.name + JOURNAL_SUFFIX)
+    digest = hashlib.sha1(str(study).encode("utf-8")).hexdigest()[:12]
+    user = user_journal_dir(data_dir) / f"{study.name}-{digest}{JOURNAL_SUFFIX}"
+    if side.exists() and os.access(side, os.W_OK) and (side.stat().st_mode & 0o222):
+        return side
+    if user.exists():
+        return user
+    if _dir_writable(study.parent):
+        return side
+    return user
+
+
+def _fsync_dir(d: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+@dataclass
+class LoadResult:
+    doc: Scoring | None
+    warnings: list[str] = field(default_factory=list)
+    n_records: int = 0
+    corrupt_lines: int = 0
+    header: dict[str, Any] | None = None
+
+
+class Journal:
+    """Append-only journal file for one study."""
+
+    def __init__(self, path: str | os.PathLike, *, study_path: str | os.PathLike | None = None):
+        self.path = Path(path)
+        self.study_path = Path(study_path) if study_path is not None else None
+        self._fh = None
+        self._seq = 0
+        self._detach: Callable[[], None] | None = None
+        self.n_records_since_snapshot = 0
+
+    @classmethod
+    def for_study(
+        cls, study_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None
+    ) -> Journal:
+        return cls(journal_path_for(study_path, data_dir=data_dir), study_path=study_path)
+
+    def exists(self) -> bool:
+        return self.path.exists() and self.path.stat().st_size > 0
+
+    # ------------------------------------------------------------------ reading
+    def load(self) -> LoadResult:
+        """Rebuild the document: last snapshot, then every record after it."""
+        res = LoadResult(None)
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return res
+        except OSError as exc:
+            raise UserError(f"cannot read the scoring journal {self.path}: {exc}") from exc
+        lines = raw.split(b"\n")
+        trailing_partial = not raw.endswith(b"\n") and lines and lines[-1] != b""
+        if not trailing_partial and lines and lines[-1] == b"":
+            lines = lines[:-1]
+        doc: Scoring | None = None
+        last = len(lines) - 1
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line.decode("utf-8"))
+                if not isinstance(rec, dict):
+                    raise ValueError("not an object")
+            except (ValueError, UnicodeDecodeError):
+                res.corrupt_lines += 1
+                if i == last:
+                    res.warnings.append(
+                        f"{self.path.name}: the last line is incomplete (the program stopped "
+                        "while writing it); that one edit is skipped, all earlier ones restored"
+                    )
+                else:
+                    res.warnings.append(f"{self.path.name}: line {i + 1} is corrupt; skipped")
+                continue
+            kind = rec.get("kind")
+            self._seq = max(self._seq, int(rec.get("seq", 0) or 0))
+            if kind == "header":
+                res.header = rec
+                if rec.get("format") != FORMAT:
+                    raise UserError(f"{self.path} is not a PedSleep scoring journal")
+                continue
+            if kind == "snapshot":
+                try:
+                    doc = Scoring.from_dict(rec["scoring"])
+                except Exception as exc:  # noqa: BLE001 - report, keep going
+                    res.warnings.append(f"{self.path.name}: bad snapshot on line {i + 1}: {exc}")
+                    continue
+                self.n_records_since_snapshot = 0
+                continue
+            if doc is None:
+                res.warnings.append(
+                    f"{self.path.name}: line {i + 1} comes before any snapshot; skipped"
+                )
+                continue
+            try:
+                doc.apply_record(rec)
+                res.n_records += 1
+                self.n_records_since_snapshot += 1
+            except Exception as exc:  # noqa: BLE001
+                res.warnings.append(
+                    f"{self.path.name}: could not replay line {i + 1} ({rec.get('label') or kind}): {exc}"
+                )
+        res.doc = doc
+        self._check_header(res)
+        return res
+
+    def _check_header(self, res: LoadResult) -> None:
+        h = res.header
+        if not h or self.study_path is None:
+            return
+        try:
+            size = self.study_path.stat().st_size
+        except OSError:
+            return
+        if h.get("study_size") not in (None, size):
+            res.warnings.append(
+                f"{self.path.name} was written for a {h.get('study_size')}-byte "
+                f"{h.get('study')}, but the study is now {size} bytes; check the scoring"
+            )
+
+    # ------------------------------------------------------------------ writing
+    def _header(self) -> dict[str, Any]:
+        h: dict[str, Any] = {
+            "kind": "header",
+            "format": FORMAT,
+            "version": VERSION,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        if self.study_path is not None:
+            h["study"] = self.study_path.name
+            with contextlib.suppress(OSError):
+                h["study_size"] = self.study_path.stat().st_size
+        return h
+
+    def compact(self, doc: Scoring) -> None:
+        """Rewrite the journal as header + snapshot of ``doc`` (atomic: temp + os.replace).
+        The undo history from before is not kept in the file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        was_open = self._fh is not None
+        self._close_fh()
+        text = _dumps(self._header()) + "\n" + _dumps({"kind": "snapshot", "scoring": doc.to_dict()}) + "\n"
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(text.encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            tmp = None
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            raise UserError(f"cannot write the scoring journal {self.path}: {exc}") from exc
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        self.n_records_since_snapshot = 0
+        if was_open:
+            self._open_fh()
+
+    def _open_fh(self) -> None:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fh = fd
+            size = os.fstat(fd).st_size
+            if size:
+                with open(self.path, "rb") as r:
+                    r.seek(size - 1)
+                    torn = r.read(1) != b"\n"
+                if torn:  # a torn last line: start ours on a fresh one
+                    os.write(fd, b"\n")
+
+    def _close_fh(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fh)
+            self._fh = None
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Append one record, flushed and fsynced. On OSError the file is cut back to
+        where it was (no half record left behind) and the OSError re-raised."""
+        self._open_fh()
+        fd = self._fh
+        assert fd is not None
+        self._seq += 1
+        rec = dict(record, seq=self._seq, t=round(time.time(), 3))
+        data = (_dumps(rec) + "\n").encode("utf-8")
+        pos = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        except OSError:
+            self._seq -= 1
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, pos)
+            raise
+        self.n_records_since_snapshot += 1
+
+    def attach(self, doc: Scoring) -> None:
+        """Journal every future change of ``doc``."""
+        self.detach()
+        self._open_fh()
+        self._detach = doc.add_record_listener(self.append)
+
+    def detach(self) -> None:
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
+
+    def close(self) -> None:
+        self.detach()
+        self._close_fh()
+
+
+@dataclass
+class ScoringSession:
+    """An open study's scoring with its journal attached."""
+
+    doc: Scoring
+    journal: Journal
+    warnings: list[str]
+    restored: bool  # True when the scoring came from an existing journal
+
+    @property
+    def journal_path(self) -> Path:
+        return self.journal.path
+
+    def compact(self) -> None:
+        """Snapshot the document into a fresh journal (drops the file's undo history)."""
+        self.journal.compact(self.doc)
+
+    def close(self) -> None:
+        self.journal.close()
+
+
+def open_scoring(
+    study_path: str | os.PathLike,
+    n_epochs: int | None = None,
+    *,
+    initial: Scoring | Callable[[], Scoring] | None = None,
+    data_dir: str | os.PathLike | None = None,
+    journal_path: str | os.PathLike | None = None,
+) -> ScoringSession:
+    """Open (or start) the scoring of a study.
+
+    If the study has a journal, the document is rebuilt from it (every edit made before a
+    crash included) and ``restored`` is True. Otherwise the document is ``initial`` (a
+    Scoring or a callable making one, e.g. importing the study's own EDF+ annotations) or an
+    empty ``Scoring(n_epochs)``, and a new journal is started with its snapshot.
+    """
+    study_path = Path(study_path)
+    journal = (
+        Journal(journal_path, study_path=study_path)
+        if journal_path is not None
+        else Journal.for_study(study_path, data_dir=data_dir)
+    )
+    warnings: list[str] = []
+    if journal.exists():
+        res = journal.load()
+        warnings += res.warnings
+        for w in res.warnings:
+            log.warning(w)
+        if res.doc is not None:
+            doc = res.doc
+            if n_epochs is not None and doc.n_epochs != n_epochs:
+                warnings.append(
+                    f"the journal has {doc.n_epochs} epochs but the study has {n_epochs}"
+                )
+            if res.corrupt_lines:
+                journal.compact(doc)  # rewrite without the corrupt line(s)
+            journal.attach(doc)
+            doc.notify_loaded()
+            return ScoringSession(doc, journal, warnings, True)
+        warnings.append(f"{journal.path.name} holds no usable scoring; starting afresh")
+    if initial is None:
+        if n_epochs is None:
+            raise ValueError("n_epochs or initial is required for a study without a journal")
+        doc = Scoring(n_epochs)
+    else:
+        doc = initial() if callable(initial) else initial
+    journal.compact(doc)
+    journal.attach(doc)
+    return ScoringSession(doc, journal, warnings, False)
