@@ -1,0 +1,128 @@
+"""Import scorings from other tools. `import_scoring(path)` detects the format by content
+and extension (`detect_format`) and returns an `ImportResult` whose ``scoring`` has every
+item with provenance ``imported``.
+
+Formats: ``edf`` (EDF+/BDF+ annotations), ``csv-hypnogram`` (CSV/TSV hypnograms, BIDS
+events.tsv), ``nsrr-xml``, ``ucddb-stage`` (merged with its ``_respevt.txt`` sibling),
+``ucddb-respevt``, ``wfdb-text`` (rdann output), ``noxturnal-csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+
+from engine.errors import ScoringFormatError
+from engine.scoring.importers._common import ImportResult, ScoringBuilder
+from engine.scoring.importers.csv_hypnogram import import_csv_hypnogram
+from engine.scoring.importers.edf_annotations import import_edf_annotations, read_edf_annotations
+from engine.scoring.importers.noxturnal_csv import import_noxturnal_csv, looks_like_noxturnal
+from engine.scoring.importers.nsrr_xml import import_nsrr_xml
+from engine.scoring.importers.ucddb import (
+    import_ucddb,
+    import_ucddb_respevt,
+    import_ucddb_stage,
+)
+from engine.scoring.importers.wfdb_text import import_wfdb_text
+
+__all__ = [
+    "FORMATS",
+    "ImportResult",
+    "ScoringBuilder",
+    "detect_format",
+    "import_scoring",
+    "import_csv_hypnogram",
+    "import_edf_annotations",
+    "import_noxturnal_csv",
+    "import_nsrr_xml",
+    "import_ucddb",
+    "import_ucddb_respevt",
+    "import_ucddb_stage",
+    "import_wfdb_text",
+    "read_edf_annotations",
+]
+
+FORMATS = (
+    "edf",
+    "csv-hypnogram",
+    "nsrr-xml",
+    "ucddb-stage",
+    "ucddb-respevt",
+    "wfdb-text",
+    "noxturnal-csv",
+)
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """Name of the format of ``path`` (see FORMATS), by content first, then extension."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise ScoringFormatError(f"cannot read {path}: {exc}") from exc
+    name = path.name.lower()
+    if len(head) >= 256 and (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
+        return "edf"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and looks_like_noxturnal(head[: len(head) // 2 * 2]):
+        return "noxturnal-csv"
+    stripped = head.lstrip(b"\xef\xbb\xbf \r\n\t")
+    if stripped.startswith(b"<?xml") or stripped.startswith(b"<PSGAnnotation") or name.endswith(".xml"):
+        return "nsrr-xml"
+    if name.endswith("_stage.txt"):
+        return "ucddb-stage"
+    if name.endswith("_respevt.txt") or b"Respiratory Event List" in head:
+        return "ucddb-respevt"
+    first = head.split(b"\n", 1)[0]
+    if name.endswith(".an") or (b"Sample #" in first and b"Aux" in first):
+        return "wfdb-text"
+    if looks_like_noxturnal(head[: len(head) // 2 * 2]):
+        return "noxturnal-csv"
+    if name.endswith((".csv", ".tsv", ".txt", ".hyp")):
+        return "csv-hypnogram"
+    if name.endswith((".edf", ".bdf", ".rec")):
+        return "edf"
+    raise ScoringFormatError(f"{path.name}: unknown scoring format")
+
+
+def import_scoring(
+    path: str | os.PathLike,
+    *,
+    format: str | None = None,
+    n_epochs: int | None = None,
+    recording_start: _dt.datetime | None = None,
+) -> ImportResult:
+    """Import any supported scoring file. ``n_epochs`` fits the result to a recording
+    (extra epochs/events beyond it are dropped, with a warning); ``recording_start`` (the
+    study's start datetime) anchors formats that carry clock times (Noxturnal, UCDDB
+    respiratory events)."""
+    path = Path(path)
+    if not path.exists():
+        raise ScoringFormatError(f"{path}: no such file")
+    fmt = format or detect_format(path)
+    if fmt == "edf":
+        res = import_edf_annotations(path)
+    elif fmt == "csv-hypnogram":
+        res = import_csv_hypnogram(path)
+    elif fmt == "nsrr-xml":
+        res = import_nsrr_xml(path)
+    elif fmt == "ucddb-stage":
+        res = import_ucddb(path, study_start=recording_start)
+    elif fmt == "ucddb-respevt":
+        res = import_ucddb_respevt(path, study_start=recording_start)
+    elif fmt == "wfdb-text":
+        res = import_wfdb_text(path)
+    elif fmt == "noxturnal-csv":
+        res = import_noxturnal_csv(path, recording_start=recording_start)
+    else:
+        raise ScoringFormatError(f"unknown scoring format {fmt!r}; known: {', '.join(FORMATS)}")
+    if n_epochs is not None and res.scoring.n_epochs != n_epochs:
+        fitted, dropped = res.scoring.resized(n_epochs)
+        if dropped["epochs"] or dropped["events"]:
+            res.warnings.append(
+                f"the scoring is longer than the recording: {dropped['epochs']} scored "
+                f"epoch(s) and {dropped['events']} event(s) after its end were clipped"
+            )
+        res.scoring = fitted
+    return res

@@ -1,0 +1,101 @@
+"""EDF+/BDF+ annotations (Sleep-EDF R&K hypnograms, HMC AASM files, ResMed EVE, our own
+exports). Read with pyedflib; edfio when pyedflib refuses (EDF+D, UTF-8 labels)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+from pathlib import Path
+
+from engine.errors import ScoringFormatError
+from engine.scoring.importers._common import ImportResult, ScoringBuilder
+from engine.scoring.labels import EPOCH_S, event_type_from_text, normalize_text, stage_from_text
+
+# markers that are not scoring items
+_SKIP = {"", "recording starts", "recording ends", "recording start", "recording end"}
+
+
+def read_edf_annotations(
+    path: str | os.PathLike,
+) -> tuple[list[tuple[float, float | None, str]], _dt.datetime | None, float, str]:
+    """``([(onset_s, duration_s or None, text)], start_datetime, file_duration_s, reader)``."""
+    path = Path(path)
+    errors = []
+    try:
+        import pyedflib
+
+        r = pyedflib.EdfReader(str(path))
+        try:
+            onsets, durations, texts = r.readAnnotations()
+            start = r.getStartdatetime()
+            dur = float(r.getFileDuration())
+        finally:
+            r.close()
+        anns = []
+        for o, d, t in zip(onsets, durations, texts):
+            d = float(d)
+            anns.append((float(o), None if d < 0 else d, str(t)))
+        return anns, start, dur, "pyedflib"
+    except Exception as exc:  # noqa: BLE001 - fall back to edfio
+        errors.append(f"pyedflib: {exc}")
+    try:
+        import edfio
+
+        e = edfio.read_edf(path, lazy_load_data=True)
+        start = None
+        try:
+            start = _dt.datetime.combine(e.startdate, e.starttime)
+        except Exception:  # noqa: BLE001 - anonymised dates
+            pass
+        anns = [(float(a.onset), a.duration, str(a.text)) for a in e.annotations]
+        return anns, start, float(e.duration), "edfio"
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"edfio: {exc}")
+    raise ScoringFormatError(f"{path.name}: cannot read EDF+ annotations ({'; '.join(errors)})")
+
+
+def import_edf_annotations(
+    path: str | os.PathLike,
+    *,
+    n_epochs: int | None = None,
+    epoch_s: float = EPOCH_S,
+) -> ImportResult:
+    """Stages (``Sleep stage W/1/2/3/4/R/?`` R&K -> AASM, ``Sleep stage N1..``), events
+    (``label@@channel`` keeps the channel), lights off/on. Stage annotations longer than one
+    epoch cover several epochs. ``Movement time`` stays an event."""
+    anns, start, file_dur, reader = read_edf_annotations(path)
+    b = ScoringBuilder(epoch_s)
+    for onset, dur, text in anns:
+        label, _, chan = text.partition("@@")
+        t = normalize_text(label)
+        if t in _SKIP:
+            continue
+        if t.startswith("lights off"):
+            b.lights_off_s = onset
+            continue
+        if t.startswith("lights on"):
+            b.lights_on_s = onset
+            continue
+        st = stage_from_text(label)
+        if st is not None:
+            b.add_stage_span(onset, dur, st)
+            continue
+        b.add_event(onset, dur, event_type_from_text(label), channels=(chan.strip(),), attrs=(
+            {"source_label": label.strip()} if event_type_from_text(label) != label.strip() else {}
+        ))
+    if n_epochs is None and file_dur > 0:
+        n_epochs = int(math.ceil(file_dur / epoch_s - 1e-9))
+        if b.natural_n_epochs() > n_epochs:
+            b.warnings.append(
+                f"annotations reach past the end of the recording ({file_dur:g} s); clipped"
+            )
+    res = b.result(
+        "edf",
+        n_epochs=n_epochs,
+        start_datetime=start,
+        recording_duration_s=file_dur if file_dur > 0 else None,
+    )
+    if reader == "edfio":
+        res.warnings.insert(0, f"{Path(path).name}: read with edfio (pyedflib refused it)")
+    return res
