@@ -1,0 +1,381 @@
+"""Inference for the GUI worker and the CLI.
+
+    runner = ModelRunner.load()                     # the starter model in resources/model/
+    session = runner.open_study("night.edf")        # or runner.prepare(x, present)
+    for batch in runner.run(session, center_epoch=120, cancel=stop_event):
+        ...                                         # EpochBatch: frozen, numpy only
+
+Work is done in contiguous chunks of epochs, the chunk holding ``center_epoch`` first, then
+alternately right and left of what is done; the chunk size adapts so that one chunk takes
+about ``max_batch_s`` (default 0.15 s).  Each chunk encodes its epochs (plus a margin of
+two epochs either side, cached, so that the event heads' minute-long windows and the stage
+probe's neighbour context are exact), runs one masked pass for the reconstruction error
+and, where channels are missing or flat, decodes them with an uncertainty band.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.channels.canonical import CANONICAL_NAMES, EPOCH_S, EPOCH_SAMPLES, MODEL_SFREQ_HZ
+from engine.errors import CheckpointError
+from engine.inference.results import (
+    ChannelReconstruction, EpochBatch, NightResult, SimilarEpoch, SuggestedEvent,
+)
+from engine.model.checkpoint import LoadedModel, load_model
+from engine.model.device import resolve_device
+from engine.model.features import embeddings_and_seconds, epoch_batch
+from engine.model.preprocess import NightInput, prepare_night
+from engine.model.probes import (
+    EVENT_TYPES, MIN_DURATION_S, EventHeads, StageProbe, multiscale_features,
+    refit_stage_probe, segments_from_proba,
+)
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "pedsleep-compact.safetensors"
+MARGIN_EPOCHS = 2  # 60 s: half the widest event window
+RECON_MASK_RATIO = 0.5
+
+
+def default_model_path() -> Path:
+    return DEFAULT_MODEL
+
+
+def _is_cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return bool(cancel.is_set())
+    return bool(cancel())
+
+
+@dataclass
+class NightSession:
+    """A night prepared for the model plus what has been computed so far."""
+
+    night: NightInput
+    name: str = ""
+    emb: np.ndarray | None = None  # [n_epochs, E], NaN until computed
+    sec: np.ndarray | None = None  # [n_epochs * 30, K] projected per-second features
+    encoded: np.ndarray | None = None  # [n_epochs] bool
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_epochs(self) -> int:
+        return self.night.n_epochs
+
+    @property
+    def missing_channels(self) -> tuple[str, ...]:
+        return tuple(CANONICAL_NAMES[c] for c in np.flatnonzero(~self.night.present))
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        return self.emb
+
+
+class ModelRunner:
+    """A loaded model with its probes, ready to score nights (not thread-safe: use it from
+    one worker thread)."""
+
+    def __init__(self, model: LoadedModel | str | Path | None = None, *, device: str = "auto"):
+        if model is None:
+            model = DEFAULT_MODEL
+        if not isinstance(model, LoadedModel):
+            model = load_model(model)
+        self.loaded = model
+        self.cfg = model.config
+        self.device = resolve_device(device)
+        self.model = model.model.to(self.device).eval()
+        p = model.probes
+        self.base_stage_probe = StageProbe.from_arrays(p) if "stage.w" in p else None
+        self.stage_probe = self.base_stage_probe
+        self.event_heads = EventHeads.from_arrays(p) if "event.w" in p else None
+        self.ref = {k[4:]: v for k, v in p.items() if k.startswith("ref.")}
+        self.recon = {k[6:]: v for k, v in p.items() if k.startswith("recon.")}
+        self._sec_per_epoch: float | None = None
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, device: str = "auto") -> ModelRunner:
+        path = Path(path) if path else DEFAULT_MODEL
+        if not path.is_file():
+            raise CheckpointError(f"{path}: model file not found")
+        return cls(path, device=device)
+
+    # -- sessions -----------------------------------------------------------------------
+    def prepare(self, x: np.ndarray, present: np.ndarray, name: str = "") -> NightSession:
+        """x [16, T] physical units at 128 Hz, present [16] bool."""
+        return self._session(prepare_night(x, present), name)
+
+    def open_study(self, path) -> NightSession:
+        from engine.training.data import load_study_input
+
+        x, present, _, study = load_study_input(path)
+        try:
+            study.close()
+        except Exception:  # noqa: BLE001
+            pass
+        return self.prepare(x, present, Path(path).stem)
+
+    def _session(self, night: NightInput, name: str) -> NightSession:
+        n = night.n_epochs
+        e_dim = 3 * self.cfg.width
+        k = self.event_heads.pca_comp.shape[1] if self.event_heads is not None else 0
+        return NightSession(night, name, np.full((n, e_dim), np.nan, np.float32),
+                            np.full((n * 30, k), np.nan, np.float32), np.zeros(n, bool))
+
+    # -- core -----------------------------------------------------------------------------
+    @torch.inference_mode()
+    def _encode(self, s: NightSession, epochs: list[int]):
+        """Encode epochs (unmasked), fill the caches; returns tokens [n, S+1, W]."""
+        x, hid = epoch_batch(s.night, epochs, self.device)
+        tokens = self.model.encode(x, present=~hid)
+        emb, sec = embeddings_and_seconds(self.model, tokens)
+        ep = np.asarray(epochs)
+        s.emb[ep] = emb
+        if self.event_heads is not None:
+            proj = self.event_heads.project(sec.reshape(-1, sec.shape[-1]))
+            idx = (ep[:, None] * 30 + np.arange(30)[None, :]).ravel()
+            s.sec[idx] = proj
+        s.encoded[ep] = True
+        return tokens, x, hid
+
+    def _ensure_encoded(self, s: NightSession, a: int, b: int):
+        todo = [i for i in range(a, b) if not s.encoded[i]]
+        for j in range(0, len(todo), 64):
+            self._encode(s, todo[j:j + 64])
+
+    def stage_probs(self, s: NightSession, a: int, b: int) -> np.ndarray:
+        if self.stage_probe is None:
+            return np.full((b - a, 5), np.nan, np.float32)
+        lo, hi = max(0, a - 1), min(s.n_epochs, b + 1)
+        p = self.stage_probe.predict_proba(s.emb[lo:hi])
+        return p[a - lo: a - lo + (b - a)].astype(np.float32)
+
+    def _events(self, s: NightSession, a: int, b: int) -> list[SuggestedEvent]:
+        if self.event_heads is None:
+            return []
+        ra, rb = max(0, a - MARGIN_EPOCHS), min(s.n_epochs, b + MARGIN_EPOCHS)
+        g = s.sec[ra * 30: rb * 30]
+        valid = np.isfinite(g[:, 0]) if g.shape[1] else np.ones(len(g), bool)
+        ms = multiscale_features(np.nan_to_num(g), valid)
+        prob = self.event_heads.proba(ms)
+        out = []
+        for k, t in enumerate(EVENT_TYPES):
+            for onset, dur, conf in segments_from_proba(prob[:, k], float(self.event_heads.threshold[k]),
+                                                        MIN_DURATION_S[t], 1.0, ra * EPOCH_S):
+                if a * EPOCH_S <= onset < b * EPOCH_S:
+                    out.append(SuggestedEvent(t, float(onset), float(dur), float(conf)))
+        return out
+
+    def _percentile(self, q: np.ndarray | None, v: np.ndarray) -> np.ndarray:
+        if q is None:
+            return np.full(len(v), np.nan, np.float32)
+        return (np.interp(v, q, np.linspace(0, 1, len(q)))).astype(np.float32)
+
+    def knn_distance(self, emb: np.ndarray) -> np.ndarray:
+        if "points" not in self.ref:
+            return np.full(len(emb), np.nan, np.float32)
+        from engine.training.fit_probes import knn_distance
+
+        z = ((emb - self.ref["e_mean"]) / self.ref["e_std"] - self.ref["pca_mean"]) @ self.ref["pca_comp"]
+        return knn_distance(self.ref["points"], z).astype(np.float32)
+
+    @torch.inference_mode()
+    def _masked_pass(self, s: NightSession, epochs: list[int], x, hid):
+        """Recon error on randomly hidden cells + a second reconstruction draw."""
+        cfg = self.cfg
+        cells = torch.stack([torch.rand(cfg.n_chans, cfg.n_patches, generator=torch.Generator().manual_seed(int(e)))
+                             < RECON_MASK_RATIO for e in epochs]).to(self.device)
+        hidden = cells | hid[:, :, None]
+        recon, _ = self.model(x, hidden=hidden)
+        tgt = (cells & ~hid[:, :, None]).repeat_interleave(cfg.patch_size, 2).float()
+        err = (((recon - x) ** 2) * tgt).sum((1, 2)) / tgt.sum((1, 2)).clamp_min(1)
+        return err.cpu().numpy().astype(np.float32), recon
+
+    def _reconstructions(self, s: NightSession, a: int, b: int, tokens, hid, recon2):
+        hid_np = hid.cpu().numpy()  # [n, C]
+        chans = np.flatnonzero(hid_np.any(0))
+        if len(chans) == 0:
+            return ()
+        cfg = self.cfg
+        with torch.inference_mode():
+            full_hidden = hid[:, :, None].expand(-1, -1, cfg.n_patches)
+            d0 = self.model.decoder(tokens, full_hidden).cpu().numpy()  # [n, C, T]
+        d1 = recon2.cpu().numpy()
+        rmse = self.recon.get("rmse_z", np.ones(cfg.n_chans, np.float32))
+        out = []
+        for c in chans:
+            m0 = d0[:, c].reshape(-1)
+            mc = np.abs(m0 - d1[:, c].reshape(-1)) / math.sqrt(2)
+            k = int(MODEL_SFREQ_HZ)  # smooth the 2-draw spread over 1 s
+            mc = np.convolve(mc, np.ones(k) / k, mode="same")
+            sig = np.sqrt(mc**2 + float(rmse[c]) ** 2)
+            mask = np.repeat(hid_np[:, c], EPOCH_SAMPLES)
+            night = s.night
+            if night.present[c]:
+                center, scale, reason = night.center[c], night.scale[c], "flat"
+            else:
+                center = float(self.recon.get("typical_center", np.zeros(cfg.n_chans))[c])
+                scale = float(self.recon.get("typical_scale", np.ones(cfg.n_chans))[c])
+                reason = "missing"
+            mean = np.where(mask, m0 * scale + center, np.nan).astype(np.float32)
+            band = (sig * scale).astype(np.float32)
+            out.append(ChannelReconstruction(int(c), CANONICAL_NAMES[c], a * EPOCH_S, MODEL_SFREQ_HZ,
+                                             mean, mean - band, mean + band, reason))
+        return tuple(out)
+
+    def _chunk(self, s: NightSession, a: int, b: int, request_id, n_done, reconstruct: bool) -> EpochBatch:
+        ra, rb = max(0, a - MARGIN_EPOCHS), min(s.n_epochs, b + MARGIN_EPOCHS)
+        epochs = list(range(a, b))
+        tokens, x, hid = self._encode(s, epochs)
+        self._ensure_encoded(s, ra, rb)
+        err, recon2 = self._masked_pass(s, epochs, x, hid)
+        recs = self._reconstructions(s, a, b, tokens, hid, recon2) if reconstruct else ()
+        emb = s.emb[a:b].copy()
+        knn = self.knn_distance(emb)
+        p_knn = self._percentile(self.ref.get("knn_quantiles"), knn)
+        p_rec = self._percentile(self.ref.get("recon_quantiles"), err)
+        outlier = np.fmax(p_knn, p_rec)
+        return EpochBatch(request_id, np.arange(a, b), self.stage_probs(s, a, b), emb, outlier,
+                          knn, err, tuple(self._events(s, a, b)), recs, n_done + (b - a), s.n_epochs)
+
+    def run(self, s: NightSession, *, center_epoch: int | None = None, cancel=None,
+            request_id=None, reconstruct: bool = True, batch_epochs: int | None = None,
+            max_batch_s: float = 0.15):
+        """Generator of EpochBatch over the whole night; see module doc.  ``cancel``: an
+        object with ``is_set()`` (threading.Event) or a callable; checked between chunks."""
+        n = s.n_epochs
+        if n == 0:
+            return
+        size = batch_epochs or (8 if self.cfg.width * (self.cfg.n_patches + 1) < 64 * 1024 else 1)
+        adapt = batch_epochs is None
+        c = 0 if center_epoch is None else int(np.clip(center_epoch, 0, n - 1))
+        lo = hi = max(0, min(c - size // 2, n - size)) if center_epoch is not None else 0
+        done = 0
+        go_right = True
+        while lo > 0 or hi < n:
+            if _is_cancelled(cancel):
+                return
+            if (go_right and hi < n) or lo == 0:
+                a, b = hi, min(n, hi + size)
+                hi = b
+            else:
+                a, b = max(0, lo - size), lo
+                lo = a
+            if center_epoch is not None:
+                go_right = not go_right
+            t0 = time.perf_counter()
+            batch = self._chunk(s, a, b, request_id, done, reconstruct)
+            dt = time.perf_counter() - t0
+            done += b - a
+            if adapt and dt > 0:
+                size = int(np.clip(size * max_batch_s / dt, 1, 64))
+            yield batch
+
+    def score(self, s: NightSession, cancel=None, progress=None, reconstruct: bool = False) -> NightResult | None:
+        """Whole night at once (CLI, evaluation); ``progress(done, total)``."""
+        t0 = time.perf_counter()
+        batches = []
+        for bt in self.run(s, cancel=cancel, reconstruct=reconstruct, max_batch_s=1.0):
+            batches.append(bt)
+            if progress:
+                progress(bt.n_done, bt.n_total)
+        if _is_cancelled(cancel):
+            return None
+        return collect(batches, s, time.perf_counter() - t0)
+
+    # -- on demand --------------------------------------------------------------------------
+    @torch.inference_mode()
+    def reconstruct(self, s: NightSession, channel: int, start_epoch: int, n_epochs: int = 1,
+                    n_draws: int = 8, extra_mask: float = 0.25, seed: int = 0) -> ChannelReconstruction:
+        """Reconstruct one channel over epochs [start, start+n) from the other channels, with
+        a band from ``n_draws`` random extra maskings of the other channels combined with the
+        model's typical error for this channel.  Works for present channels too (compare)."""
+        cfg = self.cfg
+        a, b = max(0, start_epoch), min(s.n_epochs, start_epoch + n_epochs)
+        epochs = list(range(a, b))
+        x, hid = epoch_batch(s.night, epochs, self.device)
+        hid = hid.clone()
+        hid[:, channel] = True
+        base = hid[:, :, None].expand(-1, -1, cfg.n_patches)
+        g = torch.Generator().manual_seed(seed)
+        draws = []
+        for d in range(max(1, n_draws)):
+            h = base if d == 0 else base | (torch.rand(base.shape, generator=g) < extra_mask).to(self.device)
+            recon, _ = self.model(x, hidden=h)
+            draws.append(recon[:, channel].reshape(-1).cpu().numpy())
+        draws = np.stack(draws)
+        rmse = float(self.recon.get("rmse_z", np.ones(cfg.n_chans))[channel])
+        sig = np.sqrt(draws.std(0) ** 2 + rmse**2)
+        night = s.night
+        if night.present[channel]:
+            center, scale, reason = night.center[channel], night.scale[channel], "flat"
+        else:
+            center = float(self.recon.get("typical_center", np.zeros(cfg.n_chans))[channel])
+            scale = float(self.recon.get("typical_scale", np.ones(cfg.n_chans))[channel])
+            reason = "missing"
+        mean = (draws[0] * scale + center).astype(np.float32)
+        band = (sig * scale).astype(np.float32)
+        return ChannelReconstruction(int(channel), CANONICAL_NAMES[channel], a * EPOCH_S, MODEL_SFREQ_HZ,
+                                     mean, mean - band, mean + band, reason)
+
+    def similar_epochs(self, s: NightSession, epoch: int, k: int = 10, cancel=None) -> tuple[SimilarEpoch, ...]:
+        """The k epochs of this night most similar to ``epoch`` (cosine similarity of
+        standardised embeddings); encodes what is not encoded yet."""
+        todo = np.flatnonzero(~s.encoded)
+        for j in range(0, len(todo), 64):
+            if _is_cancelled(cancel):
+                return ()
+            self._encode(s, todo[j:j + 64].tolist())
+        mean = self.ref.get("e_mean", np.nanmean(s.emb, 0))
+        std = self.ref.get("e_std", np.nanstd(s.emb, 0) + 1e-6)
+        z = (s.emb - mean) / std
+        z /= np.linalg.norm(z, axis=1, keepdims=True) + 1e-9
+        sim = z @ z[epoch]
+        sim[epoch] = -np.inf
+        top = np.argsort(-sim)[:k]
+        return tuple(SimilarEpoch(int(i), float(sim[i])) for i in top)
+
+    # -- learning from corrections ------------------------------------------------------------
+    def refit_stage_probe(self, embeddings: np.ndarray, labels: np.ndarray,
+                          strength: float = 0.05, install: bool = True) -> StageProbe:
+        """Re-fit the stage probe on the scorer's decisions (labels 0..4, -1 = not reviewed)
+        for this night's embeddings [n_epochs, E]; seconds on CPU.  ``install`` makes it the
+        probe used from now on; ``reset_stage_probe()`` returns to the shipped one."""
+        if self.base_stage_probe is None:
+            raise CheckpointError("this model has no stage probe to re-fit")
+        probe = refit_stage_probe(np.nan_to_num(embeddings), labels, self.base_stage_probe, strength=strength)
+        if install:
+            self.stage_probe = probe
+        return probe
+
+    def reset_stage_probe(self) -> None:
+        self.stage_probe = self.base_stage_probe
+
+    def predict_stages(self, embeddings: np.ndarray) -> np.ndarray:
+        """Stage probabilities [n, 5] for night-ordered embeddings with the current probe."""
+        if self.stage_probe is None:
+            return np.full((len(embeddings), 5), np.nan, np.float32)
+        return self.stage_probe.predict_proba(np.nan_to_num(embeddings)).astype(np.float32)
+
+
+def collect(batches, s: NightSession, seconds: float = 0.0) -> NightResult:
+    n = s.n_epochs
+    e_dim = batches[0].embeddings.shape[1] if batches else 0
+    sp = np.full((n, 5), np.nan, np.float32)
+    emb = np.full((n, e_dim), np.nan, np.float32)
+    out = np.full(n, np.nan, np.float32)
+    knn = np.full(n, np.nan, np.float32)
+    rec = np.full(n, np.nan, np.float32)
+    events = []
+    for bt in batches:
+        i = bt.epochs
+        sp[i], emb[i], out[i], knn[i], rec[i] = bt.stage_probs, bt.embeddings, bt.outlier_score, bt.knn_distance, bt.recon_error
+        events += bt.events
+    events.sort(key=lambda e: (e.onset_s, e.type))
+    return NightResult(sp, emb, out, knn, rec, tuple(events), s.missing_channels, seconds)
