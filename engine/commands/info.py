@@ -1,0 +1,68 @@
+"""`pedsleep info STUDY [--json]`: the header, annotations and canonical mapping."""
+
+from __future__ import annotations
+
+import json
+
+NAME = "info"
+HELP = "print a recording's header, signals, annotation count and canonical channel mapping"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("study", help="EDF/EDF+/BDF file")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--repair", action="store_true",
+                   help="open a truncated file with the complete records it holds")
+
+
+def describe(study, chmap) -> dict:
+    return {
+        "path": study.path,
+        "format": study.variant,
+        "reader": study.backend,
+        "start_time": study.start_datetime.isoformat(),
+        "duration_s": study.duration_s,
+        "n_records": study.n_records,
+        "record_duration_s": study.record_duration_s,
+        "signals": [
+            {"label": s.display_label, "sfreq_hz": s.sfreq_hz, "unit": s.unit,
+             "physical_min": s.physical_min, "physical_max": s.physical_max,
+             "transducer": s.transducer, "prefilter": s.prefilter}
+            for s in study.signals
+        ],
+        "annotation_count": len(study.annotations),
+        "mapping": {src.canonical: (src.describe() if src.present else None) for src in chmap.sources},
+        "missing_canonical": list(chmap.missing),
+        "mapping_profile": chmap.profile,
+        "warnings": list(study.warnings),
+    }
+
+
+def run(args) -> int:
+    from engine.channels.mapping import map_study
+    from engine.channels.profiles import ProfileStore
+    from engine.io import open_study
+
+    study = open_study(args.study, repair=args.repair)
+    chmap = map_study(study, ProfileStore())
+    d = describe(study, chmap)
+    if args.json:
+        print(json.dumps(d, indent=1, ensure_ascii=False))
+        return 0
+    print(f"{d['path']}")
+    print(f"  format      {d['format']} (read with {d['reader']})")
+    print(f"  start       {d['start_time']}")
+    print(f"  duration_s  {d['duration_s']:.1f}  ({d['n_records']} records of {d['record_duration_s']:g} s)")
+    print(f"  annotations {d['annotation_count']}")
+    print(f"  signals     {len(d['signals'])}")
+    for s in d["signals"]:
+        print(f"    {s['label']:<24} {s['sfreq_hz']:>8.3f} Hz  {s['unit']:<6} "
+              f"[{s['physical_min']:g}, {s['physical_max']:g}]")
+    print("  canonical mapping" + (f" (profile '{chmap.profile}')" if chmap.profile else ""))
+    for canon, src in d["mapping"].items():
+        print(f"    {canon:<18} <- {src or 'MISSING'}")
+    if d["missing_canonical"]:
+        print(f"  missing     {', '.join(d['missing_canonical'])}")
+    for w in d["warnings"]:
+        print(f"  warning     {w}")
+    return 0

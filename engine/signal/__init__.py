@@ -1,0 +1,1 @@
+"""Signal processing for display: filters, min/max decimation, envelope pyramid, pages."""

@@ -1,0 +1,116 @@
+"""Display filters: per channel kind defaults a scorer expects, zero-phase Butterworth."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.signal import butter, iirnotch, sosfiltfilt, tf2sos
+
+
+@dataclass(frozen=True)
+class DisplayFilter:
+    highpass_hz: float | None = None
+    lowpass_hz: float | None = None
+    notch_hz: float | None = None  # 50 or 60; None = off
+    enabled: bool = True
+
+    def label(self) -> str:
+        if not self.enabled or (self.highpass_hz is None and self.lowpass_hz is None and
+                                self.notch_hz is None):
+            return "no filter"
+        parts = []
+        if self.highpass_hz and self.lowpass_hz:
+            parts.append(f"{self.highpass_hz:g}–{self.lowpass_hz:g} Hz")
+        elif self.highpass_hz:
+            parts.append(f"HP {self.highpass_hz:g} Hz")
+        elif self.lowpass_hz:
+            parts.append(f"LP {self.lowpass_hz:g} Hz")
+        if self.notch_hz:
+            parts.append(f"notch {self.notch_hz:g}")
+        return ", ".join(parts)
+
+    def pad_s(self) -> float:
+        """Extra signal to read either side so the filter settles outside the page."""
+        if not self.enabled:
+            return 0.0
+        lo = self.highpass_hz or self.lowpass_hz or self.notch_hz
+        if lo is None:
+            return 0.0
+        return float(min(10.0, max(1.0, 3.0 / lo)))
+
+    def with_notch(self, notch_hz: float | None) -> DisplayFilter:
+        return replace(self, notch_hz=notch_hz)
+
+
+NO_FILTER = DisplayFilter(enabled=False)
+
+# AASM-style display defaults per channel kind
+DEFAULT_FILTERS: dict[str, DisplayFilter] = {
+    "eeg": DisplayFilter(0.3, 35.0),
+    "eog": DisplayFilter(0.3, 35.0),
+    "emg": DisplayFilter(10.0, 100.0),
+    "ecg": DisplayFilter(0.3, 70.0),
+    "resp": DisplayFilter(None, 5.0),
+    "flow": DisplayFilter(None, 5.0),
+    "snore": DisplayFilter(10.0, 100.0),
+    "spo2": NO_FILTER,
+    "capno": NO_FILTER,
+    "other": NO_FILTER,
+}
+
+# menu choices per kind (the default first)
+FILTER_CHOICES: dict[str, tuple[DisplayFilter, ...]] = {
+    "eeg": (DisplayFilter(0.3, 35.0), DisplayFilter(0.5, 30.0), DisplayFilter(0.3, 70.0),
+            DisplayFilter(1.0, 15.0), NO_FILTER),
+    "eog": (DisplayFilter(0.3, 35.0), DisplayFilter(0.1, 15.0), NO_FILTER),
+    "emg": (DisplayFilter(10.0, 100.0), DisplayFilter(10.0, None), NO_FILTER),
+    "ecg": (DisplayFilter(0.3, 70.0), NO_FILTER),
+    "resp": (DisplayFilter(None, 5.0), DisplayFilter(0.1, 15.0), NO_FILTER),
+    "flow": (DisplayFilter(None, 5.0), DisplayFilter(0.1, 15.0), NO_FILTER),
+    "snore": (DisplayFilter(10.0, 100.0), NO_FILTER),
+    "spo2": (NO_FILTER,),
+    "capno": (NO_FILTER, DisplayFilter(None, 2.0)),
+    "other": (NO_FILTER, DisplayFilter(0.3, 35.0)),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _design(f: DisplayFilter, sfreq_hz: float) -> np.ndarray | None:
+    nyq = sfreq_hz / 2.0
+    sections = []
+    hp = f.highpass_hz if f.highpass_hz and f.highpass_hz < nyq * 0.9 else None
+    lp = f.lowpass_hz if f.lowpass_hz and f.lowpass_hz < nyq * 0.9 else None
+    if hp and lp:
+        sections.append(butter(2, [hp, lp], btype="bandpass", fs=sfreq_hz, output="sos"))
+    elif hp:
+        sections.append(butter(2, hp, btype="highpass", fs=sfreq_hz, output="sos"))
+    elif lp:
+        sections.append(butter(2, lp, btype="lowpass", fs=sfreq_hz, output="sos"))
+    if f.notch_hz and f.notch_hz < nyq * 0.95:
+        b, a = iirnotch(f.notch_hz, 30.0, fs=sfreq_hz)
+        sections.append(tf2sos(b, a))
+    if not sections:
+        return None
+    return np.vstack(sections)
+
+
+def apply_filter(x: np.ndarray, sfreq_hz: float, f: DisplayFilter) -> np.ndarray:
+    """Zero-phase filtered copy of ``x`` (float32). NaN gaps pass through as NaN."""
+    if not f.enabled or len(x) < 16:
+        return x
+    sos = _design(f, float(sfreq_hz))
+    if sos is None:
+        return x
+    nan = np.isnan(x)
+    has_nan = bool(nan.any())
+    if has_nan:
+        if nan.all():
+            return x
+        x = np.where(nan, np.nanmean(x), x)
+    padlen = min(len(x) - 1, 3 * (2 * len(sos) + 1))
+    y = sosfiltfilt(sos, x.astype(np.float64), padlen=padlen).astype(np.float32)
+    if has_nan:
+        y[nan] = np.nan
+    return y

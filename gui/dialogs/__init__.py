@@ -1,0 +1,1 @@
+"""Dialogs: channel mapping, errors."""

@@ -1,0 +1,268 @@
+"""Main window: menus, file handling (open, recent, drag-and-drop), settings, errors."""
+
+from __future__ import annotations
+
+import math
+import os
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+
+from engine.channels.mapping import map_study
+from engine.channels.profiles import ProfileStore
+from engine.errors import StudyError
+from engine.io import open_study
+from engine.signal.filters import FILTER_CHOICES
+from gui import settings as st
+from gui.dialogs.mapping_dialog import MappingDialog
+from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
+
+EDF_FILTER = "Recordings (*.edf *.EDF *.bdf *.BDF *.rec);;All files (*)"
+KIND_NAMES = {"eeg": "EEG", "eog": "EOG", "emg": "EMG", "ecg": "ECG", "resp": "Respiratory effort",
+              "flow": "Airflow", "snore": "Snore", "spo2": "SpO2", "capno": "Capnography",
+              "other": "Other"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, profiles: ProfileStore | None = None):
+        super().__init__()
+        self.setWindowTitle("PedSleep Assist")
+        self.resize(1600, 900)
+        self.setAcceptDrops(True)
+        self.settings = st.app_settings()
+        self.profiles = profiles or ProfileStore()
+        self.viewer = Viewer(self)
+        self.setCentralWidget(self.viewer)
+        self.last_error: str | None = None
+        self._message_boxes: list[QMessageBox] = []
+        w = self.settings.value("window_s")
+        if w is not None:
+            try:
+                self.viewer.window_s = float(w)
+            except (TypeError, ValueError):
+                pass
+        self._build_menus()
+        geo = self.settings.value("geometry")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        state = self.settings.value("state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.viewer.rows_changed.connect(self._rebuild_channel_menus)
+        self.statusBar().showMessage("Ready")
+
+    # --- menus and keys ------------------------------------------------------------------
+    def _action(self, menu: QMenu, text: str, slot, keys=(), checkable=False) -> QAction:
+        a = QAction(text, self)
+        if keys:
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.setCheckable(checkable)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        self.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._action(f, "&Open…", self.open_dialog, ["Ctrl+O"])
+        self.recent_menu = f.addMenu("Open &Recent")
+        self._rebuild_recent()
+        f.addSeparator()
+        self._action(f, "&Close study", self.close_study, ["Ctrl+W"])
+        self._action(f, "&Quit", self.close, ["Ctrl+Q"])
+        self.file_menu = f
+
+        v = mb.addMenu("&View")
+        self._action(v, "Next page", self.viewer.next_page, ["Right", "PgDown"])
+        self._action(v, "Previous page", self.viewer.prev_page, ["Left", "PgUp"])
+        self._action(v, "First page", lambda: self.viewer.go_to(0), ["Home"])
+        self._action(v, "Last page", lambda: self.viewer.go_to(math.inf), ["End"])
+        v.addSeparator()
+        self._action(v, "Zoom in (shorter window)", lambda: self.viewer.zoom(True), ["Ctrl+=", "Ctrl++"])
+        self._action(v, "Zoom out (longer window)", lambda: self.viewer.zoom(False), ["Ctrl+-"])
+        wm = v.addMenu("&Window length")
+        group = QActionGroup(self)
+        self.window_actions = {}
+        for w in WINDOW_CHOICES_S:
+            a = self._action(wm, window_text(w), lambda _=False, w=w: self.set_window(w), checkable=True)
+            group.addAction(a)
+            self.window_actions[w] = a
+        self._check_window_action()
+        self.viewer.page_changed.connect(lambda *_: self._check_window_action())
+
+        c = mb.addMenu("&Channels")
+        self._action(c, "Select next channel", lambda: self.viewer.move_selection(1), ["Down"])
+        self._action(c, "Select previous channel", lambda: self.viewer.move_selection(-1), ["Up"])
+        self._action(c, "Clear channel selection", lambda: self.viewer.select_row(None), ["Escape"])
+        self._action(c, "Gain up (selected, or all)", lambda: self.viewer.change_gain(True), ["+", "="])
+        self._action(c, "Gain down (selected, or all)", lambda: self.viewer.change_gain(False), ["-"])
+        self._action(c, "Gain up, all channels", lambda: self.viewer.change_gain(True, True), ["Shift+Up"])
+        self._action(c, "Gain down, all channels", lambda: self.viewer.change_gain(False, True), ["Shift+Down"])
+        self._action(c, "Invert (selected, or all)", lambda: self.viewer.toggle_invert(), ["Ctrl+I"])
+        c.addSeparator()
+        self.show_menu = c.addMenu("Show / hide")
+        self.filter_menu = c.addMenu("Display &filters")
+        notch = c.addMenu("Mains &notch")
+        ng = QActionGroup(self)
+        self.notch_actions = {}
+        for hz in (None, 50.0, 60.0):
+            a = self._action(notch, "off" if hz is None else f"{hz:g} Hz",
+                             lambda _=False, hz=hz: self.viewer.set_notch(hz), checkable=True)
+            ng.addAction(a)
+            self.notch_actions[hz] = a
+        self.notch_actions[None].setChecked(True)
+        c.addSeparator()
+        self._action(c, "Channel &mapping…", self.edit_mapping, ["Ctrl+M"])
+
+        h = mb.addMenu("&Help")
+        self._action(h, "Keys", self.show_keys, ["F1"])
+        self._action(h, "About", self.show_about)
+        self.viewer.signal_view.row_context.connect(self._row_menu)
+
+    def _check_window_action(self) -> None:
+        a = self.window_actions.get(self.viewer.window_s)
+        if a is not None:
+            a.setChecked(True)
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        items = st.recent_files(self.settings)
+        for p in items:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, p=p: self.open_path(p))
+        self.recent_menu.setEnabled(bool(items))
+
+    def _rebuild_channel_menus(self) -> None:
+        self.show_menu.clear()
+        self.filter_menu.clear()
+        for r in self.viewer.rows:
+            a = self.show_menu.addAction(r.label + (f"  → {r.mapped_to}" if r.mapped_to else ""))
+            a.setCheckable(True)
+            a.setChecked(r.visible)
+            a.toggled.connect(lambda on, sig=r.sig: self.viewer.set_visible(sig, on))
+        kinds = sorted({r.kind for r in self.viewer.rows}, key=lambda k: list(KIND_NAMES).index(k))
+        for kind in kinds:
+            sub = self.filter_menu.addMenu(KIND_NAMES.get(kind, kind))
+            for filt in FILTER_CHOICES.get(kind, ()):
+                a = sub.addAction(filt.label())
+                a.triggered.connect(lambda _=False, k=kind, f=filt: self.viewer.set_kind_filter(k, f))
+
+    def _row_menu(self, row: int, global_pos) -> None:
+        vis = self.viewer.visible_rows()
+        if not 0 <= row < len(vis):
+            return
+        r = vis[row]
+        self.viewer.select_row(row)
+        m = QMenu(self)
+        m.addAction("Gain up", lambda: self.viewer.change_gain(True))
+        m.addAction("Gain down", lambda: self.viewer.change_gain(False))
+        m.addAction("Invert", lambda: self.viewer.toggle_invert())
+        fm = m.addMenu("Filter")
+        for filt in FILTER_CHOICES.get(r.kind, ()):
+            fm.addAction(filt.label(), lambda f=filt, s=r.sig: self.viewer.set_row_filter(s, f))
+        m.addAction("Hide", lambda s=r.sig: self.viewer.set_visible(s, False))
+        m.popup(global_pos)
+
+    # --- files ---------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        start = os.path.dirname(st.recent_files(self.settings)[0]) if st.recent_files(self.settings) else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open recording", start, EDF_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str, repair: bool = False) -> bool:
+        try:
+            study = open_study(path, repair=repair)
+        except StudyError as exc:
+            msg = str(exc)
+            if not repair and ("truncated" in msg or "header lies" in msg):
+                self._ask_repair(path, msg)
+            else:
+                self.report_error("Cannot open recording", msg)
+            return False
+        except Exception as exc:  # never a traceback in the user's face
+            self.report_error("Cannot open recording", f"{os.path.basename(path)}: {exc}")
+            return False
+        chmap = map_study(study, self.profiles)
+        self.viewer.set_study(study, chmap)
+        self.setWindowTitle(f"PedSleep Assist — {os.path.basename(path)}")
+        st.add_recent(self.settings, path)
+        self._rebuild_recent()
+        note = f"Opened {os.path.basename(path)}: {len(study.signals)} signals, " \
+               f"{study.duration_s / 3600:.2f} h, mapping {16 - len(chmap.missing)}/16"
+        if study.warnings:
+            note += " — " + "; ".join(study.warnings)
+        self.statusBar().showMessage(note)
+        return True
+
+    def _ask_repair(self, path: str, msg: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Damaged recording",
+                          f"{msg}.\n\nOpen the complete records it holds? Nothing is written "
+                          "to the file.", QMessageBox.StandardButton.Open |
+                          QMessageBox.StandardButton.Cancel, self)
+        self.last_error = msg
+        box.finished.connect(lambda res: self.open_path(path, repair=True)
+                             if res == QMessageBox.StandardButton.Open else None)
+        self._message_boxes.append(box)
+        box.open()
+
+    def report_error(self, title: str, msg: str) -> None:
+        """A clear, non-blocking message; the app keeps working."""
+        self.last_error = msg
+        self.statusBar().showMessage(msg)
+        box = QMessageBox(QMessageBox.Icon.Critical, title, msg, QMessageBox.StandardButton.Ok, self)
+        box.finished.connect(lambda *_: self._message_boxes.remove(box) if box in self._message_boxes else None)
+        self._message_boxes.append(box)
+        box.open()
+
+    def close_study(self) -> None:
+        self.viewer.close_study()
+        self.viewer.signal_view.show_page([], [], 0.0, 30.0, None)
+        self.setWindowTitle("PedSleep Assist")
+
+    def set_window(self, w: float) -> None:
+        self.viewer.set_window(w)
+        self.settings.setValue("window_s", w if not math.isinf(w) else "inf")
+
+    def edit_mapping(self) -> None:
+        if self.viewer.study is None:
+            return
+        dlg = MappingDialog(self.viewer.study, self.viewer.chmap, self.profiles, self)
+        dlg.accepted.connect(lambda: self.viewer.set_mapping(dlg.mapping()))
+        self._mapping_dialog = dlg
+        dlg.open()
+
+    # --- drag and drop -------------------------------------------------------------------
+    def dragEnterEvent(self, ev):  # noqa: N802
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):  # noqa: N802
+        for url in ev.mimeData().urls():
+            if url.isLocalFile():
+                self.open_path(url.toLocalFile())
+                break
+
+    # --- help ----------------------------------------------------------------------------
+    def show_keys(self) -> None:
+        rows = []
+        for a in self.actions():
+            if a.shortcuts():
+                keys = ", ".join(s.toString() for s in a.shortcuts())
+                rows.append(f"<tr><td><b>{keys}</b></td><td>{a.text()}</td></tr>")
+        QMessageBox.information(self, "Keys", "<table>" + "".join(rows) + "</table>")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About PedSleep Assist",
+                          "PedSleep Assist — a polysomnography annotation assistant.\n"
+                          "Signals are read-only: the original recording is never written.")
+
+    def closeEvent(self, ev):  # noqa: N802
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.settings.sync()
+        self.viewer.close_study()
+        super().closeEvent(ev)

@@ -1,0 +1,1 @@
+"""The signal viewer: traces, channel labels, time axis, overview strip."""

@@ -1,0 +1,148 @@
+"""The trace area: one PlotDataItem per visible channel, created once and updated with
+``setData`` on every page (DESIGN.md speed rules: fixed view range, no auto-range, pen
+width 1, no antialias, never more than ~2 points per pixel)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from gui.viewer.channel_labels import ChannelLabels
+from gui.viewer.time_axis import ClockAxis
+
+EPOCH_S = 30.0
+KIND_COLOURS = {
+    "eeg": (20, 20, 90), "eog": (0, 90, 140), "emg": (120, 40, 40), "ecg": (150, 0, 0),
+    "flow": (0, 110, 60), "resp": (0, 110, 60), "snore": (100, 80, 0), "spo2": (170, 0, 120),
+    "capno": (90, 60, 0), "other": (70, 70, 70),
+}
+
+
+class SignalView(QWidget):
+    """Draws ``rows`` (visible ChannelDisplay, top to bottom) for [start_s, start_s+window_s)."""
+
+    row_clicked = Signal(int)
+    row_context = Signal(int, object)
+    plot_clicked = Signal(float, int, object)  # time_s, row (-1 none), Qt button
+    wheel_pages = Signal(int)  # +1 forward / -1 back
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.labels = ChannelLabels(self)
+        self.axis = ClockAxis(orientation="bottom")
+        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis}, background="w")
+        pi = self.plot.getPlotItem()
+        pi.hideAxis("left")
+        pi.hideButtons()
+        pi.setMenuEnabled(False)
+        self.vb = pi.getViewBox()
+        self.vb.setMouseEnabled(False, False)
+        self.vb.disableAutoRange()
+        self.vb.setDefaultPadding(0.0)
+        self.vb.wheelEvent = self._wheel  # page with the wheel instead of zooming
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.labels)
+        lay.addWidget(self.plot, 1)
+        self.items: list[pg.PlotDataItem] = []
+        self.grid = pg.PlotDataItem(pen=pg.mkPen((200, 200, 200), width=1), connect="pairs")
+        self.grid.setZValue(-10)
+        self.sep = pg.PlotDataItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
+        self.sep.setZValue(-11)
+        pi.addItem(self.grid)
+        pi.addItem(self.sep)
+        self.rows: list = []
+        self.selected: int | None = None
+        self.start_s = 0.0
+        self.window_s = 30.0
+        self.n_drawn_points = 0
+        self.labels.clicked.connect(self.row_clicked)
+        self.labels.context_requested.connect(self.row_context)
+        self.plot.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.vb.sigResized.connect(self._sync_labels)
+
+    # --- layout --------------------------------------------------------------------------
+    def _sync_labels(self, *_):
+        r = self.vb.sceneBoundingRect()
+        top = self.plot.mapToParent(self.plot.mapFromScene(r.topLeft())).y() - self.labels.y()
+        self.labels.set_geometry_of_plot(top, r.height())
+
+    def plot_width_px(self) -> int:
+        return max(100, int(self.vb.sceneBoundingRect().width()) or self.plot.width())
+
+    def _ensure_items(self, n: int) -> None:
+        pi = self.plot.getPlotItem()
+        while len(self.items) < n:
+            it = pg.PlotDataItem(pen=pg.mkPen((20, 20, 90), width=1), antialias=False,
+                                 autoDownsample=False, clipToView=False)
+            pi.addItem(it)
+            self.items.append(it)
+        for i, it in enumerate(self.items):
+            it.setVisible(i < n)
+
+    # --- drawing -------------------------------------------------------------------------
+    def show_page(self, traces, rows, start_s: float, window_s: float, selected: int | None) -> None:
+        """``traces``: per row (x_s, y physical). Draws them in the fixed view range."""
+        self.rows, self.start_s, self.window_s, self.selected = list(rows), start_s, window_s, selected
+        n = len(rows)
+        self._ensure_items(n)
+        total = 0
+        for r, ((x, y), row) in enumerate(zip(traces, rows)):
+            yc = n - r - 0.5
+            k = (-1.0 if row.inverted else 1.0) / row.scale
+            yd = yc + (y - row.center) * k
+            has_nan = bool(np.isnan(yd).any()) if len(yd) else False
+            item = self.items[r]
+            colour = KIND_COLOURS.get(row.kind, (50, 50, 50))
+            if item.opts.get("_colour") != colour:
+                item.setPen(pg.mkPen(colour, width=1))
+                item.opts["_colour"] = colour
+            item.setData(x, yd, connect="finite" if has_nan else "all", skipFiniteCheck=not has_nan)
+            total += len(x)
+        self.n_drawn_points = total
+        t1 = start_s + window_s
+        self.vb.setRange(xRange=(start_s, t1), yRange=(0, max(n, 1)), padding=0.0)
+        self._draw_grid(start_s, t1, n)
+        self.labels.set_rows(rows, selected)
+        self._sync_labels()
+
+    def _draw_grid(self, t0: float, t1: float, n: int) -> None:
+        step = EPOCH_S if (t1 - t0) / EPOCH_S <= 60 else None
+        if step is None:
+            self.grid.setData([], [])
+        else:
+            lines = np.arange(np.ceil(t0 / step) * step, t1 + 1e-9, step)
+            if (t1 - t0) <= 30.0:  # one epoch on screen: also mark seconds lightly
+                lines = np.arange(np.ceil(t0), t1 + 1e-9, 1.0 if t1 - t0 <= 10 else 5.0)
+            xs = np.repeat(lines, 2)
+            ys = np.tile([0.0, float(n)], len(lines))
+            self.grid.setData(xs, ys)
+        ys = np.repeat(np.arange(1, n, dtype=float), 2)
+        xs = np.tile([t0, t1], max(n - 1, 0))
+        self.sep.setData(xs, ys)
+
+    # --- input ---------------------------------------------------------------------------
+    def row_at_y(self, y_view: float) -> int:
+        n = len(self.rows)
+        r = int(n - y_view)
+        return r if 0 <= r < n else -1
+
+    def _scene_clicked(self, ev):
+        pos = ev.scenePos()
+        if not self.vb.sceneBoundingRect().contains(pos):
+            return
+        p = self.vb.mapSceneToView(pos)
+        self.plot_clicked.emit(float(p.x()), self.row_at_y(p.y()), ev.button())
+
+    def _wheel(self, ev, axis=None):
+        delta = ev.delta() if hasattr(ev, "delta") else ev.angleDelta().y()
+        self.wheel_pages.emit(-1 if delta > 0 else 1)
+        ev.accept()
+
+    def keyPressEvent(self, ev):  # noqa: N802 — keys are handled by the window's actions
+        ev.ignore()
+
+

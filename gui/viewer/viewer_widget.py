@@ -1,0 +1,309 @@
+"""The viewer: signal view + overview strip + position line, and the paging/gain/filter
+state behind them. Owns the study's TraceSource and its pyramid worker."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from engine.signal.filters import DisplayFilter
+from engine.signal.pyramid import PyramidSet, build_pyramids
+from engine.signal.traces import TraceSource
+from gui.viewer import display_state as ds
+from gui.viewer.overview import OverviewStrip
+from gui.viewer.signal_view import SignalView
+from gui.viewer.time_axis import clock_text
+from gui.workers import GeneratorWorker
+
+EPOCH_S = 30.0
+WINDOW_CHOICES_S = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, math.inf)
+
+
+def window_text(w: float) -> str:
+    if math.isinf(w):
+        return "whole night"
+    if w < 60:
+        return f"{w:g} s"
+    if w < 3600:
+        return f"{w / 60:g} min"
+    return f"{w / 3600:g} h"
+
+
+class Viewer(QWidget):
+    page_changed = Signal(float, float)  # start_s, window_s
+    rows_changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.position = QLabel("No study open — File › Open (Ctrl+O) or drop an EDF here")
+        self.position.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.signal_view = SignalView(self)
+        self.overview = OverviewStrip(self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.position)
+        lay.addWidget(self.signal_view, 1)
+        lay.addWidget(self.overview)
+        self.study = None
+        self.chmap = None
+        self.source: TraceSource | None = None
+        self.rows: list[ds.ChannelDisplay] = []
+        self.start_s = 0.0
+        self.window_s = 30.0
+        self.selected: int | None = None  # index into visible rows
+        self.notch_hz: float | None = None
+        self.pyramid_worker: GeneratorWorker | None = None
+        self.last_page_ms = 0.0
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.timeout.connect(self._prefetch)
+        self.overview.jump_requested.connect(self.centre_on)
+        self.signal_view.row_clicked.connect(self.select_row)
+        self.signal_view.wheel_pages.connect(lambda d: self.next_page() if d > 0 else self.prev_page())
+
+    # --- study lifecycle -----------------------------------------------------------------
+    def set_study(self, study, chmap, window_s: float | None = None) -> None:
+        self.close_study()
+        self.study, self.chmap = study, chmap
+        self.source = TraceSource(study, PyramidSet())
+        self.rows = ds.initial_display(study, chmap)
+        self.selected = None
+        self.start_s = 0.0
+        if window_s is not None:
+            self.window_s = window_s
+        self.signal_view.axis.start = study.start_datetime
+        self.overview.axis.start = study.start_datetime
+        self.overview.set_duration(study.duration_s)
+        self.overview.set_activity(np.zeros(0), np.zeros(0))
+        self._start_pyramids()
+        self.refresh()
+        self.rows_changed.emit()
+
+    def set_mapping(self, chmap) -> None:
+        """A new channel mapping: kinds, filters and scales follow it; view state is kept."""
+        if self.study is None:
+            return
+        self.chmap = chmap
+        old = {r.sig: r for r in self.rows}
+        rows = ds.initial_display(self.study, chmap)
+        self.rows = [replace(r, visible=old[r.sig].visible) if r.sig in old else r for r in rows]
+        self.refresh()
+        self.rows_changed.emit()
+
+    def close_study(self) -> None:
+        if self.pyramid_worker is not None:
+            self.pyramid_worker.cancel()
+            self.pyramid_worker = None
+        self._prefetch_timer.stop()
+        if self.study is not None:
+            self.study.close()
+        self.study = self.source = self.chmap = None
+        self.rows = []
+
+    def _start_pyramids(self) -> None:
+        study, pyr = self.study, self.source.pyramids
+        order = [r.sig for r in self.rows if r.visible] + [r.sig for r in self.rows if not r.visible]
+        w = GeneratorWorker(lambda cancel: build_pyramids(study, pyr, order, cancel), self)
+        w.item.connect(self._pyramid_ready)
+        self.pyramid_worker = w
+        w.start()
+
+    def _pyramid_ready(self, request_id: int, sig: int) -> None:
+        if self.pyramid_worker is None or request_id != self.pyramid_worker.request_id:
+            return  # from a study that is no longer open
+        if sig == self.overview_signal():
+            self._update_overview_activity()
+        if self.effective_window() > 900:
+            self.source.clear()
+            self.refresh()
+
+    def overview_signal(self) -> int | None:
+        vis = [r for r in self.rows if r.visible]
+        for r in vis:
+            if r.kind == "eeg":
+                return r.sig
+        return vis[0].sig if vis else None
+
+    def _update_overview_activity(self) -> None:
+        sig = self.overview_signal()
+        p = self.source.pyramids.get(sig) if sig is not None else None
+        if p is None or not p.levels:
+            return
+        lev = min(2, len(p.levels) - 1)
+        lo, hi = p.levels[lev]
+        bin_s = p.bin_size(lev) / p.sfreq_hz
+        x = (np.arange(len(lo)) + 0.5) * bin_s
+        self.overview.set_activity(x, np.log10(np.maximum(hi - lo, 1e-9)))
+
+    # --- paging --------------------------------------------------------------------------
+    def effective_window(self) -> float:
+        if self.study is None:
+            return self.window_s
+        return self.study.duration_s if math.isinf(self.window_s) else min(self.window_s,
+                                                                            max(self.study.duration_s, 1.0))
+
+    def page_step(self) -> float:
+        return self.effective_window()
+
+    def n_epochs(self) -> int:
+        return int(math.ceil(self.study.duration_s / EPOCH_S)) if self.study else 0
+
+    def current_epoch(self) -> int:
+        return int(self.start_s // EPOCH_S)
+
+    def _clamp(self, start_s: float) -> float:
+        if self.study is None:
+            return 0.0
+        w = self.effective_window()
+        last = max(0.0, self.study.duration_s - w)
+        if w >= EPOCH_S and w % EPOCH_S == 0:
+            last = max(0.0, math.ceil(self.study.duration_s / EPOCH_S) * EPOCH_S - w)
+        return float(min(max(start_s, 0.0), last))
+
+    def go_to(self, start_s: float) -> None:
+        self.start_s = self._clamp(start_s)
+        self.refresh()
+
+    def next_page(self) -> None:
+        self.go_to(self.start_s + self.page_step())
+
+    def prev_page(self) -> None:
+        self.go_to(self.start_s - self.page_step())
+
+    def go_to_epoch(self, epoch: int) -> None:
+        self.go_to(epoch * EPOCH_S)
+
+    def centre_on(self, t_s: float) -> None:
+        w = self.effective_window()
+        if w >= EPOCH_S:
+            start = math.floor((t_s - w / 2) / EPOCH_S + 0.5) * EPOCH_S
+            if w == EPOCH_S:
+                start = math.floor(t_s / EPOCH_S) * EPOCH_S
+        else:
+            start = t_s - w / 2
+        self.go_to(start)
+
+    def set_window(self, window_s: float) -> None:
+        centre = self.start_s + self.effective_window() / 2
+        self.window_s = window_s
+        if self.study is not None:
+            w = self.effective_window()
+            start = centre - w / 2
+            if w >= EPOCH_S:
+                start = math.floor(start / EPOCH_S) * EPOCH_S
+            self.start_s = self._clamp(start)
+        self.refresh()
+
+    def zoom(self, finer: bool) -> None:
+        choices = WINDOW_CHOICES_S
+        i = choices.index(self.window_s) if self.window_s in choices else 3
+        i = max(0, i - 1) if finer else min(len(choices) - 1, i + 1)
+        self.set_window(choices[i])
+
+    # --- channels ------------------------------------------------------------------------
+    def visible_rows(self) -> list[ds.ChannelDisplay]:
+        return [r for r in self.rows if r.visible]
+
+    def _replace_row(self, sig: int, new) -> None:
+        self.rows = [new if r.sig == sig else r for r in self.rows]
+
+    def select_row(self, row: int | None) -> None:
+        vis = self.visible_rows()
+        self.selected = row if row is not None and 0 <= row < len(vis) else None
+        self.signal_view.labels.set_rows(vis, self.selected)
+
+    def move_selection(self, delta: int) -> None:
+        n = len(self.visible_rows())
+        if n == 0:
+            return
+        cur = self.selected if self.selected is not None else (-1 if delta > 0 else n)
+        self.select_row(min(max(cur + delta, 0), n - 1))
+
+    def _targets(self, all_rows: bool) -> list[ds.ChannelDisplay]:
+        vis = self.visible_rows()
+        if all_rows or self.selected is None:
+            return vis
+        return [vis[self.selected]]
+
+    def change_gain(self, up: bool, all_rows: bool = False) -> None:
+        for r in self._targets(all_rows):
+            self._replace_row(r.sig, ds.gain(r, up))
+        self.refresh()
+
+    def toggle_invert(self, all_rows: bool = False) -> None:
+        for r in self._targets(all_rows):
+            self._replace_row(r.sig, replace(r, inverted=not r.inverted))
+        self.refresh()
+
+    def set_row_filter(self, sig: int, filt: DisplayFilter) -> None:
+        row = next(r for r in self.rows if r.sig == sig)
+        self._replace_row(sig, replace(row, filter=filt.with_notch(self.notch_hz) if filt.enabled
+                                       else filt))
+        self.refresh()
+
+    def set_kind_filter(self, kind: str, filt: DisplayFilter) -> None:
+        for r in list(self.rows):
+            if r.kind == kind:
+                f = filt.with_notch(self.notch_hz) if (filt.enabled and kind not in ("spo2", "capno")) else filt
+                self._replace_row(r.sig, replace(r, filter=f))
+        self.refresh()
+
+    def set_notch(self, notch_hz: float | None) -> None:
+        """Mains notch (50/60 Hz or off) on every electrophysiological channel."""
+        self.notch_hz = notch_hz
+        for r in list(self.rows):
+            if r.kind in ("eeg", "eog", "emg", "ecg", "snore"):
+                f = r.filter if r.filter.enabled else DisplayFilter(None, None)
+                self._replace_row(r.sig, replace(r, filter=f.with_notch(notch_hz)))
+        self.refresh()
+
+    def set_visible(self, sig: int, visible: bool) -> None:
+        row = next(r for r in self.rows if r.sig == sig)
+        self._replace_row(sig, replace(row, visible=visible))
+        self.selected = None
+        self.refresh()
+        self.rows_changed.emit()
+
+    # --- drawing -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        import time
+
+        if self.study is None or self.source is None:
+            return
+        t_start = time.perf_counter()
+        w = self.effective_window()
+        self.start_s = self._clamp(self.start_s)
+        t1 = self.start_s + w
+        vis = self.visible_rows()
+        max_pts = 2 * self.signal_view.plot_width_px()
+        traces = [self.source.trace(r.sig, self.start_s, t1, max_pts, r.filter) for r in vis]
+        self.signal_view.show_page(traces, vis, self.start_s, w, self.selected)
+        self.overview.set_window(self.start_s, t1)
+        self._update_position_text()
+        self.last_page_ms = (time.perf_counter() - t_start) * 1000
+        self.page_changed.emit(self.start_s, w)
+        self._prefetch_timer.start(0)
+
+    def _update_position_text(self) -> None:
+        s = self.study
+        w = self.effective_window()
+        ep = self.current_epoch() + 1
+        t0, t1 = clock_text(s.start_datetime, self.start_s), clock_text(s.start_datetime, self.start_s + w)
+        self.position.setText(
+            f"<b>Epoch {ep} / {self.n_epochs()}</b> &nbsp; {t0} – {t1} &nbsp; "
+            f"(window {window_text(self.window_s)}) &nbsp; · &nbsp; {s.path.split('/')[-1]}")
+
+    def _prefetch(self) -> None:
+        """Warm the next page (the usual next key press) while the GUI is idle."""
+        if self.study is None or self.source is None:
+            return
+        w = self.effective_window()
+        if w > 900:
+            return
+        nxt = self._clamp(self.start_s + w)
+        max_pts = 2 * self.signal_view.plot_width_px()
+        self.source.prefetch([(r.sig, r.filter) for r in self.visible_rows()], nxt, nxt + w, max_pts)

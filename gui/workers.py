@@ -1,0 +1,83 @@
+"""Run an engine generator in a background thread; deliver its results to main-thread slots.
+
+The engine's long jobs are generators that yield partial results often and honour a
+cancel flag (DESIGN.md rule 3). ``GeneratorWorker`` runs one in a QThread at idle
+priority and emits each yielded item with the job's request id; the receiver drops
+items whose id is stale. ``cancel()`` sets the flag and waits for the thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+_ids = itertools.count(1)
+
+
+class _Runner(QObject):
+    item = Signal(int, object)
+    failed = Signal(int, str)
+    done = Signal(int)
+
+    def __init__(self, request_id, make_gen, cancel):
+        super().__init__()
+        self.request_id = request_id
+        self.make_gen = make_gen
+        self.cancel = cancel
+
+    def run(self):
+        try:
+            for x in self.make_gen(self.cancel):
+                if self.cancel.is_set():
+                    break
+                self.item.emit(self.request_id, x)
+        except Exception as exc:  # a crashing job must never take the GUI down
+            traceback.print_exc()
+            self.failed.emit(self.request_id, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.done.emit(self.request_id)
+
+
+class GeneratorWorker(QObject):
+    """One background job. ``make_gen(cancel_event)`` returns the generator to run."""
+
+    item = Signal(int, object)  # (request_id, yielded value)
+    failed = Signal(int, str)
+    finished = Signal(int)
+
+    def __init__(self, make_gen, parent=None, priority=QThread.Priority.IdlePriority):
+        super().__init__(parent)
+        self.request_id = next(_ids)
+        self.cancel_event = threading.Event()
+        self._thread = QThread()
+        self._runner = _Runner(self.request_id, make_gen, self.cancel_event)
+        self._runner.moveToThread(self._thread)
+        self._thread.started.connect(self._runner.run)
+        self._runner.item.connect(self.item)
+        self._runner.failed.connect(self.failed)
+        self._runner.done.connect(self._on_done)
+        self._priority = priority
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread.start(self._priority)
+
+    def _on_done(self, rid: int) -> None:
+        self._running = False
+        self._thread.quit()
+        self._thread.wait(5000)
+        self.finished.emit(rid)
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def cancel(self, wait_ms: int = 10000) -> None:
+        """Ask the job to stop and wait until its thread has ended."""
+        self.cancel_event.set()
+        if self._thread.isRunning():
+            self._thread.quit()
+            self._thread.wait(wait_ms)
