@@ -4,11 +4,13 @@ exports). Read with pyedflib; edfio when pyedflib refuses (EDF+D, UTF-8 labels).
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import os
 from pathlib import Path
 
 from engine.errors import ScoringFormatError
+from engine.scoring.document import Scoring
 from engine.scoring.importers._common import ImportResult, ScoringBuilder
 from engine.scoring.labels import EPOCH_S, event_type_from_text, normalize_text, stage_from_text
 
@@ -60,6 +62,7 @@ def import_edf_annotations(
     *,
     n_epochs: int | None = None,
     epoch_s: float = EPOCH_S,
+    use_sidecar: bool = True,
 ) -> ImportResult:
     """Stages (``Sleep stage W/1/2/3/4/R/?`` R&K -> AASM, ``Sleep stage N1..``), events
     (``label@@channel`` keeps the channel), lights off/on. Stage annotations longer than one
@@ -98,4 +101,39 @@ def import_edf_annotations(
     )
     if reader == "edfio":
         res.warnings.insert(0, f"{Path(path).name}: read with edfio (pyedflib refused it)")
+    if use_sidecar:
+        _apply_sidecar(Path(path), anns, res)
     return res
+
+
+def _key(onset: float, dur: float | None, text: str) -> tuple[float, float, str]:
+    return (round(float(onset), 3), round(float(dur or 0.0), 3), text.strip())
+
+
+def _apply_sidecar(path: Path, anns: list, res: ImportResult) -> None:
+    """Our own exports carry provenance/confidence/suggestions in ``OUT.edf.pedsleep.json``.
+    Use it when its annotation list still matches the file's (not edited elsewhere)."""
+    side = path.with_name(path.name + ".pedsleep.json")
+    if not side.exists():
+        return
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+        listed = sorted(_key(a["onset_s"], a["duration_s"], a["text"]) for a in data["annotations"])
+        sc = Scoring.from_dict(data["scoring"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        res.warnings.append(f"{side.name}: unreadable sidecar ignored ({exc})")
+        return
+    in_file = sorted(_key(o, d, t) for o, d, t in anns if normalize_text(t) not in _SKIP)
+    if listed != in_file:
+        res.warnings.append(
+            f"{side.name} does not match the file's annotations (edited elsewhere?); "
+            "provenance not restored"
+        )
+        return
+    n = res.scoring.n_epochs
+    fitted, _ = sc.resized(n)
+    fitted.start_datetime = res.scoring.start_datetime or fitted.start_datetime
+    fitted.recording_duration_s = res.scoring.recording_duration_s
+    res.scoring = fitted
+    res.format = "edf+pedsleep"
+    res.n_events = fitted.n_events
