@@ -1,0 +1,138 @@
+"""`pedsleep convert STUDY --annotations SCORING -o OUT.edf`: import a scoring and write
+it, headless, as an annotated EDF+ (signals bit-identical to STUDY), or as events.tsv /
+hypnogram CSV when OUT ends in .tsv / .csv."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from engine.errors import UserError
+
+NAME = "convert"
+HELP = "import a scoring (EDF+, CSV, XML, UCDDB, WFDB, Noxturnal) and export it as annotated EDF+ / events.tsv / hypnogram CSV"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("study", type=Path, nargs="?", help="the recording (EDF/BDF); needed for EDF+ output")
+    parser.add_argument("--annotations", "-a", type=Path, action="append", default=[],
+                        help="scoring file to import (repeat to merge a stage file and an event file)")
+    parser.add_argument("--format", help="force the scoring format (see detect_format)")
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="OUT.edf (annotated EDF+), OUT.tsv (BIDS events) or OUT.csv (hypnogram)")
+    parser.add_argument("--include-suggestions", action="store_true",
+                        help="also export pending model suggestions (never as stages)")
+    parser.add_argument("--include-rejected", action="store_true",
+                        help="also export rejected model suggestions")
+    parser.add_argument("--scored-only", action="store_true",
+                        help="leave unscored epochs out instead of writing 'Sleep stage ?'")
+    parser.add_argument("--no-sidecar", action="store_true",
+                        help="do not write the OUT.edf.pedsleep.json provenance sidecar")
+
+
+def _recording_info(study: Path):
+    """(duration_s, start datetime) of the study, read from its header."""
+    import datetime as _dt
+
+    try:
+        import edfio
+
+        e = edfio.read_edf(study, lazy_load_data=True)
+        try:
+            start = _dt.datetime.combine(e.startdate, e.starttime)
+        except Exception:  # noqa: BLE001
+            start = None
+        return float(e.duration), start
+    except Exception as exc:  # noqa: BLE001
+        try:
+            import pyedflib
+
+            r = pyedflib.EdfReader(str(study))
+            try:
+                return float(r.getFileDuration()), r.getStartdatetime()
+            finally:
+                r.close()
+        except Exception:  # noqa: BLE001
+            raise UserError(f"cannot read the study {study}: {exc}") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.scoring.exporters import (
+        ExportOptions,
+        export_edf_plus,
+        export_events_tsv,
+        export_hypnogram_csv,
+    )
+    from engine.scoring.importers import import_scoring
+
+    if not args.annotations:
+        raise UserError("give the scoring to convert with --annotations FILE")
+    out: Path = args.output
+    suffix = out.suffix.lower()
+    if suffix in (".edf", ".bdf") and args.study is None:
+        raise UserError("EDF+ output needs the STUDY recording whose signals it carries")
+    duration_s = start = None
+    n_epochs = None
+    if args.study is not None:
+        if not args.study.exists():
+            raise UserError(f"{args.study}: no such file")
+        duration_s, start = _recording_info(args.study)
+        n_epochs = int(math.ceil(duration_s / 30.0 - 1e-9)) if duration_s else None
+    doc = None
+    for path in args.annotations:
+        res = import_scoring(path, format=args.format, recording_start=start)
+        sc = res.scoring
+        for w in res.warnings:
+            print(f"pedsleep convert: {path.name}: {w}", file=sys.stderr)
+        if n_epochs is not None and sc.n_epochs != n_epochs:
+            sc, dropped = sc.resized(n_epochs)
+            if dropped["epochs"] or dropped["events"]:
+                print(
+                    f"pedsleep convert: {path.name} is longer than the recording "
+                    f"({duration_s:g} s): clipped to it, {dropped['epochs']} scored epoch(s) "
+                    f"and {dropped['events']} event(s) after its end left out",
+                    file=sys.stderr,
+                )
+        if doc is None:
+            doc = sc
+            continue
+        # merge: stages from the later file where it has them, all events
+        with doc.batch("merge"):
+            st = sc.stages()
+            m = min(doc.n_epochs, st.size)
+            idx = [i for i in range(m) if st[i] >= 0]
+            for i in idx:
+                doc.set_stage(i, int(st[i]), provenance="imported")
+            doc.add_events(
+                [dict(onset_s=e.onset_s, duration_s=e.duration_s, type=e.type,
+                      channels=e.channels, provenance=e.provenance, confidence=e.confidence,
+                      attrs=e.attrs) for e in sc.events(include_rejected=True)]
+            )
+            if sc.lights_off_s is not None or sc.lights_on_s is not None:
+                doc.set_lights(off_s=sc.lights_off_s, on_s=sc.lights_on_s)
+    assert doc is not None
+    options = ExportOptions(
+        include_suggestions=args.include_suggestions,
+        include_rejected=args.include_rejected,
+        unscored_epochs=not args.scored_only,
+    )
+    if suffix in (".edf", ".bdf"):
+        rep = export_edf_plus(args.study, doc, out, options=options, sidecar=not args.no_sidecar)
+        for w in rep.warnings:
+            print(f"pedsleep convert: {w}", file=sys.stderr)
+        print(
+            f"wrote {rep.path}: {rep.n_stage_annotations} stage and {rep.n_event_annotations} "
+            f"event annotations over {rep.recording_duration_s:g} s"
+        )
+    elif suffix == ".tsv":
+        export_events_tsv(doc, out, options=options, end_s=duration_s, source=args.study)
+        print(f"wrote {out}")
+    elif suffix == ".csv":
+        export_hypnogram_csv(doc, out, include_suggestions=args.include_suggestions,
+                             source=args.study)
+        print(f"wrote {out}")
+    else:
+        raise UserError(f"unknown output type {out.suffix!r}: use .edf, .tsv or .csv")
+    return 0
