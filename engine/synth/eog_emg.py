@@ -15,7 +15,9 @@ import numpy as np
 from scipy.signal import lfilter
 
 from .events import Arousal
-from .noise import add_windows, band_noise, epoch_envelope, event_times, smooth, stamp, to_rate, upsample
+from .noise import (
+    add_windows, band_noise, epoch_envelope, event_times, pink_noise, smooth, stamp, to_rate, upsample,
+)
 from .params import N1, N2, R, Subject, W
 
 EOG_SFREQ_HZ = 64.0  # eye movements are generated here, then up-sampled to 256 Hz
@@ -77,16 +79,22 @@ def generate_eye(
     return upsample(eye, 4), upsample(blink, 4), t_rem
 
 
-def make_eog(rng, eye_256: np.ndarray, frontal_256: np.ndarray, emg_256: np.ndarray) -> dict[str, np.ndarray]:
-    """LOC-M2 and ROC-M1: eye movements out of phase, frontal EEG and a little chin EMG
-    in phase."""
+def make_eog(
+    rng, eye_256: np.ndarray, left_frontal_256: np.ndarray, right_frontal_256: np.ndarray,
+    emg_256: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """LOC-M2 and ROC-M1: eye movements out of phase; the frontal EEG of the same side and
+    a little chin EMG in phase; each its own 1/f noise."""
     g_l, g_r = np.exp(0.1 * rng.standard_normal(2))
-    leak = 0.45 * frontal_256
-    loc = g_l * eye_256 + leak + 0.15 * emg_256
-    roc = -g_r * eye_256 + leak + 0.15 * emg_256
-    loc += rng.standard_normal(loc.size, dtype=np.float32) * 1.5
-    roc += rng.standard_normal(roc.size, dtype=np.float32) * 1.5
-    return {"EOG LOC-M2": loc.astype(np.float32), "EOG ROC-M1": roc.astype(np.float32)}
+    n = eye_256.size
+    out = {}
+    for label, sign, g, frontal in (
+        ("EOG LOC-M2", 1.0, g_l, left_frontal_256), ("EOG ROC-M1", -1.0, g_r, right_frontal_256)
+    ):
+        x = sign * g * eye_256 + 0.45 * frontal + 0.15 * emg_256
+        x += 4.0 * upsample(pink_noise(rng, n // 2), 2) + 1.5 * rng.standard_normal(n, dtype=np.float32)
+        out[label] = x.astype(np.float32)
+    return out
 
 
 def heartbeat_times(rng, total_s: float, stages: np.ndarray, subject: Subject) -> np.ndarray:

@@ -90,9 +90,8 @@ def generate_night(params: NightParams) -> Night:
             signals[label] += (0.25 * ecg_amp * rng_ecg.uniform(0.3, 1.0)) * ecg
     del ecg
 
-    frontal = 0.5 * (signals["EEG F3-M2"] + signals["EEG F4-M1"])
-    signals.update(make_eog(stream_rng(params.seed, "eog"), eye, frontal, emg))
-    del eye, frontal
+    signals.update(make_eog(stream_rng(params.seed, "eog_mix"), eye, signals["EEG F3-M2"], signals["EEG F4-M1"], emg))
+    del eye
     signals["EMG CHIN1-CHIN2"] = emg
     signals.update(generate_respiration(stream_rng(params.seed, "resp"), hyp, resp_events, arousals, subject))
 

@@ -29,6 +29,7 @@ STREAM = {
     "resp": 7,
     "artefacts": 8,
     "ecg": 9,
+    "eog_mix": 10,
 }
 
 
@@ -147,7 +148,8 @@ def draw_subject(params: NightParams) -> Subject:
         return float(x * np.exp(cv * rng.standard_normal() - 0.5 * cv * cv))
 
     ahi = float(params.ahi)
-    snore = 1.0 - np.exp(-(0.15 + ahi) / 4.0)
+    # habitual snoring goes with obstructive events; some children snore without them
+    snore = 0.02 + 0.9 * (1.0 - np.exp(-ahi / 5.0)) + (0.3 if rng.random() < 0.12 else 0.0)
     return Subject(
         age_years=a,
         cycle_min=vary(_interp(a, [1, 3, 5, 10, 14, 18], [50, 55, 60, 75, 85, 90]), 0.10),

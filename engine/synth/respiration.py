@@ -149,7 +149,7 @@ def generate_respiration(
     sn_env = to_rate(epoch_envelope(sleep_gain, ramp_s=4.0), fs) * snore_boost * flow_env
     insp_env = np.clip(flow_shape, 0, None) * amp
     m256 = int(SNORE_SFREQ_HZ / fs)
-    loud = upsample(smooth(sn_env * insp_env, 9), m256) * (300.0 * s.snore_level)
+    loud = upsample(smooth(sn_env * insp_env, 9), m256) * (200.0 * s.snore_level)
     n256 = n * m256
     t256 = np.arange(n256, dtype=np.float64) / SNORE_SFREQ_HZ
     f0 = rng.uniform(35.0, 60.0)
@@ -187,7 +187,7 @@ def generate_respiration(
     ph = np.mod(phase[::k] / (2 * np.pi), 1.0)
     exp_part = np.where(ph >= TI, 1 - np.exp(-(ph - TI) / 0.05), 0.0)
     plateau = exp_part * (1 + 0.05 * np.clip((ph - TI) / (1 - TI), 0, 1))
-    reach = np.clip(flow_env[::k] * 1.25, 0, 1) ** 0.7  # dilution when less air moves
+    reach = np.clip((flow_env[::k] - 0.08) / 0.5, 0, 1) ** 0.5  # no exhaled gas in apnea, diluted in hypopnea
     st_co2 = np.array([0.0, 0.5, 1.0, 1.5, 1.8], dtype=np.float32)[stages]
     et = s.etco2_mmhg + to_rate(epoch_envelope(st_co2, ramp_s=30.0), CAPNO_SFREQ_HZ) + co2_rise[::k]
     capno = smooth((et * reach * plateau).astype(np.float32), 3)
