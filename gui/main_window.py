@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         self.viewer.rows_changed.connect(self._rebuild_channel_menus)
+        self.viewer.visibility_changed.connect(self._sync_show_menu)
         self.statusBar().showMessage("Ready")
 
     # --- menus and keys ------------------------------------------------------------------
@@ -149,6 +150,13 @@ class MainWindow(QMainWindow):
             for filt in FILTER_CHOICES.get(kind, ()):
                 a = sub.addAction(filt.label())
                 a.triggered.connect(lambda _=False, k=kind, f=filt: self.viewer.set_kind_filter(k, f))
+
+    def _sync_show_menu(self) -> None:
+        for a, r in zip(self.show_menu.actions(), self.viewer.rows):
+            if a.isChecked() != r.visible:
+                a.blockSignals(True)
+                a.setChecked(r.visible)
+                a.blockSignals(False)
 
     def _row_menu(self, row: int, global_pos) -> None:
         vis = self.viewer.visible_rows()

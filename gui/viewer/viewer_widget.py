@@ -35,7 +35,8 @@ def window_text(w: float) -> str:
 
 class Viewer(QWidget):
     page_changed = Signal(float, float)  # start_s, window_s
-    rows_changed = Signal()
+    rows_changed = Signal()  # a new set of rows (study opened, mapping changed)
+    visibility_changed = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -266,7 +267,7 @@ class Viewer(QWidget):
         self._replace_row(sig, replace(row, visible=visible))
         self.selected = None
         self.refresh()
-        self.rows_changed.emit()
+        self.visibility_changed.emit()
 
     # --- drawing -------------------------------------------------------------------------
     def refresh(self) -> None:
