@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from engine.errors import ScoringFormatError
+from engine.scoring.document import Scoring
 from engine.scoring.importers._common import ImportResult, ScoringBuilder
 from engine.scoring.importers.csv_hypnogram import import_csv_hypnogram
 from engine.scoring.importers.edf_annotations import import_edf_annotations, read_edf_annotations
@@ -31,6 +32,7 @@ __all__ = [
     "ImportResult",
     "ScoringBuilder",
     "detect_format",
+    "shift_scoring",
     "import_scoring",
     "import_csv_hypnogram",
     "import_edf_annotations",
@@ -52,6 +54,27 @@ FORMATS = (
     "wfdb-text",
     "noxturnal-csv",
 )
+
+
+def shift_scoring(scoring: Scoring, offset_s: float) -> Scoring:
+    """A copy with every time moved by ``offset_s`` (stages by whole epochs, rounded;
+    items moved before 0 are dropped)."""
+    d = scoring.to_dict()
+    k = int(round(offset_s / scoring.epoch_s))
+    n = d["n_epochs"]
+    for key, fill in (("stage", -1), ("stage_prov", -1), ("stage_conf", None),
+                      ("sugg_proba", None), ("sugg_state", -1)):
+        arr = d[key]
+        d[key] = (arr[-k:] if k < 0 else [fill] * k + arr)[: max(0, n + k)]
+    d["n_epochs"] = max(0, n + k)
+    d["events"] = [
+        dict(e, onset_s=e["onset_s"] + offset_s) for e in d["events"] if e["onset_s"] + offset_s >= 0
+    ]
+    for key in ("lights_off_s", "lights_on_s"):
+        if d[key] is not None:
+            d[key] = d[key] + offset_s if d[key] + offset_s >= 0 else None
+    d["recording_duration_s"] = d["n_epochs"] * scoring.epoch_s
+    return Scoring.from_dict(d)
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -117,6 +140,19 @@ def import_scoring(
         res = import_noxturnal_csv(path, recording_start=recording_start)
     else:
         raise ScoringFormatError(f"unknown scoring format {fmt!r}; known: {', '.join(FORMATS)}")
+    if (
+        recording_start is not None
+        and fmt == "edf"
+        and res.scoring.start_datetime is not None
+        and res.scoring.start_datetime != recording_start
+    ):
+        offset = (res.scoring.start_datetime - recording_start).total_seconds()
+        if abs(offset) < 48 * 3600:
+            res.scoring = shift_scoring(res.scoring, offset)
+            res.scoring.start_datetime = recording_start
+            res.warnings.append(
+                f"the scoring starts {offset:+g} s from the recording; its times were shifted"
+            )
     if n_epochs is not None and res.scoring.n_epochs != n_epochs:
         fitted, dropped = res.scoring.resized(n_epochs)
         if dropped["epochs"] or dropped["events"]:

@@ -1,0 +1,271 @@
+"""The sidecar journal: reopen restores, crash replay, torn lines, disk full, read-only
+folders, atomic compaction, and a real SIGKILL of a scoring process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.errors import UserError
+from engine.scoring import EventType, Provenance, Scoring, Stage, open_scoring
+from engine.scoring.journal import JOURNAL_SUFFIX, Journal, journal_path_for
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Path:
+    p = tmp_path / "night.edf"
+    p.write_bytes(b"0       " + b" " * 248)  # stands in for a recording; never written
+    return p
+
+
+def _edit_a_lot(doc: Scoring) -> None:
+    doc.set_stage_range(0, 10, Stage.W)
+    doc.set_stage(10, Stage.N1)
+    p = np.full((20, 5), 0.05, dtype=np.float32)
+    p[:, 2] = 0.8
+    doc.set_suggestions(20, p)
+    doc.accept_suggestions(min_confidence=0.5)
+    doc.reject_suggestion(25)
+    eid = doc.add_event(330.0, 12.0, EventType.OBSTRUCTIVE_APNEA, channels=("C-FLOW",))
+    doc.update_event(eid, duration_s=14.5)
+    ids = doc.suggest_events([dict(onset_s=600, duration_s=10, type=EventType.HYPOPNEA, confidence=0.9)])
+    doc.accept_event(ids[0])
+    doc.set_lights(off_s=15.0, on_s=1500.0)
+    doc.set_stage(11, Stage.R)
+    doc.undo()  # the R
+    doc.set_stage(12, Stage.N3)
+    doc.undo()
+    doc.redo()
+
+
+def test_reopen_restores_everything_and_the_undo_history(study: Path):
+    s = open_scoring(study, 60)
+    assert not s.restored and s.journal_path == study.with_name(study.name + JOURNAL_SUFFIX)
+    _edit_a_lot(s.doc)
+    expected = s.doc.copy()
+    label = s.doc.undo_label
+    s.close()
+    before = study.read_bytes()
+
+    s2 = open_scoring(study, 60)
+    assert s2.restored and s2.warnings == []
+    assert s2.doc.content_equals(expected)
+    assert s2.doc.stages()[12] == Stage.N3 and s2.doc.stages()[10] == Stage.N1
+    assert s2.doc.stages()[11] == Stage.UNSCORED
+    assert s2.doc.epoch(21).provenance is Provenance.MODEL_ACCEPTED
+    assert s2.doc.suggestion(25).state is Provenance.MODEL_REJECTED
+    assert s2.doc.undo_label == label
+    s2.doc.undo()  # undo survives reopening
+    assert s2.doc.stages()[12] == Stage.UNSCORED
+    s2.close()
+    assert study.read_bytes() == before  # the study is never written
+
+    s3 = open_scoring(study, 60)
+    assert s3.doc.stages()[12] == Stage.UNSCORED
+    s3.compact()
+    lines = s3.journal_path.read_text().splitlines()
+    assert [json.loads(x)["kind"] for x in lines] == ["header", "snapshot"]
+    s3.doc.set_stage(13, Stage.N2)
+    s3.close()
+    s4 = open_scoring(study, 60)
+    assert s4.doc.stages()[13] == Stage.N2 and s4.doc.stages()[10] == Stage.N1
+    s4.close()
+
+
+def test_initial_scoring_is_used_only_without_journal(study: Path):
+    init = Scoring(30)
+    init.set_stages(0, [0] * 30, provenance=Provenance.IMPORTED)
+    s = open_scoring(study, initial=lambda: init)
+    assert s.doc is init and not s.restored
+    s.doc.set_stage(3, Stage.N1)
+    s.close()
+    other = Scoring(30)
+    s2 = open_scoring(study, initial=other)
+    assert s2.doc is not other and s2.doc.stages()[3] == Stage.N1
+    assert s2.doc.epoch(0).provenance is Provenance.IMPORTED
+    s2.close()
+
+
+def test_torn_last_line_is_skipped_and_earlier_edits_kept(study: Path):
+    s = open_scoring(study, 20)
+    for i in range(5):
+        s.doc.set_stage(i, Stage.N2)
+    s.close()
+    path = journal_path_for(study)
+    with open(path, "ab") as fh:  # a crash in the middle of writing one record
+        fh.write(b'{"kind":"do","label":"Stage R","ops":[{"op":"stages","start":7,"n"')
+    s2 = open_scoring(study, 20)
+    assert s2.restored
+    assert s2.doc.stages()[:5].tolist() == [2] * 5 and s2.doc.stages()[7] == -1
+    assert any("last line is incomplete" in w for w in s2.warnings)
+    # the file was rewritten clean; new edits append after it and replay
+    s2.doc.set_stage(8, Stage.R)
+    s2.close()
+    s3 = open_scoring(study, 20)
+    assert s3.warnings == []
+    assert s3.doc.stages()[:9].tolist() == [2, 2, 2, 2, 2, -1, -1, -1, 4]
+    s3.close()
+
+
+def test_corrupt_middle_line_is_skipped_with_warning(study: Path):
+    s = open_scoring(study, 20)
+    s.doc.set_stage(0, Stage.W)
+    s.doc.set_stage(1, Stage.N1)
+    s.doc.set_stage(2, Stage.N2)
+    s.close()
+    path = journal_path_for(study)
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = b"\x00\x00garbage"  # the record of the second edit
+    path.write_bytes(b"\n".join(lines))
+    s2 = open_scoring(study, 20)
+    assert s2.doc.stages()[:3].tolist() == [0, -1, 2]
+    assert any("line 4 is corrupt" in w for w in s2.warnings)
+    s2.close()
+
+
+def test_disk_full_raises_user_error_and_keeps_document(study: Path, monkeypatch):
+    s = open_scoring(study, 20)
+    s.doc.set_stage(0, Stage.W)
+    size = s.journal_path.stat().st_size
+    real_write = os.write
+
+    def full(fd, data):
+        real_write(fd, bytes(data)[:10])  # a partial write, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(UserError, match="No space left on device"):
+        s.doc.set_stage_range(0, 20, Stage.N3)
+    monkeypatch.setattr(os, "write", real_write)
+    assert s.doc.stages().tolist() == [0] + [-1] * 19  # in-memory document intact
+    assert s.journal_path.stat().st_size == size  # no half record left behind
+    s.doc.set_stage(1, Stage.N1)  # works again once there is space
+    s.close()
+    s2 = open_scoring(study, 20)
+    assert s2.warnings == [] and s2.doc.stages()[:3].tolist() == [0, 1, -1]
+    s2.close()
+
+
+def test_read_only_study_folder_uses_user_data_dir(tmp_path: Path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    study = ro / "night.edf"
+    study.write_bytes(b"x" * 300)
+    data_dir = tmp_path / "userdata"
+    ro.chmod(0o555)
+    try:
+        path = journal_path_for(study, data_dir=data_dir)
+        assert path.parent == data_dir / "journals" and path.name.startswith("night.edf-")
+        s = open_scoring(study, 10, data_dir=data_dir)
+        s.doc.set_stage(0, Stage.R)
+        s.close()
+        assert sorted(os.listdir(ro)) == ["night.edf"]
+        s2 = open_scoring(study, 10, data_dir=data_dir)
+        assert s2.restored and s2.doc.stages()[0] == Stage.R
+        s2.close()
+    finally:
+        ro.chmod(0o755)
+
+
+def test_compaction_is_atomic(study: Path, monkeypatch):
+    s = open_scoring(study, 10)
+    s.doc.set_stage(0, Stage.W)
+    before = s.journal_path.read_bytes()
+
+    def boom(src, dst):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(UserError):
+        s.compact()
+    monkeypatch.undo()
+    assert s.journal_path.read_bytes() == before
+    assert [p.name for p in study.parent.iterdir() if p.name.endswith(".tmp")] == []
+    s.close()
+
+
+def test_journal_records_are_plain_json_lines(study: Path):
+    s = open_scoring(study, 10)
+    s.doc.set_stage(4, Stage.N2)
+    s.doc.undo()
+    s.close()
+    recs = [json.loads(x) for x in journal_path_for(study).read_text().splitlines()]
+    assert [r["kind"] for r in recs] == ["header", "snapshot", "do", "undo"]
+    assert recs[0]["format"] == "pedsleep-journal" and recs[0]["study"] == "night.edf"
+    assert recs[2]["ops"][0]["op"] == "stages"
+    j = Journal(journal_path_for(study))
+    res = j.load()
+    assert res.doc is not None and res.n_records == 2 and res.doc.stages()[4] == -1
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from engine.scoring import open_scoring, Stage, EventType
+    s = open_scoring(sys.argv[1], 200)
+    doc = s.doc
+    i = 0
+    while True:
+        if i < 200:
+            doc.set_stage(i, i % 5)
+        elif i % 2 == 0:
+            doc.add_event(float(i), 1.5, EventType.AROUSAL)
+        else:
+            doc.update_event(max(e.id for e in doc.events()), duration_s=2.5)
+        print(i, flush=True)  # the edit is journalled once the call returns
+        i += 1
+    """
+)
+
+
+def test_sigkill_mid_session_then_reopen_restores_every_journalled_edit(study: Path):
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(study)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=str(PROJECT_ROOT),
+    )
+    acked = -1
+    deadline = time.monotonic() + 30
+    try:
+        while acked < 230 and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            acked = int(line)
+        os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up
+    finally:
+        proc.wait(timeout=10)
+        err = proc.stderr.read().decode()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert acked >= 230, f"child made only {acked + 1} edits: {err}"
+
+    s = open_scoring(study, 200)
+    assert s.restored
+    assert all("incomplete" in w for w in s.warnings)  # at most a torn in-flight record
+    st = s.doc.stages()
+    assert st.tolist() == [i % 5 for i in range(200)]
+    events = s.doc.events()
+    n_adds = len([i for i in range(200, acked + 1) if i % 2 == 0])
+    assert len(events) >= n_adds  # every acknowledged add (maybe one in flight too)
+    assert [e.onset_s for e in events[:n_adds]] == [
+        float(i) for i in range(200, acked + 1) if i % 2 == 0
+    ]
+    for e in events[: len([i for i in range(201, acked + 1) if i % 2 == 1])]:
+        assert e.duration_s == 2.5  # each acknowledged update
+    s.close()
