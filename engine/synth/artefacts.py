@@ -144,6 +144,8 @@ def apply_artefacts(
     # a missing channel now and then
     if missing is None:
         missing = (str(rng.choice(MISSING_CANDIDATES)),) if (enabled and rng.random() < p_missing) else ()
+    # artefacts on a channel that is not in the file are not in the ground truth either
+    out = [item for item in out if item[3] not in missing]
     for label in missing:
         if label in signals:
             del signals[label]

@@ -15,10 +15,17 @@ import numpy as np
 
 from .events import Arousal
 from .noise import (
-    add_windows, band_noise, epoch_envelope, event_times, narrow_noise, pink_noise, stamp,
-    to_rate, upsample,
+    add_windows,
+    band_noise,
+    epoch_envelope,
+    event_times,
+    narrow_noise,
+    pink_noise,
+    stamp,
+    to_rate,
+    upsample,
 )
-from .params import N1, N2, N3, R, Subject, W
+from .params import Subject, W
 
 EEG_LABELS = (
     "EEG C3-M2", "EEG O1-M2", "EEG O2-M1", "EEG CZ-O1", "EEG C4-M1", "EEG F4-M1", "EEG F3-M2",
@@ -206,7 +213,7 @@ def generate_eeg(
     bg_env = to_rate(epoch_envelope(g), fs) * s.bg_rms_uv
     ch_gain = np.exp(0.1 * rng.standard_normal(len(EEG_LABELS)))
     out: dict[str, np.ndarray] = {}
-    for i, label in enumerate(EEG_LABELS):
+    for i in range(len(EEG_LABELS)):
         x[i] += pink_noise(rng, n) * bg_env * ch_gain[i]
     del bg_env
     for i, label in enumerate(EEG_LABELS):

@@ -16,7 +16,15 @@ from scipy.signal import lfilter
 
 from .events import Arousal
 from .noise import (
-    add_windows, band_noise, epoch_envelope, event_times, pink_noise, smooth, stamp, to_rate, upsample,
+    add_windows,
+    band_noise,
+    epoch_envelope,
+    event_times,
+    pink_noise,
+    smooth,
+    stamp,
+    to_rate,
+    upsample,
 )
 from .params import N1, N2, R, Subject, W
 

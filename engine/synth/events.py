@@ -169,7 +169,7 @@ def wake_bouts(stages: np.ndarray) -> list[tuple[float, float]]:
     starts = np.flatnonzero(d == 1)
     ends = np.flatnonzero(d == -1)
     first_sleep = int(np.argmax(stages != W)) if np.any(stages != W) else len(stages)
-    for a, b in zip(starts, ends):
+    for a, b in zip(starts, ends, strict=False):
         if a > first_sleep:
             out.append((a * EPOCH_S, (b - a) * EPOCH_S))
     return out

@@ -121,7 +121,7 @@ def event_times(rng, stages: np.ndarray, rate_per_epoch: np.ndarray, epoch_s: fl
 def stamp(out: np.ndarray, sfreq_hz: float, times_s, waveforms) -> None:
     """Add waveform i at time times_s[i] (its first sample) into ``out``, in place."""
     n = len(out)
-    for t, w in zip(times_s, waveforms):
+    for t, w in zip(times_s, waveforms, strict=False):
         a = int(round(t * sfreq_hz))
         if a >= n or a + len(w) <= 0:
             continue

@@ -113,7 +113,7 @@ def write_night(night: Night, path: str | Path) -> Path:
         for r0 in range(0, n_rec, CHUNK_RECORDS):
             r1 = min(r0 + CHUNK_RECORDS, n_rec)
             blocks = []
-            for lb, k in zip(labels, spr):
+            for lb, k in zip(labels, spr, strict=False):
                 pmin, pmax, g = scale[lb]
                 x = night.signals[lb][r0 * k : r1 * k].astype(np.float64)
                 d = np.rint((np.clip(x, pmin, pmax) - pmin) * g + DIG_MIN)
