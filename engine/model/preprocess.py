@@ -6,7 +6,8 @@ scale = max(IQR / 1.349, floor), statistics over the whole night, values clipped
 heads need: an apnea is a drop of the airflow amplitude relative to the rest of the night,
 a desaturation a drop of SpO2, N3 a rise of EEG amplitude; per-epoch z-scoring erases all
 three.  Robust (median / IQR) so that artefacts and disconnections do not set the scale.
-The floor keeps near-constant channels (SpO2 at 97 %) from blowing up.
+The floor (per channel kind, e.g. 1 % for SpO2) keeps near-constant channels from
+blowing up.
 
 A channel is *flat* in an epoch when its raw standard deviation there is below
 ``FLAT_STD`` of its night scale (a disconnection); flat epochs of a present channel are
@@ -19,10 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.channels.canonical import EPOCH_SAMPLES
+from engine.channels.canonical import CANONICAL_CHANNELS, EPOCH_SAMPLES
 
 CLIP = 20.0
 FLAT_STD = 1e-3
+# least scale per channel kind, physical units: SpO2 steadily at 97 % must not make a 1 %
+# wobble look like 5 standard deviations
+SCALE_FLOOR = {"spo2": 1.0, "capno": 1.0}
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def robust_stats(x: np.ndarray, present: np.ndarray | None = None, max_points: i
         if sd <= 0:
             sd = float(np.std(v))
         floor = max(1e-3 * abs(q50), 1e-6)
+        if n_ch == len(CANONICAL_CHANNELS):
+            floor = max(floor, SCALE_FLOOR.get(CANONICAL_CHANNELS[c].kind, 0.0))
         center[c] = q50
         scale[c] = max(sd, floor)
     return center, scale

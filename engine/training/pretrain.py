@@ -98,10 +98,14 @@ def masked_mse(recon, x, hidden, present, patch_size):
     return ((recon - x) ** 2 * w).sum() / w.sum().clamp_min(1.0)
 
 
-def _lr_at(step, total, s: PretrainSettings):
+def _lr_at(step, total, s: PretrainSettings, elapsed_s: float = 0.0):
+    """Linear warm-up then cosine to 5 %; with ``max_minutes`` the cosine follows whichever
+    of steps or wall time is further along, so a time-boxed run still anneals."""
     if step < s.warmup_steps:
         return s.lr * (step + 1) / s.warmup_steps
     p = min(1.0, (step - s.warmup_steps) / max(1, total - s.warmup_steps))
+    if s.max_minutes:
+        p = max(p, min(1.0, elapsed_s / (60 * s.max_minutes)))
     return s.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * p)))
 
 
@@ -127,6 +131,7 @@ def pretrain(nights, cfg: ModelConfig, out, settings: PretrainSettings | None = 
     model = PedSleepMAE(cfg)
     step = 0
     opt_state = None
+    elapsed0 = 0.0
     if resume and out.is_file():
         lm = load_model(out)
         if lm.config.to_json() != cfg.to_json():
@@ -141,6 +146,7 @@ def pretrain(nights, cfg: ModelConfig, out, settings: PretrainSettings | None = 
                 raise CheckpointError(f"{sp}: cannot resume ({exc})") from None
             step = int(st["step"])
             opt_state = st["optimizer"]
+            elapsed0 = float(st.get("elapsed_s", 0.0))
     model.to(device)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "token" not in n and "pos_embedding" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "token" not in n and "pos_embedding" not in n)]
@@ -163,13 +169,15 @@ def pretrain(nights, cfg: ModelConfig, out, settings: PretrainSettings | None = 
             return
         save_model(out, model, info={"pretrain_steps": step, "world_size": world,
                                      "batch_size": s.batch_size, "loss_ema": ema})
-        torch.save({"step": step, "optimizer": opt.state_dict()}, str(state_path(out)))
+        torch.save({"step": step, "optimizer": opt.state_dict(),
+                    "elapsed_s": elapsed0 + time.perf_counter() - t0}, str(state_path(out)))
 
     amp = device.type == "cuda"
     while step < total:
         if cancel is not None and cancel.is_set():
             break
-        if s.max_minutes and (time.perf_counter() - t0) > 60 * s.max_minutes:
+        elapsed = elapsed0 + time.perf_counter() - t0
+        if s.max_minutes and elapsed > 60 * s.max_minutes:
             break
         rng = np.random.default_rng([s.seed, step, rank])
         gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
@@ -177,7 +185,7 @@ def pretrain(nights, cfg: ModelConfig, out, settings: PretrainSettings | None = 
         hidden = random_hidden(present, cfg, gen)
         x, present, hidden = x.to(device), present.to(device), hidden.to(device)
         for g in opt.param_groups:
-            g["lr"] = _lr_at(step, total, s)
+            g["lr"] = _lr_at(step, total, s, elapsed)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             recon, hidden = net(x, hidden=hidden)
         loss = masked_mse(recon.float(), x, hidden, present, cfg.patch_size)

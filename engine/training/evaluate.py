@@ -1,0 +1,140 @@
+"""Held-out evaluation of a model with probes on scored nights: stages, events, AHI,
+imputation against two baselines, inference speed.  Used by the recipe (model card) and
+by ``pedsleep evaluate``."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from engine.channels.canonical import CANONICAL_NAMES, EPOCH_SAMPLES
+from engine.inference.runner import ModelRunner
+from engine.model.probes import EVENT_TYPES
+from engine.training.data import load_scored_study
+from engine.training.metrics import ahi, event_metrics, stage_metrics
+
+GROUPS = {"EEG": range(0, 7), "CAPNO": [7], "SPO2": [8], "RESP": [9, 10, 12], "SNORE": [11],
+          "EOG": [13, 14], "EMG": [15]}
+
+
+def fit_linear_baseline(nights, per_night=40, seed=0, ridge=1e-2):
+    """Per channel: ridge regression of x_c(t) on the other channels at the same t (z units)."""
+    rng = np.random.default_rng(seed)
+    xs = []
+    for sn in nights:
+        n = sn.night
+        ep = rng.choice(n.n_epochs, min(per_night, n.n_epochs), replace=False)
+        for i in ep:
+            e = np.asarray(n.epoch(i), np.float32)[:, ::4]  # 32 Hz is plenty for a same-time fit
+            hid = n.hidden_channels(i)
+            e = e.copy()
+            e[hid] = np.nan
+            xs.append(e)
+    x = np.concatenate(xs, axis=1).T  # [N, C]
+    c_n = x.shape[1]
+    coefs = np.zeros((c_n, c_n + 1), np.float64)
+    for c in range(c_n):
+        ok = np.isfinite(x[:, c])
+        if ok.sum() < 10:
+            continue
+        others = np.nan_to_num(np.delete(x[ok], c, axis=1))
+        a = np.concatenate([others, np.ones((len(others), 1))], 1)
+        w = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ x[ok, c])
+        coefs[c] = np.concatenate([np.insert(w[:-1], c, 0.0), w[-1:]])
+    return coefs
+
+
+@torch.inference_mode()
+def imputation_nrmse(runner: ModelRunner, nights, coefs, per_night=24, seed=1):
+    """NRMSE per channel (RMSE / std of the true signal, z units) when the channel is hidden
+    and rebuilt from the others: model vs mean-fill vs linear regression."""
+    rng = np.random.default_rng(seed)
+    model = runner.model
+    cfg = runner.cfg
+    acc = {k: np.zeros(cfg.n_chans) for k in ("model", "mean", "linear", "var", "n")}
+    sums = np.zeros(cfg.n_chans)
+    for sn in nights:
+        n = sn.night
+        ep = np.sort(rng.choice(n.n_epochs, min(per_night, n.n_epochs), replace=False))
+        x = torch.from_numpy(np.stack([np.asarray(n.epoch(i), np.float32) for i in ep]))
+        hid = torch.from_numpy(np.stack([n.hidden_channels(i) for i in ep]))
+        for c in range(cfg.n_chans):
+            ok = ~hid[:, c]
+            if not ok.any():
+                continue
+            h = hid[ok].clone()
+            h[:, c] = True
+            recon, _ = model(x[ok].to(runner.device), hidden=h[:, :, None].expand(-1, -1, cfg.n_patches).to(runner.device))
+            truth = x[ok][:, c].numpy()
+            pm = recon[:, c].cpu().numpy()
+            xo = np.where(h[:, :, None].numpy(), 0.0, x[ok].numpy())  # hidden channels unknown
+            pl = np.einsum("bct,c->bt", xo, coefs[c, :-1]) + coefs[c, -1]
+            acc["model"][c] += ((pm - truth) ** 2).sum()
+            acc["mean"][c] += (truth**2).sum()  # z = 0 is the night's median
+            acc["linear"][c] += ((pl - truth) ** 2).sum()
+            acc["var"][c] += ((truth - truth.mean()) ** 2).sum()
+            sums[c] += truth.size
+    out = {}
+    for c in range(cfg.n_chans):
+        if sums[c] == 0:
+            continue
+        sd = np.sqrt(acc["var"][c] / sums[c])
+        out[CANONICAL_NAMES[c]] = {k: round(float(np.sqrt(acc[k][c] / sums[c]) / sd), 4)
+                                   for k in ("model", "mean", "linear")}
+    groups = {}
+    for g, idx in GROUPS.items():
+        vals = [out[CANONICAL_NAMES[c]] for c in idx if CANONICAL_NAMES[c] in out]
+        if vals:
+            groups[g] = {k: round(float(np.mean([v[k] for v in vals])), 4) for k in ("model", "mean", "linear")}
+    return out, groups
+
+
+def evaluate_nights(runner: ModelRunner, nights, progress=None) -> dict:
+    y_true, y_pred, true_ev, pred_ev, ahi_err, per_night, secs, n_ep = [], [], [], [], [], [], [], 0
+    for j, sn in enumerate(nights):
+        s = runner._session(sn.night, sn.name)
+        t0 = time.perf_counter()
+        res = runner.score(s)
+        secs.append(time.perf_counter() - t0)
+        n_ep += sn.n_epochs
+        st = sn.stages if sn.stages is not None else np.full(sn.n_epochs, -1)
+        y_true.append(st[: sn.n_epochs])
+        y_pred.append(res.stages)
+        off = 1e7 * j
+        tev = [(t, o, d) for (t, o, d) in sn.events]
+        pev = [(e.type, e.onset_s, e.duration_s) for e in res.events]
+        true_ev += [(t, o + off, d) for (t, o, d) in tev]
+        pred_ev += [(t, o + off, d) for (t, o, d) in pev]
+        a_true = ahi(tev, st)
+        a_pred = ahi(pev, res.stages)
+        ahi_err.append(abs(a_pred - a_true))
+        sm = stage_metrics(st[: sn.n_epochs], res.stages)
+        per_night.append({"night": sn.name, "hours": round(sn.n_epochs / 120, 2), "accuracy": round(sm["accuracy"], 4),
+                          "kappa": round(sm["kappa"], 4), "ahi_true": round(a_true, 2), "ahi_pred": round(a_pred, 2),
+                          "missing": list(s.missing_channels), "seconds": round(secs[-1], 2)})
+        if progress:
+            progress(j + 1, len(nights))
+    stage = stage_metrics(np.concatenate(y_true), np.concatenate(y_pred))
+    ev = event_metrics(true_ev, pred_ev, EVENT_TYPES)
+    return {"stage": stage, "events": ev, "events_f1": {k: round(v["f1"], 4) for k, v in ev.items()},
+            "ahi_abs_error": {"mean": round(float(np.mean(ahi_err)), 3), "max": round(float(np.max(ahi_err)), 3)},
+            "nights": per_night,
+            "speed": {"seconds_per_night_mean": round(float(np.mean(secs)), 2),
+                      "epochs_per_s": round(n_ep / sum(secs), 1),
+                      "seconds_per_10h_night": round(1200 / (n_ep / sum(secs)), 2),
+                      "threads": torch.get_num_threads(), "device": str(runner.device)}}
+
+
+def evaluate_model(model_path, test_paths, train_paths=(), device="cpu") -> dict:
+    runner = ModelRunner(str(model_path), device=device)
+    nights = [load_scored_study(p, labels=True, half=True) for p in test_paths]
+    out = evaluate_nights(runner, nights)
+    if train_paths:
+        train = [load_scored_study(p, labels=False, half=True) for p in train_paths]
+        coefs = fit_linear_baseline(train)
+        del train
+        out["imputation_nrmse"], out["imputation_groups"] = imputation_nrmse(runner, nights, coefs)
+    out["test_nights"] = [str(p) for p in test_paths]
+    return out
