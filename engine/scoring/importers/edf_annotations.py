@@ -21,7 +21,8 @@ _SKIP = {"", "recording starts", "recording ends", "recording start", "recording
 def read_edf_annotations(
     path: str | os.PathLike,
 ) -> tuple[list[tuple[float, float | None, str]], _dt.datetime | None, float, str]:
-    """``([(onset_s, duration_s or None, text)], start_datetime, file_duration_s, reader)``."""
+    """``([(onset_s, duration_s or None, text)], start_datetime, file_duration_s, reader)``;
+    ``file_duration_s`` is 0 for an annotation-only file."""
     path = Path(path)
     errors = []
     try:
@@ -31,7 +32,8 @@ def read_edf_annotations(
         try:
             onsets, durations, texts = r.readAnnotations()
             start = r.getStartdatetime()
-            dur = float(r.getFileDuration())
+            # an annotation-only file has no meaningful duration of its own
+            dur = float(r.getFileDuration()) if r.signals_in_file > 0 else 0.0
         finally:
             r.close()
         anns = []
@@ -51,7 +53,7 @@ def read_edf_annotations(
         except Exception:  # noqa: BLE001 - anonymised dates
             pass
         anns = [(float(a.onset), a.duration, str(a.text)) for a in e.annotations]
-        return anns, start, float(e.duration), "edfio"
+        return anns, start, float(e.duration) if e.signals else 0.0, "edfio"
     except Exception as exc:  # noqa: BLE001
         errors.append(f"edfio: {exc}")
     raise ScoringFormatError(f"{path.name}: cannot read EDF+ annotations ({'; '.join(errors)})")
