@@ -39,7 +39,9 @@ def _recording_info(study: Path):
     try:
         import edfio
 
-        e = edfio.read_edf(study, lazy_load_data=True)
+        with open(study, "rb") as fh:
+            is_bdf = fh.read(1) == b"\xff"
+        e = edfio.read_bdf(study) if is_bdf else edfio.read_edf(study, lazy_load_data=True)
         try:
             start = _dt.datetime.combine(e.startdate, e.starttime)
         except Exception:  # noqa: BLE001

@@ -100,7 +100,9 @@ def export_edf_plus(
     source, out = Path(source), Path(out)
     refuse_same_file(source, out)
     try:
-        edf = edfio.read_edf(source, lazy_load_data=True)
+        with open(source, "rb") as fh:
+            is_bdf = fh.read(1) == b"\xff"
+        edf = edfio.read_bdf(source) if is_bdf else edfio.read_edf(source, lazy_load_data=True)
     except Exception as exc:  # noqa: BLE001
         raise UserError(f"cannot read the source recording {source.name}: {exc}") from exc
     if not edf.signals:
@@ -123,8 +125,6 @@ def export_edf_plus(
         edf.set_annotations(edf_anns)
     except Exception as exc:  # noqa: BLE001
         raise UserError(f"cannot build the EDF+ annotations: {exc}") from exc
-    with open(source, "rb") as fh:
-        is_bdf = fh.read(1) == b"\xff"
     try:
         startdate = edf.startdate
     except Exception:  # noqa: BLE001 - anonymised date

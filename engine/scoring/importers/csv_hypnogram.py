@@ -132,6 +132,13 @@ def import_csv_hypnogram(
             chans = ()
             if i_ch is not None and row[i_ch].strip() not in ("", "n/a"):
                 chans = tuple(c.strip() for c in row[i_ch].split("|") if c.strip())
+            nl = normalize_text(label)
+            if nl.startswith("lights off"):
+                b.lights_off_s = onset
+                continue
+            if nl.startswith("lights on"):
+                b.lights_on_s = onset
+                continue
             st = _stage_code(label) if i_on is None or _find(header, ("stage",)) == i_lab else None
             if st is None:
                 st = stage_from_text(label)

@@ -46,7 +46,9 @@ def read_edf_annotations(
     try:
         import edfio
 
-        e = edfio.read_edf(path, lazy_load_data=True)
+        with open(path, "rb") as fh:
+            is_bdf = fh.read(1) == b"\xff"
+        e = edfio.read_bdf(path) if is_bdf else edfio.read_edf(path, lazy_load_data=True)
         start = None
         try:
             start = _dt.datetime.combine(e.startdate, e.starttime)

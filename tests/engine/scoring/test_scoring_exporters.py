@@ -1,0 +1,283 @@
+"""Export round trips: annotated EDF+ read back with pyedflib, edfio and MNE; signals
+bit-identical to the source; events.tsv and hypnogram CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.errors import UserError
+from engine.scoring import (
+    EventType,
+    ExportOptions,
+    Provenance,
+    Scoring,
+    Stage,
+    export_edf_plus,
+    export_events_tsv,
+    export_hypnogram_csv,
+    import_scoring,
+)
+from engine.scoring.exporters import sidecar_path
+
+pyedflib = pytest.importorskip("pyedflib")
+edfio = pytest.importorskip("edfio")
+
+DATA = (Path(__file__).resolve().parents[3] / ".." / "shared" / "data").resolve()
+needs_data = pytest.mark.skipif(
+    not DATA.is_dir(), reason=f"real test data not found at {DATA} (../shared/data)"
+)
+
+
+def _digital(path: Path) -> list[np.ndarray]:
+    r = pyedflib.EdfReader(str(path))
+    try:
+        return [r.readSignal(i, digital=True) for i in range(r.signals_in_file)]
+    finally:
+        r.close()
+
+
+def _headers(path: Path):
+    r = pyedflib.EdfReader(str(path))
+    try:
+        return r.getSignalHeaders(), r.getStartdatetime(), r.datarecord_duration
+    finally:
+        r.close()
+
+
+def _annotations_pyedflib(path: Path) -> list[tuple[float, float, str]]:
+    r = pyedflib.EdfReader(str(path))
+    try:
+        o, d, t = r.readAnnotations()
+        return [(round(float(a), 4), round(float(b), 4), str(c)) for a, b, c in zip(o, d, t)]
+    finally:
+        r.close()
+
+
+def _make_edf(path: Path, seconds: int = 150) -> None:
+    """A small 3-channel EDF (256 Hz EEG, 64 Hz flow, 1 Hz SpO2) with random samples."""
+    rng = np.random.default_rng(0)
+    chans = [
+        ("EEG C3-M2", 256, "uV", -500.0, 500.0, "HP:0.3Hz LP:35Hz", "AgAgCl electrode"),
+        ("C-FLOW", 64, "uV", -2000.0, 2000.0, "", "pressure"),
+        ("SPO2", 1, "%", 0.0, 100.0, "", "oximeter"),
+    ]
+    w = pyedflib.EdfWriter(str(path), len(chans), file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setPatientCode("P001")
+    w.setPatientName("Test_Child")
+    w.setSex(1)
+    w.setEquipment("synthetic")
+    w.setTechnician("tech")
+    w.setStartdatetime(dt.datetime(2024, 3, 1, 21, 30, 5))
+    headers = []
+    data = []
+    for label, fs, unit, pmin, pmax, pre, trans in chans:
+        headers.append(
+            dict(label=label, dimension=unit, sample_frequency=fs, physical_min=pmin,
+                 physical_max=pmax, digital_min=-32768, digital_max=32767, prefilter=pre,
+                 transducer=trans)
+        )
+        data.append(rng.integers(-32768, 32768, size=fs * seconds).astype(np.int32))
+    w.setSignalHeaders(headers)
+    w.writeSamples(data, digital=True)
+    w.writeAnnotation(10.0, -1, "Original marker")
+    w.close()
+
+
+def _scoring_for(n_epochs: int) -> Scoring:
+    doc = Scoring(n_epochs)
+    doc.set_stages(0, [Stage.W, Stage.N1, Stage.N2], provenance=Provenance.HUMAN)
+    p = np.full((n_epochs, 5), 0.05, dtype=np.float32)
+    p[:, Stage.N2] = 0.8
+    doc.set_suggestions(0, p)
+    doc.accept_suggestion(3)  # model-accepted
+    doc.reject_suggestion(4)  # rejected: stays unscored
+    doc.add_event(35.0, 12.5, EventType.OBSTRUCTIVE_APNEA, channels=("C-FLOW",))
+    doc.add_event(70.0, 20.0, EventType.DESATURATION, channels=("SPO2",))
+    ids = doc.suggest_events(
+        [dict(onset_s=100.0, duration_s=11.0, type=EventType.HYPOPNEA, confidence=0.7),
+         dict(onset_s=110.0, duration_s=3.0, type=EventType.AROUSAL, confidence=0.9)]
+    )
+    doc.accept_event(ids[1])
+    doc.set_lights(off_s=5.0, on_s=140.0)
+    return doc
+
+
+def test_edf_plus_round_trip_generated(tmp_path: Path):
+    src = tmp_path / "study.edf"
+    _make_edf(src)
+    src_bytes = src.read_bytes()
+    doc = _scoring_for(5)
+    out = tmp_path / "out" / "scored.edf"
+    rep = export_edf_plus(src, doc, out)
+    assert src.read_bytes() == src_bytes  # source untouched
+    assert rep.n_stage_annotations == 5  # one per epoch, unscored ones as "?"
+    assert [p.name for p in out.parent.iterdir()] and not [
+        p for p in out.parent.iterdir() if p.name.endswith(".part")
+    ]
+    # bit-identical signals and kept headers
+    for a, b in zip(_digital(src), _digital(out), strict=True):
+        assert np.array_equal(a, b)
+    (h_src, t_src, rec_src), (h_out, t_out, rec_out) = _headers(src), _headers(out)
+    assert h_src == h_out and t_src == t_out and rec_src == rec_out
+    r = pyedflib.EdfReader(str(out))
+    assert r.getPatientCode() == "P001" and r.getEquipment() == "synthetic"
+    r.close()
+
+    expected = [
+        (0.0, 30.0, "Sleep stage W"),
+        (5.0, 0.0, "Lights off"),
+        (30.0, 30.0, "Sleep stage N1"),
+        (35.0, 12.5, "Obstructive apnea"),
+        (60.0, 30.0, "Sleep stage N2"),
+        (70.0, 20.0, "Oxygen desaturation"),
+        (90.0, 30.0, "Sleep stage N2"),  # the accepted suggestion
+        (110.0, 3.0, "Arousal"),  # the accepted event; the pending hypopnea is left out
+        (120.0, 30.0, "Sleep stage ?"),  # rejected suggestion -> unscored
+        (140.0, 0.0, "Lights on"),
+    ]
+    got = _annotations_pyedflib(out)
+    assert [(o, d if d > 0 else 0.0, t) for o, d, t in got] == expected
+
+    e = edfio.read_edf(out)
+    assert [(a.onset, a.duration or 0.0, a.text) for a in e.annotations] == expected
+    for s_src, s_out in zip(edfio.read_edf(src).signals, e.signals, strict=True):
+        assert np.array_equal(s_src.digital, s_out.digital)
+        assert (s_src.label, s_src.physical_range, s_src.digital_range, s_src.prefiltering,
+                s_src.transducer_type, s_src.physical_dimension) == (
+            s_out.label, s_out.physical_range, s_out.digital_range, s_out.prefiltering,
+            s_out.transducer_type, s_out.physical_dimension)
+
+    # the sidecar carries provenance and confidence; re-import restores them exactly
+    side = json.loads(sidecar_path(out).read_text())
+    by_text = {(a["onset_s"], a["text"]): a for a in side["annotations"]}
+    assert by_text[(90.0, "Sleep stage N2")]["provenance"] == "model-accepted"
+    assert by_text[(90.0, "Sleep stage N2")]["confidence"] == pytest.approx(0.8)
+    assert by_text[(35.0, "Obstructive apnea")]["channels"] == ["C-FLOW"]
+    back = import_scoring(out)
+    assert back.format == "edf+pedsleep"
+    assert back.scoring.start_datetime == dt.datetime(2024, 3, 1, 21, 30, 5)
+    doc.start_datetime = back.scoring.start_datetime
+    assert back.scoring.content_equals(doc)
+
+
+def test_edf_plus_options_suggestions_and_scored_only(tmp_path: Path):
+    src = tmp_path / "study.edf"
+    _make_edf(src)
+    doc = _scoring_for(5)
+    out = tmp_path / "all.edf"
+    export_edf_plus(
+        src, doc, out,
+        options=ExportOptions(include_suggestions=True, include_rejected=True,
+                              unscored_epochs=False),
+    )
+    texts = [t for _, _, t in _annotations_pyedflib(out)]
+    assert "Sleep stage ?" not in texts
+    assert "Hypopnea" in texts  # the pending suggestion
+    # epochs 0, 1, 2 pending (beside their human stages) + epoch 4 rejected
+    assert texts.count("Model suggestion: Sleep stage N2") == 4
+    assert sum(t.startswith("Sleep stage") for t in texts) == 4
+    # a plain import of such a file never turns suggestions into stages
+    plain = import_scoring(out).scoring
+    assert plain.stages().tolist() == [0, 1, 2, 2, -1]
+
+
+def test_edf_plus_refuses_to_overwrite_source(tmp_path: Path):
+    src = tmp_path / "study.edf"
+    _make_edf(src, seconds=30)
+    before = src.read_bytes()
+    with pytest.raises(UserError, match="refusing to overwrite"):
+        export_edf_plus(src, Scoring(1), src)
+    link = tmp_path / "link.edf"
+    os.symlink(src, link)
+    with pytest.raises(UserError, match="refusing to overwrite"):
+        export_edf_plus(src, Scoring(1), link)
+    assert src.read_bytes() == before
+
+
+@needs_data
+def test_sleep_edf_psg_plus_hypnogram_round_trip_with_mne(tmp_path: Path):
+    mne = pytest.importorskip("mne")
+    src = DATA / "sleep-edf" / "SC4001E0-PSG-first300s.edf"
+    res = import_scoring(DATA / "sleep-edf" / "SC4001EC-Hypnogram.edf", n_epochs=10)
+    assert any("clipped" in w for w in res.warnings)
+    doc = res.scoring
+    doc.add_event(42.0, 15.0, EventType.CENTRAL_APNEA, channels=("Resp oro-nasal",))
+    out = tmp_path / "SC4001-scored.edf"
+    rep = export_edf_plus(src, doc, out)
+    assert rep.n_stage_annotations == 10 and rep.n_event_annotations == 1
+    # source is plain EDF: the output is EDF+C with the same raw patient/recording fields
+    raw_src, raw_out = src.read_bytes()[:256], out.read_bytes()[:256]
+    assert raw_out[8:168] == raw_src[8:168]
+    assert raw_out[192:197] == b"EDF+C"
+    assert raw_out[168:184] == raw_src[168:184]  # start date and time
+    for a, b in zip(_digital(src), _digital(out), strict=True):
+        assert np.array_equal(a, b)
+    assert _headers(src) == _headers(out)
+
+    raw = mne.io.read_raw_edf(out, preload=False, verbose="error")
+    descs = list(raw.annotations.description)
+    assert descs.count("Sleep stage W") == 10
+    assert "Central apnea" in descs
+    i = descs.index("Central apnea")
+    assert raw.annotations.onset[i] == pytest.approx(42.0)
+    assert raw.annotations.duration[i] == pytest.approx(15.0)
+    assert raw.ch_names[:3] == ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal"]
+    e = edfio.read_edf(out)
+    assert [a.text for a in e.annotations].count("Sleep stage W") == 10
+
+
+@needs_data
+def test_bdf_source_keeps_24_bit_samples(tmp_path: Path):
+    src = DATA / "sleep-edf" / "SC4001E0-PSG-first300s.bdf"
+    doc = Scoring(10)
+    doc.set_stage_range(0, 10, Stage.W)
+    out = tmp_path / "scored.bdf"
+    export_edf_plus(src, doc, out)
+    assert out.read_bytes()[192:197] == b"BDF+C"
+    a, b = edfio.read_bdf(src), edfio.read_bdf(out)
+    for s1, s2 in zip(a.signals, b.signals, strict=True):
+        assert np.array_equal(s1.digital, s2.digital)
+    for d1, d2 in zip(_digital(src), _digital(out), strict=True):
+        assert np.array_equal(d1, d2)
+    assert [x.text for x in b.annotations].count("Sleep stage W") == 10
+    assert [t for _, _, t in _annotations_pyedflib(out)].count("Sleep stage W") == 10
+
+
+def test_events_tsv_and_hypnogram_csv_round_trip(tmp_path: Path):
+    doc = _scoring_for(5)
+    tsv = export_events_tsv(doc, tmp_path / "sub-01_task-sleep_events.tsv")
+    lines = tsv.read_text().splitlines()
+    assert lines[0].split("\t") == [
+        "onset", "duration", "trial_type", "provenance", "confidence", "channels"
+    ]
+    rows = [ln.split("\t") for ln in lines[1:]]
+    assert ["90", "30", "Sleep stage N2", "model-accepted", "0.8000", "n/a"] in rows
+    assert ["35", "12.5", "Obstructive apnea", "human", "n/a", "C-FLOW"] in rows
+    assert not any(r[2] == "Hypopnea" for r in rows)  # pending suggestion left out
+    back = import_scoring(tsv).scoring
+    assert back.stages().tolist() == [0, 1, 2, 2, -1]
+    assert back.epoch(3).provenance is Provenance.MODEL_ACCEPTED
+    assert [(e.type, e.onset_s) for e in back.events()] == [
+        (EventType.OBSTRUCTIVE_APNEA, 35.0), (EventType.DESATURATION, 70.0),
+        (EventType.AROUSAL, 110.0),
+    ]
+    assert (back.lights_off_s, back.lights_on_s) == (5.0, 140.0)
+    tsv2 = export_events_tsv(doc, tmp_path / "with.tsv",
+                             options=ExportOptions(include_suggestions=True))
+    assert "Hypopnea\tmodel\t0.7000" in tsv2.read_text()
+
+    csv = export_hypnogram_csv(doc, tmp_path / "hyp.csv", include_suggestions=True)
+    text = csv.read_text().splitlines()
+    assert text[0] == ("epoch,onset_s,duration_s,stage,provenance,confidence,"
+                       "suggested_stage,suggestion_confidence,suggestion_state")
+    assert text[4] == "3,90,30,N2,model-accepted,0.8000,N2,0.8000,model-accepted"
+    assert text[5] == "4,120,30,?,,,N2,0.8000,model-rejected"  # never scored
+    back = import_scoring(csv).scoring
+    assert back.stages().tolist() == doc.stages().tolist()
+    assert back.stage_provenance()[:4] == doc.stage_provenance()[:4]
