@@ -1,0 +1,79 @@
+"""`pedsleep convert` and `pedsleep report` through the real CLI dispatcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cli import main
+
+DATA = (Path(__file__).resolve().parents[3] / ".." / "shared" / "data").resolve()
+needs_data = pytest.mark.skipif(
+    not DATA.is_dir(), reason=f"real test data not found at {DATA} (../shared/data)"
+)
+PSG = DATA / "sleep-edf" / "SC4001E0-PSG-first300s.edf"
+HYP = DATA / "sleep-edf" / "SC4001EC-Hypnogram.edf"
+
+
+@needs_data
+def test_convert_sleep_edf_psg_and_hypnogram(tmp_path: Path, capsys):
+    pyedflib = pytest.importorskip("pyedflib")
+    out = tmp_path / "SC4001-annotated.edf"
+    assert main(["convert", str(PSG), "--annotations", str(HYP), "-o", str(out)]) == 0
+    cap = capsys.readouterr()
+    assert "longer than the recording" in cap.err and "clipped" in cap.err
+    assert "10 stage" in cap.out
+    r = pyedflib.EdfReader(str(out))
+    try:
+        onsets, durations, texts = r.readAnnotations()
+        assert list(texts) == ["Sleep stage W"] * 10
+        assert onsets.tolist() == [30.0 * i for i in range(10)]
+        src = pyedflib.EdfReader(str(PSG))
+        try:
+            for i in range(src.signals_in_file):
+                assert np.array_equal(src.readSignal(i, digital=True), r.readSignal(i, digital=True))
+        finally:
+            src.close()
+    finally:
+        r.close()
+
+
+@needs_data
+def test_convert_to_tsv_and_csv_without_study(tmp_path: Path):
+    stage = DATA / "annotations" / "ucddb" / "ucddb002_stage.txt"
+    out = tmp_path / "hyp.csv"
+    assert main(["convert", "-a", str(stage), "-o", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 1 + 748 and lines[1].startswith("0,0,30,W,imported")
+    tsv = tmp_path / "events.tsv"
+    nox = DATA / "annotations" / "noxturnal" / "noxturnal_events_example_unicode_2.csv"
+    assert main(["convert", "-a", str(nox), "-o", str(tsv)]) == 0
+    rows = tsv.read_text().splitlines()[1:]
+    assert sum(r.split("\t")[2] == "Obstructive apnea" for r in rows) == 114
+
+
+@needs_data
+def test_convert_errors_exit_2_with_one_line(tmp_path: Path, capsys):
+    assert main(["convert", str(PSG), "-a", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.edf")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["convert", str(PSG), "-a", str(HYP), "-o", str(PSG)]) == 2
+    assert "refusing to overwrite the source" in capsys.readouterr().err
+    assert main(["convert", "-a", str(HYP), "-o", str(tmp_path / "o.edf")]) == 2
+    assert "needs the STUDY" in capsys.readouterr().err
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<nope")
+    assert main(["convert", str(PSG), "-a", str(bad), "-o", str(tmp_path / "o.edf")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("pedsleep convert: bad.xml")
+
+
+@needs_data
+def test_report_command_writes_html(tmp_path: Path, capsys):
+    out = tmp_path / "report.html"
+    stage = DATA / "annotations" / "ucddb" / "ucddb002_stage.txt"
+    assert main(["report", str(stage), "-o", str(out), "--all-events"]) == 0
+    text = capsys.readouterr().out
+    assert "TST 313.5 min" in text and "AHI 23.7/h (pediatric: severe, adult: moderate)" in text
+    assert "<svg" in out.read_text()
