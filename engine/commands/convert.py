@@ -16,20 +16,43 @@ HELP = "import a scoring (EDF+, CSV, XML, UCDDB, WFDB, Noxturnal) and export it 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("study", type=Path, nargs="?", help="the recording (EDF/BDF); needed for EDF+ output")
-    parser.add_argument("--annotations", "-a", type=Path, action="append", default=[],
-                        help="scoring file to import (repeat to merge a stage file and an event file)")
+    parser.add_argument(
+        "study", type=Path, nargs="?", help="the recording (EDF/BDF); needed for EDF+ output"
+    )
+    parser.add_argument(
+        "--annotations",
+        "-a",
+        type=Path,
+        action="append",
+        default=[],
+        help="scoring file to import (repeat to merge a stage file and an event file)",
+    )
     parser.add_argument("--format", help="force the scoring format (see detect_format)")
-    parser.add_argument("-o", "--output", type=Path, required=True,
-                        help="OUT.edf (annotated EDF+), OUT.tsv (BIDS events) or OUT.csv (hypnogram)")
-    parser.add_argument("--include-suggestions", action="store_true",
-                        help="also export pending model suggestions (never as stages)")
-    parser.add_argument("--include-rejected", action="store_true",
-                        help="also export rejected model suggestions")
-    parser.add_argument("--scored-only", action="store_true",
-                        help="leave unscored epochs out instead of writing 'Sleep stage ?'")
-    parser.add_argument("--no-sidecar", action="store_true",
-                        help="do not write the OUT.edf.pedsleep.json provenance sidecar")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="OUT.edf (annotated EDF+), OUT.tsv (BIDS events) or OUT.csv (hypnogram)",
+    )
+    parser.add_argument(
+        "--include-suggestions",
+        action="store_true",
+        help="also export pending model suggestions (never as stages)",
+    )
+    parser.add_argument(
+        "--include-rejected", action="store_true", help="also export rejected model suggestions"
+    )
+    parser.add_argument(
+        "--scored-only",
+        action="store_true",
+        help="leave unscored epochs out instead of writing 'Sleep stage ?'",
+    )
+    parser.add_argument(
+        "--no-sidecar",
+        action="store_true",
+        help="do not write the OUT.edf.pedsleep.json provenance sidecar",
+    )
 
 
 def _recording_info(study: Path):
@@ -108,9 +131,18 @@ def run(args: argparse.Namespace) -> int:
             for i in idx:
                 doc.set_stage(i, int(st[i]), provenance="imported")
             doc.add_events(
-                [dict(onset_s=e.onset_s, duration_s=e.duration_s, type=e.type,
-                      channels=e.channels, provenance=e.provenance, confidence=e.confidence,
-                      attrs=e.attrs) for e in sc.events(include_rejected=True)]
+                [
+                    dict(
+                        onset_s=e.onset_s,
+                        duration_s=e.duration_s,
+                        type=e.type,
+                        channels=e.channels,
+                        provenance=e.provenance,
+                        confidence=e.confidence,
+                        attrs=e.attrs,
+                    )
+                    for e in sc.events(include_rejected=True)
+                ]
             )
             if sc.lights_off_s is not None or sc.lights_on_s is not None:
                 doc.set_lights(off_s=sc.lights_off_s, on_s=sc.lights_on_s)
@@ -132,8 +164,9 @@ def run(args: argparse.Namespace) -> int:
         export_events_tsv(doc, out, options=options, end_s=duration_s, source=args.study)
         print(f"wrote {out}")
     elif suffix == ".csv":
-        export_hypnogram_csv(doc, out, include_suggestions=args.include_suggestions,
-                             source=args.study)
+        export_hypnogram_csv(
+            doc, out, include_suggestions=args.include_suggestions, source=args.study
+        )
         print(f"wrote {out}")
     else:
         raise UserError(f"unknown output type {out.suffix!r}: use .edf, .tsv or .csv")

@@ -18,11 +18,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scoring", type=Path, help="scoring file (any format `convert` reads)")
     parser.add_argument("-o", "--output", type=Path, help="write the HTML report here")
     parser.add_argument("--format", help="force the scoring format")
-    parser.add_argument("--study-start", help="recording start (ISO date-time) for clock-time formats")
+    parser.add_argument(
+        "--study-start", help="recording start (ISO date-time) for clock-time formats"
+    )
     parser.add_argument("--lights-off", type=float, help="lights off, seconds from the start")
     parser.add_argument("--lights-on", type=float, help="lights on, seconds from the start")
-    parser.add_argument("--all-events", action="store_true",
-                        help="count events in wake epochs too (default: sleep epochs only)")
+    parser.add_argument(
+        "--all-events",
+        action="store_true",
+        help="count events in wake epochs too (default: sleep epochs only)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,13 @@
 * `sleep_report`, `write_report_html` (report.py); `compare_scorings` (compare.py).
 """
 
-from engine.scoring.compare import Agreement, StageAgreement, cohen_kappa, compare_scorings, compare_stages
+from engine.scoring.compare import (
+    Agreement,
+    StageAgreement,
+    cohen_kappa,
+    compare_scorings,
+    compare_stages,
+)
 from engine.scoring.document import Change, EpochInfo, Event, Scoring, Suggestion
 from engine.scoring.exporters import (
     ExportOptions,

@@ -52,9 +52,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Event", "Suggestion", "EpochInfo", "Change", "Scoring", "DECIDED_PROVENANCES"]
 
-DECIDED_PROVENANCES = frozenset(
-    {Provenance.HUMAN, Provenance.IMPORTED, Provenance.MODEL_ACCEPTED}
-)
+DECIDED_PROVENANCES = frozenset({Provenance.HUMAN, Provenance.IMPORTED, Provenance.MODEL_ACCEPTED})
 
 # suggestion states stored per epoch (int8)
 _SUGG_NONE = -1
@@ -731,7 +729,9 @@ class Scoring:
             return Change("edit", label or "Accept suggestions")
         stages = self.suggested_stages()[idx]
         ops = [
-            self._stage_op(idx, stages, Provenance.MODEL_ACCEPTED, self.suggestion_confidence()[idx]),
+            self._stage_op(
+                idx, stages, Provenance.MODEL_ACCEPTED, self.suggestion_confidence()[idx]
+            ),
             {"op": "sugg", **_encode_idx(idx), "state": [_SUGG_ACCEPTED] * idx.size},
         ]
         lbl = label or (
@@ -763,7 +763,11 @@ class Scoring:
         from_model = idx[self._stage_prov[idx] == _SUGG_ACCEPTED]
         if from_model.size:
             ops.append(self._stage_op(from_model, Stage.UNSCORED, Provenance.MODEL_REJECTED, None))
-        lbl = f"Reject suggestion at epoch {idx[0]}" if idx.size == 1 else f"Reject {idx.size} suggestions"
+        lbl = (
+            f"Reject suggestion at epoch {idx[0]}"
+            if idx.size == 1
+            else f"Reject {idx.size} suggestions"
+        )
         return self._commit(lbl, ops)
 
     def reject_suggestion(self, epoch: int) -> Change:
@@ -799,8 +803,10 @@ class Scoring:
                 continue
             if tset is not None and ev.type not in tset:
                 continue
-            if start_s is not None and ev.offset_s < start_s and not (
-                ev.duration_s == 0 and ev.onset_s >= start_s
+            if (
+                start_s is not None
+                and ev.offset_s < start_s
+                and not (ev.duration_s == 0 and ev.onset_s >= start_s)
             ):
                 continue
             if stop_s is not None and ev.onset_s >= stop_s:
@@ -855,15 +861,23 @@ class Scoring:
         return ev.id
 
     def add_events(
-        self, events: Iterable[Mapping[str, Any]], *, label: str = "Add events",
+        self,
+        events: Iterable[Mapping[str, Any]],
+        *,
+        label: str = "Add events",
         undoable: bool = True,
     ) -> list[int]:
         """Add many events (dicts with onset_s, duration_s, type and optionally channels,
         provenance, confidence, attrs) as ONE step; returns their ids."""
         evs = [
             self._new_event(
-                d["onset_s"], d["duration_s"], d["type"], d.get("channels", ()),
-                d.get("provenance", Provenance.HUMAN), d.get("confidence"), d.get("attrs"),
+                d["onset_s"],
+                d["duration_s"],
+                d["type"],
+                d.get("channels", ()),
+                d.get("provenance", Provenance.HUMAN),
+                d.get("confidence"),
+                d.get("attrs"),
             )
             for d in events
         ]
@@ -890,8 +904,13 @@ class Scoring:
                     ops.append({"op": "event_del", "id": ev.id})
         evs = [
             self._new_event(
-                d["onset_s"], d["duration_s"], d["type"], d.get("channels", ()),
-                Provenance.MODEL, d.get("confidence"), d.get("attrs"),
+                d["onset_s"],
+                d["duration_s"],
+                d["type"],
+                d.get("channels", ()),
+                Provenance.MODEL,
+                d.get("confidence"),
+                d.get("attrs"),
             )
             for d in events
         ]
@@ -945,9 +964,7 @@ class Scoring:
         return self._commit(label, ops)
 
     def _event_state_ops(self, evs: Iterable[Event], prov: Provenance) -> list[dict]:
-        return [
-            {"op": "event_put", "event": replace(e, provenance=prov).to_dict()} for e in evs
-        ]
+        return [{"op": "event_put", "event": replace(e, provenance=prov).to_dict()} for e in evs]
 
     def accept_events(
         self,
@@ -989,11 +1006,7 @@ class Scoring:
             if event_ids is not None
             else self.events(types=types)
         )
-        sel = [
-            e
-            for e in pool
-            if e.provenance in (Provenance.MODEL, Provenance.MODEL_ACCEPTED)
-        ]
+        sel = [e for e in pool if e.provenance in (Provenance.MODEL, Provenance.MODEL_ACCEPTED)]
         lbl = f"Reject {sel[0].type}" if len(sel) == 1 else f"Reject {len(sel)} event suggestions"
         return self._commit(lbl, self._event_state_ops(sel, Provenance.MODEL_REJECTED))
 
@@ -1085,9 +1098,7 @@ class Scoring:
         for ed in d.get("events", ()):
             ev = Event.from_dict(ed)
             doc._events[ev.id] = ev
-        doc._next_event_id = max(
-            int(d.get("next_event_id", 1)), max(doc._events, default=0) + 1
-        )
+        doc._next_event_id = max(int(d.get("next_event_id", 1)), max(doc._events, default=0) + 1)
         doc.lights_off_s = _opt_float(d.get("lights_off_s"))
         doc.lights_on_s = _opt_float(d.get("lights_on_s"))
         return doc

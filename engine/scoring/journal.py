@@ -81,7 +81,9 @@ def _dir_writable(d: Path) -> bool:
     return True
 
 
-def journal_path_for(study_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None) -> Path:
+def journal_path_for(
+    study_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None
+) -> Path:
     """Where the journal of ``study_path`` lives: the sidecar next to it when that exists
     or its folder is writable, else a file in the user data dir named after the study and
     a hash of its absolute path."""
@@ -239,10 +241,17 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         was_open = self._fh is not None
         self._close_fh()
-        text = _dumps(self._header()) + "\n" + _dumps({"kind": "snapshot", "scoring": doc.to_dict()}) + "\n"
+        text = (
+            _dumps(self._header())
+            + "\n"
+            + _dumps({"kind": "snapshot", "scoring": doc.to_dict()})
+            + "\n"
+        )
         tmp = None
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
             with os.fdopen(fd, "wb") as fh:
                 fh.write(text.encode("utf-8"))
                 fh.flush()

@@ -187,8 +187,10 @@ def sleep_report(
     n = st.size
     notes: list[str] = []
     scored = np.flatnonzero(st != Stage.UNSCORED)
-    if scoring.lights_off_s is not None and scoring.lights_on_s is not None and (
-        scoring.lights_on_s > scoring.lights_off_s
+    if (
+        scoring.lights_off_s is not None
+        and scoring.lights_on_s is not None
+        and (scoring.lights_on_s > scoring.lights_off_s)
     ):
         w0, w1, source = scoring.lights_off_s, scoring.lights_on_s, "lights"
     elif scored.size:
@@ -219,9 +221,7 @@ def sleep_report(
         waso = int(np.count_nonzero(after & (st == Stage.W))) * ep_min
     else:
         sol = rem_lat = waso = None
-    pct = {
-        k: (100.0 * stage_min[k] / tst if tst > 0 else None) for k in ("N1", "N2", "N3", "R")
-    }
+    pct = {k: (100.0 * stage_min[k] / tst if tst > 0 else None) for k in ("N1", "N2", "N3", "R")}
 
     def counted(ev) -> bool:
         if not (w0 - 1e-9 <= ev.onset_s < w1):
@@ -264,9 +264,7 @@ def sleep_report(
             n_des = 0
             for onset, _d, _drop in found:
                 k = int(math.floor(onset / ep + 1e-9))
-                if w0 <= onset < w1 and (
-                    not events_in_sleep_only or (0 <= k < n and is_sleep[k])
-                ):
+                if w0 <= onset < w1 and (not events_in_sleep_only or (0 <= k < n and is_sleep[k])):
                     n_des += 1
             notes.append("ODI computed from the SpO2 signal (no scored desaturations)")
     odi = _per_hour(n_des, tst) if n_des is not None else None
@@ -326,8 +324,7 @@ def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220
         y = top + lvl * row_h + row_h / 2
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{name}</text>')
         parts.append(
-            f'<line x1="{left}" x2="{width_px - right}" y1="{y:.1f}" y2="{y:.1f}" '
-            'stroke="#eee"/>'
+            f'<line x1="{left}" x2="{width_px - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>'
         )
     st = scoring.stages()
     # merge runs of equal stages into one rect
@@ -344,7 +341,7 @@ def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220
         parts.append(
             f'<rect x="{x0:.2f}" y="{y + row_h * 0.2:.2f}" width="{max(x1 - x0, 0.5):.2f}" '
             f'height="{row_h * 0.6:.2f}" fill="{STAGE_COLORS[name]}"><title>{name} '
-            f'{i * ep / 3600:.2f}-{j * ep / 3600:.2f} h</title></rect>'
+            f"{i * ep / 3600:.2f}-{j * ep / 3600:.2f} h</title></rect>"
         )
         if name != "?":
             pts.append((x0, y + row_h / 2))
@@ -377,9 +374,7 @@ def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220
         x = x_of(h * 3600)
         if x > width_px - right + 0.5:
             break
-        parts.append(
-            f'<text x="{x:.1f}" y="{height_px - 6}" text-anchor="middle">{h} h</text>'
-        )
+        parts.append(f'<text x="{x:.1f}" y="{height_px - 6}" text-anchor="middle">{h} h</text>')
     for label, off in (("lights off", scoring.lights_off_s), ("lights on", scoring.lights_on_s)):
         if off is not None:
             x = x_of(off)
@@ -410,7 +405,10 @@ def report_html(
     r = report
     e = html.escape
     rows = [
-        ("Analysis window", f"{r.window_start_s / 60:.1f}-{r.window_end_s / 60:.1f} min ({r.window_source})"),
+        (
+            "Analysis window",
+            f"{r.window_start_s / 60:.1f}-{r.window_end_s / 60:.1f} min ({r.window_source})",
+        ),
         ("Time in bed (TIB)", _fmt(r.tib_min, " min")),
         ("Total sleep time (TST)", _fmt(r.tst_min, " min")),
         ("Sleep efficiency", _fmt(r.sleep_efficiency_pct, " %")),
@@ -452,20 +450,20 @@ body{{font-family:sans-serif;margin:24px;color:#222;max-width:960px}}
 table{{border-collapse:collapse;margin:8px 0 16px}} td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}
 th{{background:#f4f4f4}} h1{{font-size:20px}} h2{{font-size:16px;margin-top:20px}} .grid{{display:flex;gap:32px;flex-wrap:wrap}}
 </style></head><body>
-<h1>{e(title)}{(' — ' + e(study_name)) if study_name else ''}</h1>
+<h1>{e(title)}{(" — " + e(study_name)) if study_name else ""}</h1>
 {when}
 <h2>Hypnogram</h2>
 {hypnogram_svg(scoring)}
 <div class="grid">
-<div><h2>Sleep</h2><table>{''.join(f'<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>' for k, v in rows)}</table></div>
+<div><h2>Sleep</h2><table>{"".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)}</table></div>
 <div><h2>Stages</h2><table><tr><th>Stage</th><th>min</th><th>% TST</th></tr>{stage_rows}</table></div>
-<div><h2>Respiration and arousals</h2><table>{''.join(f'<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>' for k, v in resp)}</table></div>
+<div><h2>Respiration and arousals</h2><table>{"".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in resp)}</table></div>
 </div>
-<p>Events are counted {'in sleep epochs only' if r.events_in_sleep_only else 'over the whole window'};
+<p>Events are counted {"in sleep epochs only" if r.events_in_sleep_only else "over the whole window"};
 only decided events (human, imported, accepted model suggestions) are counted.
 Pediatric severity: AHI &lt; 1 normal, 1–5 mild, 5–10 moderate, &gt; 10 severe.
 Adult: &lt; 5 normal, 5–15 mild, 15–30 moderate, &gt; 30 severe.</p>
-{f'<ul>{notes}</ul>' if notes else ''}
+{f"<ul>{notes}</ul>" if notes else ""}
 <p style="color:#777">Generated by PedSleep Assist, {e(made)}.</p>
 </body></html>
 """

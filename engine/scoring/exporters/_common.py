@@ -72,10 +72,11 @@ class FlatAnnotation:
 
 
 def flat_annotations(
-    doc: Scoring, options: ExportOptions = ExportOptions(), *, end_s: float | None = None
+    doc: Scoring, options: ExportOptions | None = None, *, end_s: float | None = None
 ) -> tuple[list[FlatAnnotation], dict[str, int]]:
     """Every item to export, sorted by onset, and counts of what was clipped at ``end_s``
     (``{"epochs": n, "events": m}``)."""
+    options = options or ExportOptions()
     out: list[FlatAnnotation] = []
     clipped = {"epochs": 0, "events": 0}
     ep = doc.epoch_s
@@ -97,9 +98,13 @@ def flat_annotations(
                 c = float(conf[i])
                 out.append(
                     FlatAnnotation(
-                        onset, ep, stage_label(st), "stage",
+                        onset,
+                        ep,
+                        stage_label(st),
+                        "stage",
                         prov[i].value if prov[i] is not None else None,
-                        None if c != c else c, epoch=i,
+                        None if c != c else c,
+                        epoch=i,
                     )
                 )
             s = sstate[i]
@@ -110,8 +115,13 @@ def flat_annotations(
             ):
                 out.append(
                     FlatAnnotation(
-                        onset, ep, SUGGESTION_PREFIX + stage_label(int(sugg[i])),
-                        "stage-suggestion", s.value, float(sconf[i]), epoch=i,
+                        onset,
+                        ep,
+                        SUGGESTION_PREFIX + stage_label(int(sugg[i])),
+                        "stage-suggestion",
+                        s.value,
+                        float(sconf[i]),
+                        epoch=i,
                     )
                 )
     if options.events:
@@ -124,8 +134,14 @@ def flat_annotations(
                 continue
             out.append(
                 FlatAnnotation(
-                    ev.onset_s, ev.duration_s, ev.type, "event", ev.provenance.value,
-                    ev.confidence, ev.channels, event_id=ev.id,
+                    ev.onset_s,
+                    ev.duration_s,
+                    ev.type,
+                    "event",
+                    ev.provenance.value,
+                    ev.confidence,
+                    ev.channels,
+                    event_id=ev.id,
                 )
             )
     if options.lights:

@@ -90,13 +90,14 @@ def export_edf_plus(
     scoring: Scoring,
     out: str | os.PathLike,
     *,
-    options: ExportOptions = ExportOptions(),
+    options: ExportOptions | None = None,
     sidecar: bool = True,
 ) -> EdfExportReport:
     """Write ``out``: ``source``'s signals + ``scoring`` as EDF+ annotations. Items at or
     after the end of the recording are left out (and counted in the report)."""
     import edfio
 
+    options = options or ExportOptions()
     source, out = Path(source), Path(out)
     refuse_same_file(source, out)
     try:
@@ -118,7 +119,9 @@ def export_edf_plus(
     if not edf.is_continuous:
         warnings.append("the source is EDF+D (discontinuous): onsets are from the file start")
     edf_anns = [
-        edfio.EdfAnnotation(round(a.onset_s, 6), round(a.duration_s, 6) if a.duration_s else None, a.text)
+        edfio.EdfAnnotation(
+            round(a.onset_s, 6), round(a.duration_s, 6) if a.duration_s else None, a.text
+        )
         for a in anns
     ]
     try:

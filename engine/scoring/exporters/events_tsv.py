@@ -24,9 +24,10 @@ def _num(x: float | None) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".") or "0"
 
 
-def events_tsv_text(scoring: Scoring, *, options: ExportOptions = ExportOptions(),
-                    end_s: float | None = None) -> str:
-    anns, _ = flat_annotations(scoring, options, end_s=end_s)
+def events_tsv_text(
+    scoring: Scoring, *, options: ExportOptions | None = None, end_s: float | None = None
+) -> str:
+    anns, _ = flat_annotations(scoring, options or ExportOptions(), end_s=end_s)
     lines = ["\t".join(COLUMNS)]
     for a in anns:
         lines.append(
@@ -48,7 +49,7 @@ def export_events_tsv(
     scoring: Scoring,
     out: str | os.PathLike,
     *,
-    options: ExportOptions = ExportOptions(),
+    options: ExportOptions | None = None,
     end_s: float | None = None,
     source: str | os.PathLike | None = None,
 ) -> Path:

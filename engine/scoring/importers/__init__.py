@@ -62,13 +62,20 @@ def shift_scoring(scoring: Scoring, offset_s: float) -> Scoring:
     d = scoring.to_dict()
     k = int(round(offset_s / scoring.epoch_s))
     n = d["n_epochs"]
-    for key, fill in (("stage", -1), ("stage_prov", -1), ("stage_conf", None),
-                      ("sugg_proba", None), ("sugg_state", -1)):
+    for key, fill in (
+        ("stage", -1),
+        ("stage_prov", -1),
+        ("stage_conf", None),
+        ("sugg_proba", None),
+        ("sugg_state", -1),
+    ):
         arr = d[key]
         d[key] = (arr[-k:] if k < 0 else [fill] * k + arr)[: max(0, n + k)]
     d["n_epochs"] = max(0, n + k)
     d["events"] = [
-        dict(e, onset_s=e["onset_s"] + offset_s) for e in d["events"] if e["onset_s"] + offset_s >= 0
+        dict(e, onset_s=e["onset_s"] + offset_s)
+        for e in d["events"]
+        if e["onset_s"] + offset_s >= 0
     ]
     for key in ("lights_off_s", "lights_on_s"):
         if d[key] is not None:
@@ -91,7 +98,11 @@ def detect_format(path: str | os.PathLike) -> str:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") and looks_like_noxturnal(head[: len(head) // 2 * 2]):
         return "noxturnal-csv"
     stripped = head.lstrip(b"\xef\xbb\xbf \r\n\t")
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<PSGAnnotation") or name.endswith(".xml"):
+    if (
+        stripped.startswith(b"<?xml")
+        or stripped.startswith(b"<PSGAnnotation")
+        or name.endswith(".xml")
+    ):
         return "nsrr-xml"
     if name.endswith("_stage.txt"):
         return "ucddb-stage"

@@ -115,7 +115,9 @@ class ScoringBuilder:
                 "each was put in the nearest epoch"
             )
         if self._negative:
-            self.warnings.append(f"{self._negative} stage record(s) before the recording start ignored")
+            self.warnings.append(
+                f"{self._negative} stage record(s) before the recording start ignored"
+            )
         natural = self.natural_n_epochs()
         n = natural if n_epochs is None else int(n_epochs)
         doc = Scoring(

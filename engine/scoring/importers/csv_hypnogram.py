@@ -38,7 +38,7 @@ def _read_text(path: Path) -> str:
     raw = path.read_bytes()
     for enc in ("utf-8-sig", "utf-16", "latin-1"):
         try:
-            if enc == "utf-16" and not raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            if enc == "utf-16" and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
                 continue
             return raw.decode(enc)
         except UnicodeDecodeError:
@@ -148,8 +148,14 @@ def import_csv_hypnogram(
                 for e in range(first, first + n):
                     b.add_stage_epoch(e, st, provenance=prov, confidence=conf)
             elif label:
-                b.add_event(onset, dur, event_type_from_text(label), channels=chans,
-                            provenance=prov, confidence=conf)
+                b.add_event(
+                    onset,
+                    dur,
+                    event_type_from_text(label),
+                    channels=chans,
+                    provenance=prov,
+                    confidence=conf,
+                )
             else:
                 bad += 1
     if bad:

@@ -37,7 +37,7 @@ def read_edf_annotations(
         finally:
             r.close()
         anns = []
-        for o, d, t in zip(onsets, durations, texts):
+        for o, d, t in zip(onsets, durations, texts, strict=True):
             d = float(d)
             anns.append((float(o), None if d < 0 else d, str(t)))
         return anns, start, dur, "pyedflib"
@@ -88,9 +88,17 @@ def import_edf_annotations(
         if st is not None:
             b.add_stage_span(onset, dur, st)
             continue
-        b.add_event(onset, dur, event_type_from_text(label), channels=(chan.strip(),), attrs=(
-            {"source_label": label.strip()} if event_type_from_text(label) != label.strip() else {}
-        ))
+        b.add_event(
+            onset,
+            dur,
+            event_type_from_text(label),
+            channels=(chan.strip(),),
+            attrs=(
+                {"source_label": label.strip()}
+                if event_type_from_text(label) != label.strip()
+                else {}
+            ),
+        )
     if n_epochs is None and file_dur > 0:
         n_epochs = int(math.ceil(file_dur / epoch_s - 1e-9))
         if b.natural_n_epochs() > n_epochs:

@@ -53,8 +53,14 @@ def _decode(raw: bytes) -> str:
 
 def _parse_dt(text: str) -> _dt.datetime:
     text = text.strip()
-    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S",
-                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%m/%d/%Y %H:%M:%S"):
+    for fmt in (
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M:%S.%f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S.%f",
+        "%m/%d/%Y %H:%M:%S",
+    ):
         try:
             return _dt.datetime.strptime(text, fmt)
         except ValueError:
@@ -66,7 +72,9 @@ def looks_like_noxturnal(head: bytes | str) -> bool:
     """True when the first line is a Noxturnal export header."""
     if isinstance(head, bytes):
         head = head[:4000]
-        text = _decode(head[: len(head) // 2 * 2] if head[:2] in (b"\xff\xfe", b"\xfe\xff") else head)
+        text = _decode(
+            head[: len(head) // 2 * 2] if head[:2] in (b"\xff\xfe", b"\xfe\xff") else head
+        )
     else:
         text = head
     first = normalize_text(text.splitlines()[0]) if text else ""

@@ -63,7 +63,9 @@ def import_ucddb_stage(
         try:
             code = int(s)
         except ValueError as exc:
-            raise ScoringFormatError(f"{path.name}: line {i + 1} is not a stage code: {s!r}") from exc
+            raise ScoringFormatError(
+                f"{path.name}: line {i + 1} is not a stage code: {s!r}"
+            ) from exc
         st = UCDDB_STAGE_CODES.get(code)
         if st is None:
             odd[code] = odd.get(code, 0) + 1
@@ -195,8 +197,14 @@ def import_ucddb(
     for e in ev.scoring.events(include_rejected=True):
         if e.onset_s < doc.duration_s:
             doc._events[doc._next_event_id] = type(e)(
-                doc._next_event_id, e.onset_s, e.duration_s, e.type, e.channels,
-                e.provenance, e.confidence, e.attrs,
+                doc._next_event_id,
+                e.onset_s,
+                e.duration_s,
+                e.type,
+                e.channels,
+                e.provenance,
+                e.confidence,
+                e.attrs,
             )
             doc._next_event_id += 1
     res.warnings += ev.warnings

@@ -117,8 +117,12 @@ def import_wfdb_text(
         if aux[0] in _STAGES:
             b.add_stage_epoch(epoch, _STAGES[aux[0]])
             if aux[0] in ("MT", "M"):
-                b.add_event(epoch_onset, epoch_s, EventType.MOVEMENT_TIME,
-                            attrs={"source_label": aux[0], "timing": "epoch"})
+                b.add_event(
+                    epoch_onset,
+                    epoch_s,
+                    EventType.MOVEMENT_TIME,
+                    attrs={"source_label": aux[0], "timing": "epoch"},
+                )
             tokens = aux[1:]
         for tok in tokens:
             key = "L" if re.fullmatch(r"L{2,}", tok) else tok

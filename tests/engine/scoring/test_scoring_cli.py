@@ -33,7 +33,9 @@ def test_convert_sleep_edf_psg_and_hypnogram(tmp_path: Path, capsys):
         src = pyedflib.EdfReader(str(PSG))
         try:
             for i in range(src.signals_in_file):
-                assert np.array_equal(src.readSignal(i, digital=True), r.readSignal(i, digital=True))
+                assert np.array_equal(
+                    src.readSignal(i, digital=True), r.readSignal(i, digital=True)
+                )
         finally:
             src.close()
     finally:
@@ -56,7 +58,10 @@ def test_convert_to_tsv_and_csv_without_study(tmp_path: Path):
 
 @needs_data
 def test_convert_errors_exit_2_with_one_line(tmp_path: Path, capsys):
-    assert main(["convert", str(PSG), "-a", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.edf")]) == 2
+    assert (
+        main(["convert", str(PSG), "-a", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.edf")])
+        == 2
+    )
     assert "no such file" in capsys.readouterr().err
     assert main(["convert", str(PSG), "-a", str(HYP), "-o", str(PSG)]) == 2
     assert "refusing to overwrite the source" in capsys.readouterr().err

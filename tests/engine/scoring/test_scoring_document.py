@@ -185,7 +185,9 @@ def test_event_suggestions_accept_reject_and_queries():
     assert [e.type for e in doc.events(types=[EventType.HYPOPNEA])] == [EventType.HYPOPNEA]
     assert [e.id for e in doc.events(start_s=95, stop_s=150)] == [ids[0]]
     # new model output replaces pending suggestions only
-    new = doc.suggest_events([dict(onset_s=500, duration_s=10, type=EventType.AROUSAL, confidence=0.7)])
+    new = doc.suggest_events(
+        [dict(onset_s=500, duration_s=10, type=EventType.AROUSAL, confidence=0.7)]
+    )
     assert doc.event(ids[0]).provenance is Provenance.MODEL_ACCEPTED
     assert doc.event(new[0]).provenance is Provenance.MODEL
 

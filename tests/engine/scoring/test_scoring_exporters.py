@@ -54,7 +54,10 @@ def _annotations_pyedflib(path: Path) -> list[tuple[float, float, str]]:
     r = pyedflib.EdfReader(str(path))
     try:
         o, d, t = r.readAnnotations()
-        return [(round(float(a), 4), round(float(b), 4), str(c)) for a, b, c in zip(o, d, t)]
+        return [
+            (round(float(a), 4), round(float(b), 4), str(c))
+            for a, b, c in zip(o, d, t, strict=True)
+        ]
     finally:
         r.close()
 
@@ -78,9 +81,17 @@ def _make_edf(path: Path, seconds: int = 150) -> None:
     data = []
     for label, fs, unit, pmin, pmax, pre, trans in chans:
         headers.append(
-            dict(label=label, dimension=unit, sample_frequency=fs, physical_min=pmin,
-                 physical_max=pmax, digital_min=-32768, digital_max=32767, prefilter=pre,
-                 transducer=trans)
+            dict(
+                label=label,
+                dimension=unit,
+                sample_frequency=fs,
+                physical_min=pmin,
+                physical_max=pmax,
+                digital_min=-32768,
+                digital_max=32767,
+                prefilter=pre,
+                transducer=trans,
+            )
         )
         data.append(rng.integers(-32768, 32768, size=fs * seconds).astype(np.int32))
     w.setSignalHeaders(headers)
@@ -100,8 +111,10 @@ def _scoring_for(n_epochs: int) -> Scoring:
     doc.add_event(35.0, 12.5, EventType.OBSTRUCTIVE_APNEA, channels=("C-FLOW",))
     doc.add_event(70.0, 20.0, EventType.DESATURATION, channels=("SPO2",))
     ids = doc.suggest_events(
-        [dict(onset_s=100.0, duration_s=11.0, type=EventType.HYPOPNEA, confidence=0.7),
-         dict(onset_s=110.0, duration_s=3.0, type=EventType.AROUSAL, confidence=0.9)]
+        [
+            dict(onset_s=100.0, duration_s=11.0, type=EventType.HYPOPNEA, confidence=0.7),
+            dict(onset_s=110.0, duration_s=3.0, type=EventType.AROUSAL, confidence=0.9),
+        ]
     )
     doc.accept_event(ids[1])
     doc.set_lights(off_s=5.0, on_s=140.0)
@@ -148,10 +161,21 @@ def test_edf_plus_round_trip_generated(tmp_path: Path):
     assert [(a.onset, a.duration or 0.0, a.text) for a in e.annotations] == expected
     for s_src, s_out in zip(edfio.read_edf(src).signals, e.signals, strict=True):
         assert np.array_equal(s_src.digital, s_out.digital)
-        assert (s_src.label, s_src.physical_range, s_src.digital_range, s_src.prefiltering,
-                s_src.transducer_type, s_src.physical_dimension) == (
-            s_out.label, s_out.physical_range, s_out.digital_range, s_out.prefiltering,
-            s_out.transducer_type, s_out.physical_dimension)
+        assert (
+            s_src.label,
+            s_src.physical_range,
+            s_src.digital_range,
+            s_src.prefiltering,
+            s_src.transducer_type,
+            s_src.physical_dimension,
+        ) == (
+            s_out.label,
+            s_out.physical_range,
+            s_out.digital_range,
+            s_out.prefiltering,
+            s_out.transducer_type,
+            s_out.physical_dimension,
+        )
 
     # the sidecar carries provenance and confidence; re-import restores them exactly
     side = json.loads(sidecar_path(out).read_text())
@@ -172,9 +196,12 @@ def test_edf_plus_options_suggestions_and_scored_only(tmp_path: Path):
     doc = _scoring_for(5)
     out = tmp_path / "all.edf"
     export_edf_plus(
-        src, doc, out,
-        options=ExportOptions(include_suggestions=True, include_rejected=True,
-                              unscored_epochs=False),
+        src,
+        doc,
+        out,
+        options=ExportOptions(
+            include_suggestions=True, include_rejected=True, unscored_epochs=False
+        ),
     )
     texts = [t for _, _, t in _annotations_pyedflib(out)]
     assert "Sleep stage ?" not in texts
@@ -254,7 +281,12 @@ def test_events_tsv_and_hypnogram_csv_round_trip(tmp_path: Path):
     tsv = export_events_tsv(doc, tmp_path / "sub-01_task-sleep_events.tsv")
     lines = tsv.read_text().splitlines()
     assert lines[0].split("\t") == [
-        "onset", "duration", "trial_type", "provenance", "confidence", "channels"
+        "onset",
+        "duration",
+        "trial_type",
+        "provenance",
+        "confidence",
+        "channels",
     ]
     rows = [ln.split("\t") for ln in lines[1:]]
     assert ["90", "30", "Sleep stage N2", "model-accepted", "0.8000", "n/a"] in rows
@@ -264,18 +296,22 @@ def test_events_tsv_and_hypnogram_csv_round_trip(tmp_path: Path):
     assert back.stages().tolist() == [0, 1, 2, 2, -1]
     assert back.epoch(3).provenance is Provenance.MODEL_ACCEPTED
     assert [(e.type, e.onset_s) for e in back.events()] == [
-        (EventType.OBSTRUCTIVE_APNEA, 35.0), (EventType.DESATURATION, 70.0),
+        (EventType.OBSTRUCTIVE_APNEA, 35.0),
+        (EventType.DESATURATION, 70.0),
         (EventType.AROUSAL, 110.0),
     ]
     assert (back.lights_off_s, back.lights_on_s) == (5.0, 140.0)
-    tsv2 = export_events_tsv(doc, tmp_path / "with.tsv",
-                             options=ExportOptions(include_suggestions=True))
+    tsv2 = export_events_tsv(
+        doc, tmp_path / "with.tsv", options=ExportOptions(include_suggestions=True)
+    )
     assert "Hypopnea\tmodel\t0.7000" in tsv2.read_text()
 
     csv = export_hypnogram_csv(doc, tmp_path / "hyp.csv", include_suggestions=True)
     text = csv.read_text().splitlines()
-    assert text[0] == ("epoch,onset_s,duration_s,stage,provenance,confidence,"
-                       "suggested_stage,suggestion_confidence,suggestion_state")
+    assert text[0] == (
+        "epoch,onset_s,duration_s,stage,provenance,confidence,"
+        "suggested_stage,suggestion_confidence,suggestion_state"
+    )
     assert text[4] == "3,90,30,N2,model-accepted,0.8000,N2,0.8000,model-accepted"
     assert text[5] == "4,120,30,?,,,N2,0.8000,model-rejected"  # never scored
     back = import_scoring(csv).scoring

@@ -75,7 +75,10 @@ def test_resmed_eve_edf_plus_d_falls_back_to_edfio(data_dir: Path):
     # 5 annotations: "Recording starts" (a marker, skipped) + 4 obstructive apneas
     assert _types(doc) == {EventType.OBSTRUCTIVE_APNEA: 4}
     assert [(e.onset_s, e.duration_s) for e in doc.events()] == [
-        (11954.0, 10.0), (22791.0, 13.0), (26424.0, 11.0), (29628.0, 14.0)
+        (11954.0, 10.0),
+        (22791.0, 13.0),
+        (26424.0, 11.0),
+        (29628.0, 14.0),
     ]
     assert any("edfio" in w for w in res.warnings)
 
@@ -111,11 +114,24 @@ def test_movement_time_stays_an_event_and_long_stages_expand(tmp_path: Path):
 # aux tokens after the stage, HA/X/CAA/LA counting twice (event + arousal), plus one
 # Movement time event per MT/M stage (awk over the files).
 SLPDB = {
-    "slp01a": (240, 418), "slp01b": (360, 151), "slp02a": (360, 221), "slp02b": (270, 145),
-    "slp03": (720, 430), "slp04": (720, 736), "slp14": (714, 365), "slp16": (694, 635),
-    "slp32": (640, 246), "slp37": (698, 745), "slp41": (780, 0), "slp45": (760, 4),
-    "slp48": (760, 593), "slp59": (458, 454), "slp60": (710, 671), "slp61": (720, 449),
-    "slp66": (439, 460), "slp67x": (154, 132),
+    "slp01a": (240, 418),
+    "slp01b": (360, 151),
+    "slp02a": (360, 221),
+    "slp02b": (270, 145),
+    "slp03": (720, 430),
+    "slp04": (720, 736),
+    "slp14": (714, 365),
+    "slp16": (694, 635),
+    "slp32": (640, 246),
+    "slp37": (698, 745),
+    "slp41": (780, 0),
+    "slp45": (760, 4),
+    "slp48": (760, 593),
+    "slp59": (458, 454),
+    "slp60": (710, 671),
+    "slp61": (720, 449),
+    "slp66": (439, 460),
+    "slp67x": (154, 132),
 }
 
 
@@ -139,7 +155,8 @@ def test_slpdb_details(data_dir: Path):
     assert doc.start_datetime == dt.datetime(1989, 1, 19, 23, 7)
     first = [e for e in doc.events() if e.onset_s == 0.0]
     assert collections.Counter(e.type for e in first) == {
-        EventType.LIMB_MOVEMENT: 2, EventType.AROUSAL: 2
+        EventType.LIMB_MOVEMENT: 2,
+        EventType.AROUSAL: 2,
     }
     # slp14 is scored from 3:00 on: the first six epochs stay unscored
     doc14 = import_scoring(data_dir / "annotations" / "slpdb" / "slp14.an").scoring
@@ -156,14 +173,30 @@ def test_slpdb_details(data_dir: Path):
 # ---------------------------------------------------------------- UCDDB
 # (stage lines, respiratory event lines) per subject (grep counts)
 UCDDB = {
-    "ucddb002": (748, 124), "ucddb003": (882, 306), "ucddb005": (826, 57),
-    "ucddb006": (808, 222), "ucddb007": (813, 74), "ucddb008": (768, 20),
-    "ucddb009": (925, 77), "ucddb010": (907, 234), "ucddb011": (900, 35),
-    "ucddb012": (864, 153), "ucddb013": (811, 65), "ucddb014": (774, 183),
-    "ucddb015": (916, 37), "ucddb017": (789, 68), "ucddb018": (822, 9),
-    "ucddb019": (852, 105), "ucddb020": (752, 73), "ucddb021": (913, 80),
-    "ucddb022": (787, 29), "ucddb023": (861, 192), "ucddb024": (908, 155),
-    "ucddb025": (711, 436), "ucddb026": (838, 85), "ucddb027": (893, 410),
+    "ucddb002": (748, 124),
+    "ucddb003": (882, 306),
+    "ucddb005": (826, 57),
+    "ucddb006": (808, 222),
+    "ucddb007": (813, 74),
+    "ucddb008": (768, 20),
+    "ucddb009": (925, 77),
+    "ucddb010": (907, 234),
+    "ucddb011": (900, 35),
+    "ucddb012": (864, 153),
+    "ucddb013": (811, 65),
+    "ucddb014": (774, 183),
+    "ucddb015": (916, 37),
+    "ucddb017": (789, 68),
+    "ucddb018": (822, 9),
+    "ucddb019": (852, 105),
+    "ucddb020": (752, 73),
+    "ucddb021": (913, 80),
+    "ucddb022": (787, 29),
+    "ucddb023": (861, 192),
+    "ucddb024": (908, 155),
+    "ucddb025": (711, 436),
+    "ucddb026": (838, 85),
+    "ucddb027": (893, 410),
     "ucddb028": (721, 199),
 }
 
@@ -207,9 +240,12 @@ def test_ucddb_codes_and_event_types(data_dir: Path):
         all_types.update(_types(r.scoring))
     # column counts over all files (awk '{print $2}' | sort | uniq -c)
     assert all_types == {
-        EventType.CENTRAL_APNEA: 343, EventType.MIXED_APNEA: 136,
-        EventType.OBSTRUCTIVE_APNEA: 216, EventType.HYPOPNEA: 1076 + 114 + 1433,
-        EventType.PERIODIC_BREATHING: 91, EventType.POSSIBLE_RESPIRATORY: 19,
+        EventType.CENTRAL_APNEA: 343,
+        EventType.MIXED_APNEA: 136,
+        EventType.OBSTRUCTIVE_APNEA: 216,
+        EventType.HYPOPNEA: 1076 + 114 + 1433,
+        EventType.PERIODIC_BREATHING: 91,
+        EventType.POSSIBLE_RESPIRATORY: 19,
     }
 
 
@@ -291,8 +327,12 @@ def test_nsrr_xml_fixture():
     assert doc.stages().tolist() == [W] * 3 + [N1] * 2 + [N2] * 6 + [N3] * 4 + [R] * 3 + [W, U]
     assert res.n_stage_epochs == 20
     assert _types(doc) == {
-        EventType.OBSTRUCTIVE_APNEA: 1, EventType.DESATURATION: 1, EventType.AROUSAL: 1,
-        EventType.HYPOPNEA: 1, "SpO2 artifact": 1, EventType.CENTRAL_APNEA: 1,
+        EventType.OBSTRUCTIVE_APNEA: 1,
+        EventType.DESATURATION: 1,
+        EventType.AROUSAL: 1,
+        EventType.HYPOPNEA: 1,
+        "SpO2 artifact": 1,
+        EventType.CENTRAL_APNEA: 1,
     }
     oa = doc.events(types=[EventType.OBSTRUCTIVE_APNEA])[0]
     assert (oa.onset_s, oa.duration_s, oa.channels) == (200.5, 14.2, ("ABDO RES",))

@@ -39,7 +39,9 @@ def _edit_a_lot(doc: Scoring) -> None:
     doc.reject_suggestion(25)
     eid = doc.add_event(330.0, 12.0, EventType.OBSTRUCTIVE_APNEA, channels=("C-FLOW",))
     doc.update_event(eid, duration_s=14.5)
-    ids = doc.suggest_events([dict(onset_s=600, duration_s=10, type=EventType.HYPOPNEA, confidence=0.9)])
+    ids = doc.suggest_events(
+        [dict(onset_s=600, duration_s=10, type=EventType.HYPOPNEA, confidence=0.9)]
+    )
     doc.accept_event(ids[0])
     doc.set_lights(off_s=15.0, on_s=1500.0)
     doc.set_stage(11, Stage.R)

@@ -46,8 +46,16 @@ def test_ucddb002_report_matches_hand_computation():
         {"W": 60.5, "N1": 106.5, "N2": 86.0, "N3": 43.5, "R": 77.5, "?": 0.0}
     )
     assert rep.stage_pct_tst["N2"] == pytest.approx(100 * 86.0 / 313.5)
-    assert (rep.n_obstructive_apneas, rep.n_mixed_apneas, rep.n_central_apneas, rep.n_hypopneas) == (
-        7, 2, 0, 115,
+    assert (
+        rep.n_obstructive_apneas,
+        rep.n_mixed_apneas,
+        rep.n_central_apneas,
+        rep.n_hypopneas,
+    ) == (
+        7,
+        2,
+        0,
+        115,
     )
     hours = 313.5 / 60
     assert rep.ahi == pytest.approx(124 / hours)  # 23.73
@@ -101,10 +109,21 @@ def test_lights_window_and_events_in_sleep_only():
 
 def test_severity_categories_pediatric_and_adult():
     assert [severity_pediatric(x) for x in (0, 0.99, 1, 4.9, 5, 10, 10.1)] == [
-        "normal", "normal", "mild", "mild", "moderate", "moderate", "severe"
+        "normal",
+        "normal",
+        "mild",
+        "mild",
+        "moderate",
+        "moderate",
+        "severe",
     ]
     assert [severity_adult(x) for x in (4.9, 5, 14.9, 15, 30, 30.1)] == [
-        "normal", "mild", "mild", "moderate", "moderate", "severe"
+        "normal",
+        "mild",
+        "mild",
+        "moderate",
+        "moderate",
+        "severe",
     ]
     assert severity_adult(None) is None
 
