@@ -12,6 +12,7 @@ Generated at 128 Hz, mixed, then up-sampled to 256 Hz with amplifier noise on to
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.blas import saxpy
 
 from .events import Arousal
 from .noise import (
@@ -119,7 +120,10 @@ def generate_eeg(
     x = np.zeros((len(EEG_LABELS), n), dtype=np.float32)
 
     def add_source(idx: int, sig: np.ndarray) -> None:
-        x[:] += MIX[:, idx : idx + 1] * sig[None, :]
+        sig = np.ascontiguousarray(sig, dtype=np.float32)
+        for c in range(len(EEG_LABELS)):
+            if MIX[c, idx] != 0.0:
+                saxpy(sig, x[c], a=float(MIX[c, idx]))  # x[c] += w * sig, in place
 
     # delta: shared + regional parts, generated at 16 Hz
     g = _epoch_gain(rng, stages, GAIN_DELTA)

@@ -59,11 +59,13 @@ def upsample(x: np.ndarray, factor: int) -> np.ndarray:
     if factor == 1:
         return np.asarray(x, dtype=np.float32)
     x = np.asarray(x, dtype=np.float32)
-    nxt = np.empty_like(x)
-    nxt[:-1] = x[1:]
-    nxt[-1] = x[-1]
-    w = (np.arange(factor, dtype=np.float32) / factor)[None, :]
-    return (x[:, None] * (1.0 - w) + nxt[:, None] * w).reshape(-1)
+    d = np.empty_like(x)
+    np.subtract(x[1:], x[:-1], out=d[:-1])
+    d[-1] = 0.0
+    out = np.empty((x.size, factor), dtype=np.float32)
+    np.multiply(d[:, None], np.arange(factor, dtype=np.float32)[None, :] / factor, out=out)
+    out += x[:, None]
+    return out.reshape(-1)
 
 
 def smooth(x: np.ndarray, width: int) -> np.ndarray:

@@ -31,6 +31,15 @@ AMP_VAR = np.array([0.2, 0.12, 0.07, 0.035, 0.25])
 AMP_STAGE = np.array([1.1, 0.95, 1.0, 1.05, 0.9])
 
 
+def _fine_phase(phase: np.ndarray, factor: int) -> np.ndarray:
+    """A float64 phase (rad) at a low rate -> wrapped float32 phase ``factor`` times
+    denser (linear within each coarse step; exact for slowly varying frequency)."""
+    step = np.diff(phase, append=2 * phase[-1] - phase[-2]) / factor
+    base = np.mod(phase, 2 * np.pi).astype(np.float32)
+    j = np.arange(factor, dtype=np.float32)[None, :]
+    return (base[:, None] + step.astype(np.float32)[:, None] * j).reshape(-1)
+
+
 def _ramp_mask(n, fs, a_s, b_s, ramp_s):
     """0..1 trapezoid: 1 inside [a, b], linear ramps of ramp_s outside."""
     t0 = int((a_s - ramp_s) * fs)
@@ -151,14 +160,16 @@ def generate_respiration(
     m256 = int(SNORE_SFREQ_HZ / fs)
     loud = upsample(smooth(sn_env * insp_env, 9), m256) * (200.0 * s.snore_level)
     n256 = n * m256
-    t256 = np.arange(n256, dtype=np.float64) / SNORE_SFREQ_HZ
     f0 = rng.uniform(35.0, 60.0)
-    buzz = (np.sin(2 * np.pi * f0 * t256 + 3 * np.sin(2 * np.pi * 0.7 * t256))
-            + 0.5 * np.sin(4 * np.pi * f0 * t256)).astype(np.float32)
-    del t256
+    t64 = np.arange(n) / fs
+    ph = _fine_phase(2 * np.pi * f0 * t64 + 3 * np.sin(2 * np.pi * 0.7 * t64), m256)
+    del t64
+    buzz = np.sin(ph) + 0.5 * np.sin(2.0 * ph)
+    del ph
     breath_noise = upsample(np.abs(flow_shape) * amp * flow_env, m256) * 3.0
-    snore = loud * (buzz + 0.6 * rng.standard_normal(n256).astype(np.float32))
-    snore += breath_noise * rng.standard_normal(n256).astype(np.float32) + 1.5 * rng.standard_normal(n256).astype(np.float32)
+    snore = loud * (buzz + 0.6 * rng.standard_normal(n256, dtype=np.float32))
+    snore += breath_noise * rng.standard_normal(n256, dtype=np.float32)
+    snore += 1.5 * rng.standard_normal(n256, dtype=np.float32)
     del loud, buzz, breath_noise
 
     # --- SpO2 (16 Hz)
