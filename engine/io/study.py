@@ -1,9 +1,12 @@
 """A recording opened for lazy reading: header, annotations and windowed signal reads.
 
 Opening tries pyedflib first (the reference C reader), then edfio (it reads EDF+D and files
-with non-ASCII labels that pyedflib refuses). Samples are then read straight from a
-memory map of the data records, one visible window at a time, through a bounded cache:
-a 10-h night never sits in memory as float64. Labels are decoded as UTF-8 (Latin-1 when
+with non-ASCII labels that pyedflib refuses). Samples are then read with positioned reads
+(``os.pread``) of whole data records, a block of about a minute at a time, decoded for
+every signal at once into float32 and kept in a bounded LRU cache: a 10-h night never
+sits in memory, as float64 or otherwise. (A memory map would be simpler, but every page
+it touches counts in the viewer's resident memory.) Long passes (pyramid, model input)
+stream through ``iter_blocks`` without filling the cache. Labels are decoded as UTF-8 (Latin-1 when
 that fails), so "Impédance" comes out right whichever library opened the file.
 """
 
@@ -126,11 +129,7 @@ class Study:
         self.signals: tuple[SignalInfo, ...] = tuple(data_sigs)
         self._offsets = offsets
 
-        if n_records > 0 and header.record_size > 0:
-            self._mm = np.memmap(header.path, dtype=np.uint8, mode="r", offset=header.header_bytes,
-                                 shape=(n_records, header.record_size))
-        else:
-            self._mm = None
+        self._fd: int | None = os.open(header.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         self.record_onsets_s = self._record_onsets()
         self.annotations: tuple[Annotation, ...] = tuple(annotations)
         if self.record_onsets_s is not None:
@@ -141,13 +140,14 @@ class Study:
     # --- layout -------------------------------------------------------------------------
     def _record_onsets(self) -> np.ndarray | None:
         """Per-record onset for EDF+D (from each record's first TAL); None if continuous."""
-        if not self.header.is_discontinuous or not self._ann_offsets or self._mm is None:
+        if not self.header.is_discontinuous or not self._ann_offsets or self.n_records == 0:
             return None
         off, spr = self._ann_offsets[0]
         b0, b1 = off * self._bps, (off + spr) * self._bps
         onsets = np.empty(self.n_records)
+        recs = self._raw_records(0, self.n_records)
         for r in range(self.n_records):
-            tals = parse_tals(bytes(self._mm[r, b0:b1]))
+            tals = parse_tals(bytes(recs[r, b0:b1]))
             onsets[r] = tals[0][0] if tals else (onsets[r - 1] + self.record_duration_s if r else 0.0)
         return onsets - onsets[0] if self.n_records else onsets
 
@@ -157,18 +157,41 @@ class Study:
 
     def close(self) -> None:
         self._cache.clear()
-        self._mm = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
 
     # --- reading ------------------------------------------------------------------------
-    def _digital_records(self, sig: int, r0: int, r1: int) -> np.ndarray:
-        """Digital values of records [r0, r1) of data signal ``sig`` as int32, flat."""
+    def _raw_records(self, r0: int, r1: int) -> np.ndarray:
+        """Bytes of data records [r0, r1) as uint8 [n, record_size] (one positioned read)."""
+        if self._fd is None:
+            raise StudyError(f"{os.path.basename(self.path)} is closed")
+        size = self.header.record_size
+        want = (r1 - r0) * size
+        buf = os.pread(self._fd, want, self.header.header_bytes + r0 * size)
+        if len(buf) < want:
+            raise StudyError(f"{os.path.basename(self.path)} changed on disk while open")
+        return np.frombuffer(buf, np.uint8).reshape(r1 - r0, size)
+
+    def _decode(self, recs: np.ndarray, sig: int) -> np.ndarray:
+        """Digital values of one signal from raw records, as int32, flat."""
         off, spr = self._offsets[sig]
-        block = self._mm[r0:r1, off * self._bps:(off + spr) * self._bps]
+        block = recs[:, off * self._bps:(off + spr) * self._bps]
         if self._bps == 2:
             return np.ascontiguousarray(block).view("<i2").reshape(-1).astype(np.int32)
         b = np.ascontiguousarray(block).reshape(-1, 3).astype(np.int32)
         v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
         return np.where(v >= 1 << 23, v - (1 << 24), v)
+
+    def _digital_records(self, sig: int, r0: int, r1: int) -> np.ndarray:
+        """Digital values of records [r0, r1) of data signal ``sig`` as int32, flat."""
+        return self._decode(self._raw_records(r0, r1), sig)
 
     def read_digital(self, sig: int, start_sample: int = 0, n_samples: int | None = None) -> np.ndarray:
         """Raw digital samples (record order, gaps of EDF+D not filled)."""
@@ -191,16 +214,35 @@ class Study:
         gain = span_p / span_d
         return gain, s.physical_min - s.digital_min * gain
 
+    def _physical(self, recs: np.ndarray, sig: int) -> np.ndarray:
+        gain, offset = self._scale(sig)
+        return (self._decode(recs, sig) * np.float32(gain) + np.float32(offset)).astype(np.float32)
+
     def _block(self, sig: int, b: int) -> np.ndarray:
-        key = (sig, b)
-        arr = self._cache.get(key)
+        """One cache block (about a minute) of ``sig``. A miss reads the block's records
+        once and decodes every signal, since a page almost always shows them all."""
+        arr = self._cache.get((sig, b))
         if arr is None:
-            recs = self._records_per_block()
-            r0, r1 = b * recs, min(self.n_records, (b + 1) * recs)
-            gain, offset = self._scale(sig)
-            arr = (self._digital_records(sig, r0, r1) * gain + offset).astype(np.float32)
-            self._cache.put(key, arr)
+            recs_per = self._records_per_block()
+            r0, r1 = b * recs_per, min(self.n_records, (b + 1) * recs_per)
+            recs = self._raw_records(r0, r1)
+            for i in range(len(self.signals)):
+                phys = self._physical(recs, i)
+                self._cache.put((i, b), phys)
+                if i == sig:
+                    arr = phys
         return arr
+
+    def iter_blocks(self, block_s: float = 600.0, cancel=None):
+        """Stream the whole recording without touching the cache: yields
+        (first_record, [float32 samples per signal]) for blocks of about ``block_s``."""
+        per = max(1, int(round(block_s / self.record_duration_s))) if self.record_duration_s > 0 else 1
+        for r0 in range(0, self.n_records, per):
+            if cancel is not None and cancel.is_set():
+                return
+            r1 = min(self.n_records, r0 + per)
+            recs = self._raw_records(r0, r1)
+            yield r0, [self._physical(recs, i) for i in range(len(self.signals))]
 
     def _records_per_block(self) -> int:
         if self.record_duration_s <= 0:
@@ -209,8 +251,6 @@ class Study:
 
     def read_samples(self, sig: int, start_sample: int, stop_sample: int) -> np.ndarray:
         """Physical float32 samples [start, stop) in record order, clipped to the signal."""
-        if self._mm is None:
-            raise StudyError(f"{os.path.basename(self.path)} is closed")
         info = self.signals[sig]
         start, stop = max(0, start_sample), min(info.n_samples, stop_sample)
         if stop <= start:
@@ -291,12 +331,15 @@ def _annotations_raw(h: RawHeader, n_records: int) -> list[Annotation]:
     bps = h.bytes_per_sample
     off = 0
     out: list[Annotation] = []
+    if not any(s.is_annotation for s in h.signals):
+        return out
+    with open(h.path, "rb") as f:
+        f.seek(h.header_bytes)
+        raw = np.frombuffer(f.read(n_records * h.record_size), np.uint8).reshape(n_records, h.record_size)
     for s in h.signals:
         if s.is_annotation:
-            mm = np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes,
-                           shape=(n_records, h.record_size))
             for r in range(n_records):
-                chunk = bytes(mm[r, off * bps:(off + s.samples_per_record) * bps])
+                chunk = bytes(raw[r, off * bps:(off + s.samples_per_record) * bps])
                 for onset, dur, texts in parse_tals(chunk):
                     out.extend(Annotation(onset, dur, t) for t in texts if t)
         off += s.samples_per_record

@@ -97,8 +97,10 @@ def _design(f: DisplayFilter, sfreq_hz: float) -> np.ndarray | None:
 
 
 def apply_filter(x: np.ndarray, sfreq_hz: float, f: DisplayFilter) -> np.ndarray:
-    """Zero-phase filtered copy of ``x`` (float32). NaN gaps pass through as NaN."""
-    if not f.enabled or len(x) < 16:
+    """Zero-phase filtered copy of ``x`` (float32), 1-D or 2-D [n_signals, n_times]
+    (one call filters every row: a page of 16 channels is one scipy call, not 16).
+    NaN gaps pass through as NaN."""
+    if not f.enabled or x.shape[-1] < 16:
         return x
     sos = _design(f, float(sfreq_hz))
     if sos is None:
@@ -108,9 +110,11 @@ def apply_filter(x: np.ndarray, sfreq_hz: float, f: DisplayFilter) -> np.ndarray
     if has_nan:
         if nan.all():
             return x
-        x = np.where(nan, np.nanmean(x), x)
-    padlen = min(len(x) - 1, 3 * (2 * len(sos) + 1))
-    y = sosfiltfilt(sos, x.astype(np.float64), padlen=padlen).astype(np.float32)
+        with np.errstate(all="ignore"):
+            fill = np.nanmean(x, axis=-1, keepdims=True)
+        x = np.where(nan, np.nan_to_num(fill), x)
+    padlen = min(x.shape[-1] - 1, 3 * (2 * len(sos) + 1))
+    y = sosfiltfilt(sos, x.astype(np.float64), axis=-1, padlen=padlen).astype(np.float32)
     if has_nan:
         y[nan] = np.nan
     return y

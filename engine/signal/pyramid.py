@@ -66,21 +66,7 @@ class PyramidSet:
             return len(self._by_signal)
 
 
-def build_signal_pyramid(study, sig: int, cancel: threading.Event | None = None) -> SignalPyramid | None:
-    info = study.signals[sig]
-    sf = info.sfreq_hz
-    if info.n_samples < BASE_BIN * 4:
-        return SignalPyramid(sf, [])
-    chunk = max(BASE_BIN * FACTOR ** (N_LEVELS - 1), int(CHUNK_RECORDS_S * sf) // BASE_BIN * BASE_BIN)
-    los, his = [], []
-    for i0 in range(0, info.n_samples, chunk):
-        if cancel is not None and cancel.is_set():
-            return None
-        y = study.read_samples(sig, i0, min(info.n_samples, i0 + chunk))
-        lo, hi = minmax_envelope(y, BASE_BIN)
-        los.append(lo)
-        his.append(hi)
-    lo, hi = np.concatenate(los), np.concatenate(his)
+def _levels_from_base(lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     levels = [(lo, hi)]
     for _ in range(1, N_LEVELS):
         n = len(lo) // FACTOR * FACTOR
@@ -89,17 +75,75 @@ def build_signal_pyramid(study, sig: int, cancel: threading.Event | None = None)
         lo = np.fmin.reduce(lo[:n].reshape(-1, FACTOR), axis=1)
         hi = np.fmax.reduce(hi[:n].reshape(-1, FACTOR), axis=1)
         levels.append((lo, hi))
-    return SignalPyramid(sf, levels)
+    return levels
 
 
 def build_pyramids(study, pyramids: PyramidSet, order: list[int] | None = None,
                    cancel: threading.Event | None = None):
-    """Generator: builds one signal's pyramid per step and yields its index."""
-    for sig in order if order is not None else range(len(study.signals)):
-        if cancel is not None and cancel.is_set():
-            return
-        p = build_signal_pyramid(study, sig, cancel)
-        if p is None:
-            return
-        pyramids.put(sig, p)
-        yield sig
+    """Generator: one streaming pass over the recording (nothing cached), min/max of every
+    signal per ``BASE_BIN`` samples; yields the fraction done after each chunk, and
+    publishes all signals' pyramids at the end. ``order`` limits it to those signals."""
+    sigs = list(order) if order is not None else list(range(len(study.signals)))
+    if not study.is_continuous or study.n_records == 0:
+        return
+    los: dict[int, list] = {i: [] for i in sigs}
+    his: dict[int, list] = {i: [] for i in sigs}
+    rest: dict[int, np.ndarray] = {i: np.zeros(0, np.float32) for i in sigs}
+    for r0, blocks in study.iter_blocks(CHUNK_RECORDS_S, cancel):
+        for i in sigs:
+            y = np.concatenate([rest[i], blocks[i]]) if len(rest[i]) else blocks[i]
+            n = len(y) // BASE_BIN * BASE_BIN
+            lo, hi = minmax_envelope(y[:n], BASE_BIN)
+            los[i].append(lo)
+            his[i].append(hi)
+            rest[i] = y[n:]
+        yield min(1.0, (r0 + 1) / study.n_records)
+    if cancel is not None and cancel.is_set():
+        return
+    for i in sigs:
+        if len(rest[i]):
+            lo, hi = minmax_envelope(rest[i], len(rest[i]))
+            los[i].append(lo)
+            his[i].append(hi)
+        lo = np.concatenate(los[i]) if los[i] else np.zeros(0, np.float32)
+        hi = np.concatenate(his[i]) if his[i] else np.zeros(0, np.float32)
+        pyramids.put(i, SignalPyramid(study.signals[i].sfreq_hz, _levels_from_base(lo, hi)))
+    yield 1.0
+
+
+def stream_envelopes(study, sigs: list[int], start_s: float, stop_s: float, max_points: int):
+    """Min/max envelopes of several signals over a long window in one streaming pass
+    (for a long view before the pyramid is ready): {sig: (x_s, y)}, nothing cached."""
+    rd = study.record_duration_s
+    r0 = max(0, int(start_s // rd))
+    r1 = min(study.n_records, int(np.ceil(stop_s / rd)))
+    bins = {}
+    for i in sigs:
+        n = (stop_s - start_s) * study.signals[i].sfreq_hz
+        bins[i] = max(1, int(np.ceil(2 * n / max_points)))
+    los = {i: [] for i in sigs}
+    his = {i: [] for i in sigs}
+    rest = {i: np.zeros(0, np.float32) for i in sigs}
+    per = max(1, int(round(CHUNK_RECORDS_S / rd)))
+    for a in range(r0, r1, per):
+        recs = study._raw_records(a, min(r1, a + per))
+        for i in sigs:
+            y = study._physical(recs, i)
+            if len(rest[i]):
+                y = np.concatenate([rest[i], y])
+            n = len(y) // bins[i] * bins[i]
+            lo, hi = minmax_envelope(y[:n], bins[i])
+            los[i].append(lo)
+            his[i].append(hi)
+            rest[i] = y[n:]
+    out = {}
+    for i in sigs:
+        if len(rest[i]):
+            lo, hi = minmax_envelope(rest[i], len(rest[i]))
+            los[i].append(lo)
+            his[i].append(hi)
+        lo = np.concatenate(los[i]) if los[i] else np.zeros(0, np.float32)
+        hi = np.concatenate(his[i]) if his[i] else np.zeros(0, np.float32)
+        sf = study.signals[i].sfreq_hz
+        out[i] = interleave(r0 * rd, bins[i] / sf, lo, hi)
+    return out

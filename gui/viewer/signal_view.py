@@ -47,10 +47,10 @@ class SignalView(QWidget):
         lay.setSpacing(0)
         lay.addWidget(self.labels)
         lay.addWidget(self.plot, 1)
-        self.items: list[pg.PlotDataItem] = []
-        self.grid = pg.PlotDataItem(pen=pg.mkPen((200, 200, 200), width=1), connect="pairs")
+        self.items: list[pg.PlotCurveItem] = []
+        self.grid = pg.PlotCurveItem(pen=pg.mkPen((200, 200, 200), width=1), connect="pairs")
         self.grid.setZValue(-10)
-        self.sep = pg.PlotDataItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
+        self.sep = pg.PlotCurveItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
         self.sep.setZValue(-11)
         pi.addItem(self.grid)
         pi.addItem(self.sep)
@@ -76,8 +76,8 @@ class SignalView(QWidget):
     def _ensure_items(self, n: int) -> None:
         pi = self.plot.getPlotItem()
         while len(self.items) < n:
-            it = pg.PlotDataItem(pen=pg.mkPen((20, 20, 90), width=1), antialias=False,
-                                 autoDownsample=False, clipToView=False)
+            # PlotCurveItem, not PlotDataItem: no symbols, no per-frame bounds bookkeeping
+            it = pg.PlotCurveItem(pen=pg.mkPen((20, 20, 90), width=1), antialias=False)
             pi.addItem(it)
             self.items.append(it)
         for i, it in enumerate(self.items):
@@ -97,32 +97,33 @@ class SignalView(QWidget):
             has_nan = bool(np.isnan(yd).any()) if len(yd) else False
             item = self.items[r]
             colour = KIND_COLOURS.get(row.kind, (50, 50, 50))
-            if item.opts.get("_colour") != colour:
+            if getattr(item, "_colour", None) != colour:
                 item.setPen(pg.mkPen(colour, width=1))
-                item.opts["_colour"] = colour
+                item._colour = colour
             item.setData(x, yd, connect="finite" if has_nan else "all", skipFiniteCheck=not has_nan)
             total += len(x)
         self.n_drawn_points = total
         t1 = start_s + window_s
         self.vb.setRange(xRange=(start_s, t1), yRange=(0, max(n, 1)), padding=0.0)
         self._draw_grid(start_s, t1, n)
-        self.labels.set_rows(rows, selected)
-        self._sync_labels()
+        if rows != self.labels.rows or selected != self.labels.selected:
+            self.labels.set_rows(rows, selected)
+            self._sync_labels()
 
     def _draw_grid(self, t0: float, t1: float, n: int) -> None:
         step = EPOCH_S if (t1 - t0) / EPOCH_S <= 60 else None
         if step is None:
-            self.grid.setData([], [])
+            self.grid.setData(np.zeros(0), np.zeros(0))
         else:
             lines = np.arange(np.ceil(t0 / step) * step, t1 + 1e-9, step)
             if (t1 - t0) <= 30.0:  # one epoch on screen: also mark seconds lightly
                 lines = np.arange(np.ceil(t0), t1 + 1e-9, 1.0 if t1 - t0 <= 10 else 5.0)
             xs = np.repeat(lines, 2)
             ys = np.tile([0.0, float(n)], len(lines))
-            self.grid.setData(xs, ys)
+            self.grid.setData(xs, ys, connect="pairs")
         ys = np.repeat(np.arange(1, n, dtype=float), 2)
         xs = np.tile([t0, t1], max(n - 1, 0))
-        self.sep.setData(xs, ys)
+        self.sep.setData(xs.astype(float), ys, connect="pairs")
 
     # --- input ---------------------------------------------------------------------------
     def row_at_y(self, y_view: float) -> int:

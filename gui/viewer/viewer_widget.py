@@ -107,17 +107,17 @@ class Viewer(QWidget):
 
     def _start_pyramids(self) -> None:
         study, pyr = self.study, self.source.pyramids
-        order = [r.sig for r in self.rows if r.visible] + [r.sig for r in self.rows if not r.visible]
-        w = GeneratorWorker(lambda cancel: build_pyramids(study, pyr, order, cancel), self)
+        w = GeneratorWorker(lambda cancel: build_pyramids(study, pyr, None, cancel), self)
         w.item.connect(self._pyramid_ready)
         self.pyramid_worker = w
         w.start()
 
-    def _pyramid_ready(self, request_id: int, sig: int) -> None:
+    def _pyramid_ready(self, request_id: int, fraction: float) -> None:
         if self.pyramid_worker is None or request_id != self.pyramid_worker.request_id:
             return  # from a study that is no longer open
-        if sig == self.overview_signal():
-            self._update_overview_activity()
+        if fraction < 1.0:
+            return
+        self._update_overview_activity()
         if self.effective_window() > 900:
             self.source.clear()
             self.refresh()
@@ -134,7 +134,9 @@ class Viewer(QWidget):
         p = self.source.pyramids.get(sig) if sig is not None else None
         if p is None or not p.levels:
             return
-        lev = min(2, len(p.levels) - 1)
+        lev = 0  # finest level with at most ~4000 bins: detail on short studies too
+        while lev + 1 < len(p.levels) and len(p.levels[lev][0]) > 4000:
+            lev += 1
         lo, hi = p.levels[lev]
         bin_s = p.bin_size(lev) / p.sfreq_hz
         x = (np.arange(len(lo)) + 0.5) * bin_s
@@ -281,7 +283,7 @@ class Viewer(QWidget):
         t1 = self.start_s + w
         vis = self.visible_rows()
         max_pts = 2 * self.signal_view.plot_width_px()
-        traces = [self.source.trace(r.sig, self.start_s, t1, max_pts, r.filter) for r in vis]
+        traces = self.source.page([(r.sig, r.filter) for r in vis], self.start_s, t1, max_pts)
         self.signal_view.show_page(traces, vis, self.start_s, w, self.selected)
         self.overview.set_window(self.start_s, t1)
         self._update_position_text()

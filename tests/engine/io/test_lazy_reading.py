@@ -25,10 +25,14 @@ def test_lazy_window_reads_and_cache_bound(tmp_path):
     np.testing.assert_array_equal(a, b)
 
 
-def test_memmap_is_not_materialised(tmp_path):
+def test_streaming_pass_leaves_cache_empty(tmp_path):
     p = tmp_path / "long.edf"
     write_edf(p, psg_signals(256.0, n=4), n_records=3600, record_s=1.0)
     s = open_study(p, cache_mb=4)
-    s.read(0, 1800.0, 1830.0)
-    assert isinstance(s._mm, np.memmap)
-    assert s._cache.bytes <= 4 * 1024 * 1024
+    total = 0
+    for r0, blocks in s.iter_blocks(600.0):
+        assert len(blocks) == 4 and all(b.dtype == np.float32 for b in blocks)
+        total += len(blocks[0])
+    assert total == 3600 * 256
+    assert s._cache.bytes == 0
+    np.testing.assert_array_equal(s.read(2, 1800.0, 1830.0), s.read_samples(2, 1800 * 256, 1830 * 256))

@@ -1,0 +1,17 @@
+import os
+
+import pytest
+
+from tests.helpers.edf_factory import psg_signals, write_edf
+
+BENCH_DIR = os.environ.get("PEDSLEEP_BENCH_DIR", "/tmp/pedsleep-bench")
+
+
+@pytest.fixture(scope="session")
+def ten_hour_edf():
+    """10-h, 16-channel, 256 Hz EDF (~295 MB), written once and reused between runs."""
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    p = os.path.join(BENCH_DIR, "night-10h-16ch-256hz.edf")
+    if not os.path.exists(p) or os.path.getsize(p) < 290_000_000:
+        write_edf(p, psg_signals(256.0), n_records=36000, record_s=1.0)
+    return p
