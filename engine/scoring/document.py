@@ -34,6 +34,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,11 @@ class Event:
     confidence: float | None = None
     # extra facts from the source (e.g. {"source_label": "HYP-O", "desat_drop_pct": 4.1})
     attrs: Mapping[str, Any] = field(default_factory=dict, compare=True, hash=False)
+
+    def __post_init__(self) -> None:
+        # read-only view, so a frozen Event cannot be changed behind the document's back
+        if not isinstance(self.attrs, MappingProxyType):
+            object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs or {})))
 
     @property
     def offset_s(self) -> float:
@@ -247,6 +253,21 @@ class Scoring:
         self._batch: _Txn | None = None
         self._batch_acc: _ChangeAcc | None = None
         self._batch_depth = 0
+
+    @classmethod
+    def for_duration(
+        cls,
+        duration_s: float,
+        *,
+        epoch_s: float = EPOCH_S,
+        start_datetime: _dt.datetime | None = None,
+    ) -> Scoring:
+        """An empty scoring covering a recording of ``duration_s`` (last partial epoch
+        included)."""
+        n = int(math.ceil(duration_s / epoch_s - 1e-9)) if duration_s > 0 else 0
+        return cls(
+            n, epoch_s=epoch_s, start_datetime=start_datetime, recording_duration_s=duration_s
+        )
 
     # ------------------------------------------------------------------ basics
     @property

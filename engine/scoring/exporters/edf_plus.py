@@ -61,13 +61,15 @@ def _field(raw: bytes, start: int, n: int) -> str:
 
 
 def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | None) -> list[str]:
-    """Make the main header EDF+ compliant in place (reserved ``EDF+C``, patient and
-    recording subfields) without touching what is already compliant."""
+    """Make a plain-EDF main header EDF+ compliant in place (reserved ``EDF+C``, patient and
+    recording subfields) without touching what is already compliant. An EDF+ source's
+    header is left as it is."""
     notes = []
     reserved = _field(head, 192, 44)
-    if not reserved.startswith(("EDF+", "BDF+")):
-        tag = "BDF+C" if is_bdf else "EDF+C"
-        head[192:236] = tag.ljust(44).encode("ascii")
+    if reserved.startswith(("EDF+", "BDF+")):
+        return notes  # already EDF+: its header is kept exactly as it was
+    tag = "BDF+C" if is_bdf else "EDF+C"
+    head[192:236] = tag.ljust(44).encode("ascii")
     patient = _field(head, 8, 80).strip()
     if len(patient.split()) < 4:
         new = ("X X X " + "_".join(patient.split()))[:80] if patient else "X X X X"

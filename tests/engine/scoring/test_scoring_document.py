@@ -288,3 +288,12 @@ def test_snapshot_round_trip_replace_with_and_resize():
     assert short.n_epochs == 3 and dropped == {"epochs": 5, "events": 0}
     longer, _ = doc.resized(10)
     assert longer.stages().tolist()[-2:] == [-1, -1]
+
+
+def test_for_duration_and_read_only_event_attrs():
+    doc = Scoring.for_duration(301.0)
+    assert doc.n_epochs == 11 and doc.recording_duration_s == 301.0
+    eid = doc.add_event(1, 2, EventType.HYPOPNEA, attrs={"hypopnea_kind": "obstructive"})
+    with pytest.raises(TypeError):
+        doc.event(eid).attrs["hypopnea_kind"] = "central"
+    assert doc.event(eid).to_dict()["attrs"] == {"hypopnea_kind": "obstructive"}

@@ -317,3 +317,49 @@ def test_events_tsv_and_hypnogram_csv_round_trip(tmp_path: Path):
     back = import_scoring(csv).scoring
     assert back.stages().tolist() == doc.stages().tolist()
     assert back.stage_provenance()[:4] == doc.stage_provenance()[:4]
+
+
+def test_plain_edf_header_made_edf_plus_compliant():
+    from engine.scoring.exporters.edf_plus import _fix_edfplus_header
+
+    head = bytearray(b" " * 256)
+    head[0:8] = b"0       "
+    head[8:88] = b"John Doe".ljust(80)
+    head[88:168] = b"sleep lab night 1".ljust(80)
+    notes = _fix_edfplus_header(head, False, dt.date(2024, 3, 1))
+    assert head[192:197] == b"EDF+C"
+    assert head[8:88].decode().strip() == "X X X John_Doe"
+    assert head[88:168].decode().strip() == "Startdate 01-MAR-2024 X X X sleep_lab_night_1"
+    assert len(notes) == 2
+    # an EDF+ header is left exactly as it was
+    plus = bytearray(head)
+    plus[8:88] = b"odd".ljust(80)
+    before = bytes(plus)
+    assert _fix_edfplus_header(plus, False, None) == [] and bytes(plus) == before
+
+
+@needs_data
+def test_nox_utf8_labels_export_read_by_edfio_and_mne(tmp_path: Path):
+    mne = pytest.importorskip("mne")
+    src = DATA / "nox" / "nox-a1-120s.edf"
+    res = import_scoring(src)  # pyedflib refuses this file; edfio reads it
+    doc = res.scoring
+    assert doc.n_epochs == 4 and doc.n_events == 0
+    doc.set_stages(0, [0, 1, 2, 2])
+    out = tmp_path / "nox-scored.edf"
+    export_edf_plus(src, doc, out)
+    # version, patient, recording, start date/time kept byte for byte; still EDF+C
+    assert out.read_bytes()[:184] == src.read_bytes()[:184]
+    assert out.read_bytes()[192:236] == src.read_bytes()[192:236]
+    a, b = edfio.read_edf(src), edfio.read_edf(out)
+    assert len(a.signals) == len(b.signals) == 89
+    for s1, s2 in zip(a.signals, b.signals, strict=True):
+        assert s1.label == s2.label and np.array_equal(s1.digital, s2.digital)
+    assert [x.text for x in b.annotations] == [
+        "Sleep stage W",
+        "Sleep stage N1",
+        "Sleep stage N2",
+        "Sleep stage N2",
+    ]
+    raw = mne.io.read_raw_edf(out, verbose="error")
+    assert list(raw.annotations.description) == [x.text for x in b.annotations]

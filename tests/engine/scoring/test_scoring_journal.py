@@ -271,3 +271,14 @@ def test_sigkill_mid_session_then_reopen_restores_every_journalled_edit(study: P
     for e in events[: len([i for i in range(201, acked + 1) if i % 2 == 1])]:
         assert e.duration_s == 2.5  # each acknowledged update
     s.close()
+
+
+def test_journal_warns_when_the_study_changed(study: Path):
+    s = open_scoring(study, 10)
+    s.doc.set_stage(0, Stage.W)
+    s.close()
+    study.write_bytes(study.read_bytes() + b"more")
+    s2 = open_scoring(study, 10)
+    assert s2.restored and s2.doc.stages()[0] == Stage.W
+    assert any("check the scoring" in w for w in s2.warnings)
+    s2.close()
