@@ -329,7 +329,8 @@ def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220
     st = scoring.stages()
     # merge runs of equal stages into one rect
     i = 0
-    pts = []
+    pts: list[tuple[float, float]] = []
+    lines: list[list[tuple[float, float]]] = [pts]
     while i < st.size:
         j = i
         while j < st.size and st[j] == st[i]:
@@ -346,10 +347,16 @@ def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220
         if name != "?":
             pts.append((x0, y + row_h / 2))
             pts.append((x1, y + row_h / 2))
+        elif pts:  # the trace breaks over unscored epochs
+            pts = []
+            lines.append(pts)
         i = j
-    if pts:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#333" stroke-width="0.8"/>')
+    for seg in lines:
+        if seg:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="#333" stroke-width="0.8"/>'
+            )
     ev_y = top + 6 * row_h + 6
     colors = {
         EventType.OBSTRUCTIVE_APNEA: "#6a040f",

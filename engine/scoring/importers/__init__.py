@@ -134,6 +134,8 @@ def import_scoring(
     path = Path(path)
     if not path.exists():
         raise ScoringFormatError(f"{path}: no such file")
+    if path.suffix.lower() == ".hea" and path.with_suffix(".an").exists():
+        path = path.with_suffix(".an")  # a WFDB header: import its rdann text beside it
     fmt = format or detect_format(path)
     if fmt == "edf":
         res = import_edf_annotations(path)

@@ -400,3 +400,21 @@ def test_fit_to_recording_clips_and_warns(tmp_path: Path):
     assert res.scoring.stages().tolist() == [W, N1, N2]
     assert any("clipped" in w for w in res.warnings)
     assert Stage(res.scoring.stages()[2]) is Stage.N2
+
+
+@needs_data
+def test_every_file_in_annotations_is_covered_and_imports(data_dir: Path):
+    folder = data_dir / "annotations"
+    covered = (
+        {f"slpdb/{r}.an" for r in SLPDB}
+        | {f"slpdb/{r}.hea" for r in SLPDB}
+        | {f"ucddb/{s}_stage.txt" for s in UCDDB}
+        | {f"ucddb/{s}_respevt.txt" for s in UCDDB}
+        | {f"noxturnal/{n}" for n in NOX}
+        | {"hmc/SN001-annotations.edf"}
+    )
+    present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert present == covered
+    # a WFDB .hea imports the rdann text beside it
+    res = import_scoring(folder / "slpdb" / "slp67x.hea")
+    assert (res.n_stage_epochs, res.n_events) == SLPDB["slp67x"]
