@@ -18,13 +18,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	@bash scripts/ensure_qt_runtime.sh
 	$(VPY) main.py $(SAMPLE)
 
 test: $(STAMP)
+	@bash scripts/ensure_qt_runtime.sh
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
 
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -s -m bench tests/bench -p no:randomly
+	@bash scripts/ensure_qt_runtime.sh
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -s -m bench tests/bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine gui tests main.py

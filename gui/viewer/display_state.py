@@ -36,7 +36,8 @@ class ChannelDisplay:
     def scale_text(self) -> str:
         v = self.scale
         txt = f"{v:.3g}" if v < 1000 else f"{v:,.0f}"
-        return f"{txt} {self.unit}".strip() + " /row"
+        unit = {"uV": "µV", "uv": "µV", "degC": "°C", "DegC": "°C"}.get(self.unit, self.unit)
+        return f"{txt} {unit}".strip() + " /row"
 
 
 def _auto_scale(study, sig: int) -> tuple[float, float]:
