@@ -108,10 +108,11 @@ def hypersynchrony(rng, pp_uv, fs=SRC_SFREQ_HZ) -> np.ndarray:
 
 def generate_eeg(
     rng: np.random.Generator, stages: np.ndarray, arousals: list[Arousal], subject: Subject,
-    blinks_256: np.ndarray | None = None,
+    blinks_256: np.ndarray | None = None, eyes_open: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """7 EEG derivations (uV) at 256 Hz. ``blinks_256`` (eye signal) leaks onto frontal
-    channels when given."""
+    channels when given; ``eyes_open`` (0..1 per epoch) attenuates the posterior rhythm
+    in W."""
     s = subject
     fs = SRC_SFREQ_HZ
     n_ep = len(stages)
@@ -148,7 +149,9 @@ def generate_eeg(
     # posterior dominant rhythm, eyes-closed share varies epoch to epoch in W
     g = _epoch_gain(rng, stages, GAIN_ALPHA, cv=0.2)
     wake = stages == W
-    g[wake] *= rng.uniform(0.45, 1.15, size=int(wake.sum())).astype(np.float32)
+    if eyes_open is None:
+        eyes_open = np.full(n_ep, 0.5)
+    g[wake] *= (0.4 + 0.75 * (1.0 - np.asarray(eyes_open)[wake])).astype(np.float32)
     env = epoch_envelope(g, ramp_s=3.0)
     add_windows(env, ar_win, 0.8, mode="max")
     env64 = to_rate(env, 64.0) * (s.pdr_pp_uv / 2.8)
@@ -220,8 +223,10 @@ def generate_eeg(
     for i in range(len(EEG_LABELS)):
         x[i] += pink_noise(rng, n) * bg_env * ch_gain[i]
     del bg_env
+    deriv_gain = np.exp(0.1 * rng.standard_normal(len(EEG_LABELS))).astype(np.float32)
     for i, label in enumerate(EEG_LABELS):
         y = upsample(x[i], 2)
+        y *= deriv_gain[i]
         y += rng.standard_normal(y.size, dtype=np.float32) * 0.7  # amplifier noise
         if blinks_256 is not None and label in ("EEG F4-M1", "EEG F3-M2"):
             y += 0.22 * blinks_256

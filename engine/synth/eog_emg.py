@@ -21,6 +21,7 @@ from .noise import (
     epoch_envelope,
     event_times,
     pink_noise,
+    poisson_times,
     smooth,
     stamp,
     to_rate,
@@ -41,7 +42,7 @@ def _steps(rng, n, fs, times_s, amps, rise_s, tau_s=0.53) -> np.ndarray:
 
 
 def generate_eye(
-    rng: np.random.Generator, stages: np.ndarray, subject: Subject
+    rng: np.random.Generator, stages: np.ndarray, subject: Subject, eyes_open: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(eye_256, blink_256, rem_times_s): the conjugate eye-movement signal in uV (positive
     on LOC, negative on ROC), the blink part alone (it also reaches frontal EEG), and the
@@ -52,7 +53,11 @@ def generate_eye(
     n = int(n_ep * 30 * fs)
 
     # saccades in W, a few in N1
-    t_sac = event_times(rng, stages, np.array([8.0, 1.0, 0.0, 0.0, 0.0]))
+    if eyes_open is None:
+        eyes_open = np.full(n_ep, 0.5)
+    wake = (stages == W).astype(np.float64)
+    # saccades and blinks mostly with eyes open (W), a few in N1
+    t_sac = poisson_times(rng, wake * (2.0 + 12.0 * eyes_open) + (stages == N1) * 1.0)
     a_sac = rng.choice([-1.0, 1.0], t_sac.size) * s.rem_pp_uv * rng.uniform(0.2, 0.7, t_sac.size)
     # rapid eye movements in R: bursts of 2-8 movements 0.3-1.2 s apart, plus isolated ones
     t_burst = event_times(rng, stages, np.array([0.0, 0.0, 0.0, 0.0, 1.6]))
@@ -73,8 +78,7 @@ def generate_eye(
     eye += upsample(sem, 8)
 
     # blinks: monophasic ~0.3 s deflections, mostly in W
-    rate_w = np.array([6.0, 0.5, 0.0, 0.0, 0.0])
-    t_bl = event_times(rng, stages, rate_w)
+    t_bl = poisson_times(rng, wake * (1.5 + 9.0 * eyes_open) + (stages == N1) * 0.5)
     blink = np.zeros(n, dtype=np.float32)
     stamp(
         blink, fs, t_bl,

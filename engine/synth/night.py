@@ -74,8 +74,12 @@ def generate_night(params: NightParams) -> Night:
 
     resp_events, arousals = schedule_events(stream_rng(params.seed, "events"), hyp, subject, float(params.ahi))
 
-    eye, blink, rem_times = generate_eye(stream_rng(params.seed, "eog"), hyp, subject)
-    signals = generate_eeg(stream_rng(params.seed, "eeg"), hyp, arousals, subject, blinks_256=blink)
+    # eyes open or closed in each W epoch: blinks and saccades vs posterior rhythm
+    eyes_open = stream_rng(params.seed, "eyes").beta(1.5, 1.5, size=len(hyp))
+    eye, blink, rem_times = generate_eye(stream_rng(params.seed, "eog"), hyp, subject, eyes_open)
+    signals = generate_eeg(
+        stream_rng(params.seed, "eeg"), hyp, arousals, subject, blinks_256=blink, eyes_open=eyes_open
+    )
     del blink
     emg = generate_emg(stream_rng(params.seed, "emg"), hyp, arousals, subject, rem_times)
 

@@ -114,9 +114,13 @@ def add_windows(env4: np.ndarray, windows, value: float, mode: str = "max", ramp
 def event_times(rng, stages: np.ndarray, rate_per_epoch: np.ndarray, epoch_s: float = 30.0) -> np.ndarray:
     """Poisson event times (s): in each epoch ``rate_per_epoch[stage]`` events on average,
     uniformly placed; sorted."""
-    lam = np.asarray(rate_per_epoch, dtype=np.float64)[stages]
-    counts = rng.poisson(lam)
-    starts = np.repeat(np.arange(len(stages)) * epoch_s, counts)
+    return poisson_times(rng, np.asarray(rate_per_epoch, dtype=np.float64)[stages], epoch_s)
+
+
+def poisson_times(rng, lam_per_epoch: np.ndarray, epoch_s: float = 30.0) -> np.ndarray:
+    """Poisson event times (s) with ``lam_per_epoch[i]`` events expected in epoch i."""
+    counts = rng.poisson(np.asarray(lam_per_epoch, dtype=np.float64))
+    starts = np.repeat(np.arange(len(counts)) * epoch_s, counts)
     return np.sort(starts + rng.uniform(0, epoch_s, size=starts.size))
 
 

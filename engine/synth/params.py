@@ -30,6 +30,7 @@ STREAM = {
     "artefacts": 8,
     "ecg": 9,
     "eog_mix": 10,
+    "eyes": 11,
 }
 
 
