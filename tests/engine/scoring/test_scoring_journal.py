@@ -241,7 +241,7 @@ def test_sigkill_mid_session_then_reopen_restores_every_journalled_edit(study: P
         cwd=str(PROJECT_ROOT),
     )
     acked = -1
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     try:
         while acked < 230 and time.monotonic() < deadline:
             line = proc.stdout.readline()
