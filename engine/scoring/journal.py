@@ -269,6 +269,19 @@ class Journal:
         if was_open:
             self._open_fh()
 
+    def backup(self) -> Path | None:
+        """Copy the journal aside (``NAME.damaged-YYYYmmddTHHMMSS``) before it is rewritten
+        after damage; returns the copy, or None when that failed."""
+        import shutil
+
+        stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+        dst = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        try:
+            shutil.copy2(self.path, dst)
+        except OSError:
+            return None
+        return dst
+
     def _open_fh(self) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -382,11 +395,18 @@ def open_scoring(
                     f"the journal has {doc.n_epochs} epochs but the study has {n_epochs}"
                 )
             if res.corrupt_lines:
+                backup = journal.backup()
+                if backup is not None:
+                    warnings.append(f"the damaged journal was kept as {backup.name}")
                 journal.compact(doc)  # rewrite without the corrupt line(s)
             journal.attach(doc)
             doc.notify_loaded()
             return ScoringSession(doc, journal, warnings, True)
-        warnings.append(f"{journal.path.name} holds no usable scoring; starting afresh")
+        backup = journal.backup()
+        warnings.append(
+            f"{journal.path.name} holds no usable scoring; starting afresh"
+            + (f" (the old file was kept as {backup.name})" if backup else "")
+        )
     if initial is None:
         if n_epochs is None:
             raise ValueError("n_epochs or initial is required for a study without a journal")

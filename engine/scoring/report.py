@@ -4,8 +4,8 @@
 
 Definitions (AASM manual terms; every time in minutes, every index per hour of TST):
 
-* analysis window: lights off -> lights on when both are set, else from the start of the
-  first scored epoch to the end of the last scored epoch (``window_source`` says which);
+* analysis window: lights off -> lights on; a missing one is replaced by the start of the
+  first / the end of the last scored epoch (``window_source`` says which);
 * TIB: the window's length; TST: N1+N2+N3+R epochs in it; sleep efficiency = TST/TIB;
 * sleep-onset latency (SOL): window start -> first sleep epoch;
 * REM latency: sleep onset -> first R epoch;
@@ -95,7 +95,7 @@ class SleepReport:
     epoch_s: float
     window_start_s: float
     window_end_s: float
-    window_source: str  # "lights" | "scoring" | "empty"
+    window_source: str  # "lights" | "lights+scoring" | "scoring" | "empty"
     tib_min: float
     tst_min: float
     sleep_efficiency_pct: float | None
@@ -187,15 +187,20 @@ def sleep_report(
     n = st.size
     notes: list[str] = []
     scored = np.flatnonzero(st != Stage.UNSCORED)
-    if (
-        scoring.lights_off_s is not None
-        and scoring.lights_on_s is not None
-        and (scoring.lights_on_s > scoring.lights_off_s)
-    ):
-        w0, w1, source = scoring.lights_off_s, scoring.lights_on_s, "lights"
+    off, on = scoring.lights_off_s, scoring.lights_on_s
+    if off is not None and on is not None and on > off:
+        w0, w1, source = off, on, "lights"
     elif scored.size:
-        w0, w1, source = float(scored[0] * ep), float((scored[-1] + 1) * ep), "scoring"
-        notes.append("no lights off/on: the window is the scored part of the night")
+        w0 = off if off is not None else float(scored[0] * ep)
+        w1 = on if on is not None else float((scored[-1] + 1) * ep)
+        if w1 <= w0:
+            w0, w1 = float(scored[0] * ep), float((scored[-1] + 1) * ep)
+            notes.append("lights off/on are inconsistent: the window is the scored part")
+        source = "lights+scoring" if (off is not None or on is not None) else "scoring"
+        if off is None:
+            notes.append("no lights off: the window starts at the first scored epoch")
+        if on is None:
+            notes.append("no lights on: the window ends after the last scored epoch")
     else:
         w0 = w1 = 0.0
         source = "empty"

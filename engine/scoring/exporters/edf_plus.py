@@ -119,7 +119,10 @@ def export_edf_plus(
             f"scored epoch(s) and {clipped['events']} event(s) after its end left out"
         )
     if not edf.is_continuous:
-        warnings.append("the source is EDF+D (discontinuous): onsets are from the file start")
+        raise UserError(
+            f"{source.name} is EDF+D (discontinuous); exporting onto it would lose its "
+            "record times — export events.tsv or a hypnogram CSV instead"
+        )
     edf_anns = [
         edfio.EdfAnnotation(
             round(a.onset_s, 6), round(a.duration_s, 6) if a.duration_s else None, a.text

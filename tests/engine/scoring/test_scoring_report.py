@@ -103,6 +103,10 @@ def test_lights_window_and_events_in_sleep_only():
     assert rep.ahi == pytest.approx(2 / 0.1)
     assert rep.obstructive_ahi == pytest.approx(1 / 0.1)  # the central hypopnea is not obstructive
     assert rep.arousal_index == pytest.approx(10.0)
+    doc2 = doc.copy()
+    doc2.lights_on_s = None  # only lights off: the window ends after the last scored epoch
+    rep2 = sleep_report(doc2)
+    assert rep2.window_source == "lights+scoring" and rep2.tib_min == pytest.approx(9.0)
     rep_all = sleep_report(doc, events_in_sleep_only=False)
     assert rep_all.n_central_apneas == 1 and rep_all.central_apnea_index == pytest.approx(10.0)
 
