@@ -49,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="leave unscored epochs out instead of writing 'Sleep stage ?'",
     )
     parser.add_argument(
+        "--study-start",
+        help="recording start (ISO date-time) for clock-time formats when there is no STUDY",
+    )
+    parser.add_argument(
         "--no-sidecar",
         action="store_true",
         help="do not write the OUT.edf.pedsleep.json provenance sidecar",
@@ -105,6 +109,13 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{args.study}: no such file")
         duration_s, start = _recording_info(args.study)
         n_epochs = int(math.ceil(duration_s / 30.0 - 1e-9)) if duration_s else None
+    if args.study_start:
+        import datetime as _dt
+
+        try:
+            start = _dt.datetime.fromisoformat(args.study_start)
+        except ValueError as exc:
+            raise UserError(f"--study-start {args.study_start!r} is not an ISO date-time") from exc
     doc = None
     for path in args.annotations:
         res = import_scoring(path, format=args.format, recording_start=start)

@@ -82,3 +82,14 @@ def test_report_command_writes_html(tmp_path: Path, capsys):
     text = capsys.readouterr().out
     assert "TST 313.5 min" in text and "AHI 23.7/h (pediatric: severe, adult: moderate)" in text
     assert "<svg" in out.read_text()
+
+
+@needs_data
+def test_convert_with_study_start_anchors_clock_times(tmp_path: Path):
+    resp = DATA / "annotations" / "ucddb" / "ucddb002_respevt.txt"
+    out = tmp_path / "events.tsv"
+    args = ["convert", "-a", str(resp), "--study-start", "2000-01-01T23:00:00"]
+    assert main([*args, "--scored-only", "-o", str(out)]) == 0
+    first = out.read_text().splitlines()[1].split("\t")
+    # "00:29:13  HYP-C  16" -> 1 h 29 min 13 s after 23:00:00
+    assert first[:3] == ["5353", "16", "Hypopnea"]
