@@ -491,19 +491,15 @@ class Scoring:
             self._record_listeners = listeners
 
     # ------------------------------------------------------------------ undo/redo
-    @property
     def can_undo(self) -> bool:
         return bool(self._undo)
 
-    @property
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    @property
     def undo_label(self) -> str | None:
         return self._undo[-1].label if self._undo else None
 
-    @property
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
 

@@ -36,15 +36,15 @@ def test_set_stage_undo_redo_and_provenance():
     assert doc.epoch(2).stage is Stage.N2 and doc.epoch(2).provenance is Provenance.HUMAN
     doc.undo()
     assert doc.epoch(2).stage is Stage.UNSCORED and doc.epoch(2).provenance is None
-    assert not doc.can_undo and doc.undo() is None
+    assert not doc.can_undo() and doc.undo() is None
     doc.redo()
     doc.redo()
     assert doc.epoch(2).stage is Stage.R
-    assert not doc.can_redo
+    assert not doc.can_redo()
     # a new edit clears the redo stack
     doc.undo()
     doc.set_stage(0, Stage.W)
-    assert not doc.can_redo
+    assert not doc.can_redo()
 
 
 def test_range_edits_are_one_step():
@@ -68,7 +68,7 @@ def test_bad_edits_raise_and_change_nothing():
         doc.set_stage(5, Stage.W)
     with pytest.raises(ValueError):
         doc.set_stage(0, 7)
-    assert not doc.can_undo and (doc.stages() == -1).all()
+    assert not doc.can_undo() and (doc.stages() == -1).all()
 
 
 def test_suggestions_live_beside_stages_accept_reject():
@@ -76,7 +76,7 @@ def test_suggestions_live_beside_stages_accept_reject():
     doc.set_stage(0, Stage.W)  # human
     p = np.concatenate([_proba(3, Stage.N2, 0.9), _proba(3, Stage.R, 0.6)])
     doc.set_suggestions(0, p)
-    assert not doc.can_undo or doc.undo_label != "Model stage suggestions"
+    assert not doc.can_undo() or doc.undo_label() != "Model stage suggestions"
     # suggestions do not touch the decided layer
     assert doc.stages().tolist() == [0, -1, -1, -1, -1, -1]
     s = doc.suggestion(0)
@@ -204,7 +204,7 @@ def test_lights_and_batch_is_one_step():
             doc.set_stage(i, Stage.N2)
         doc.add_event(60.0, 10.0, EventType.AROUSAL)
         doc.set_lights(on_s=1000.0)
-    assert doc.undo_label == "Score the first minutes"
+    assert doc.undo_label() == "Score the first minutes"
     doc.undo()
     assert (doc.stages()[:10] == -1).all() and doc.n_events == 0 and doc.lights_on_s is None
     doc.redo()
@@ -214,7 +214,7 @@ def test_lights_and_batch_is_one_step():
         with doc.batch("broken"):
             doc.set_stage(20, Stage.R)
             raise RuntimeError("boom")
-    assert doc.stages()[20] == -1 and doc.undo_label == "Score the first minutes"
+    assert doc.stages()[20] == -1 and doc.undo_label() == "Score the first minutes"
 
 
 def test_observers_hear_what_changed():
@@ -261,7 +261,7 @@ def test_failed_journal_write_keeps_document_intact():
     with pytest.raises(UserError):
         doc.undo()
     assert doc.content_equals(before) and seen == []
-    assert doc.undo_label is not None  # the earlier step is still undoable
+    assert doc.undo_label() is not None  # the earlier step is still undoable
     remove()
     doc.undo()
     assert doc.stages()[0] == -1

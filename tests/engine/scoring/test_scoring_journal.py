@@ -56,7 +56,7 @@ def test_reopen_restores_everything_and_the_undo_history(study: Path):
     assert not s.restored and s.journal_path == study.with_name(study.name + JOURNAL_SUFFIX)
     _edit_a_lot(s.doc)
     expected = s.doc.copy()
-    label = s.doc.undo_label
+    label = s.doc.undo_label()
     s.close()
     before = study.read_bytes()
 
@@ -67,7 +67,7 @@ def test_reopen_restores_everything_and_the_undo_history(study: Path):
     assert s2.doc.stages()[11] == Stage.UNSCORED
     assert s2.doc.epoch(21).provenance is Provenance.MODEL_ACCEPTED
     assert s2.doc.suggestion(25).state is Provenance.MODEL_REJECTED
-    assert s2.doc.undo_label == label
+    assert s2.doc.undo_label() == label
     s2.doc.undo()  # undo survives reopening
     assert s2.doc.stages()[12] == Stage.UNSCORED
     s2.close()
