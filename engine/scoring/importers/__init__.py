@@ -160,7 +160,7 @@ def import_scoring(
         and res.scoring.start_datetime != recording_start
     ):
         offset = (res.scoring.start_datetime - recording_start).total_seconds()
-        if abs(offset) < 48 * 3600:
+        if 1.0 <= abs(offset) < 48 * 3600:  # sub-second differences are header rounding
             res.scoring = shift_scoring(res.scoring, offset)
             res.scoring.start_datetime = recording_start
             res.warnings.append(

@@ -418,3 +418,20 @@ def test_every_file_in_annotations_is_covered_and_imports(data_dir: Path):
     # a WFDB .hea imports the rdann text beside it
     res = import_scoring(folder / "slpdb" / "slp67x.hea")
     assert (res.n_stage_epochs, res.n_events) == SLPDB["slp67x"]
+
+
+def test_edf_annotation_file_starting_later_is_shifted(tmp_path: Path):
+    import pyedflib
+
+    p = tmp_path / "later.edf"
+    w = pyedflib.EdfWriter(str(p), 0, file_type=pyedflib.FILETYPE_EDFPLUS)
+    w.setStartdatetime(dt.datetime(2024, 1, 1, 22, 1, 0))  # one minute after the PSG
+    w.writeAnnotation(0, 60, "Sleep stage N2")
+    w.writeAnnotation(10, 5, "Arousal")
+    w.close()
+    res = import_scoring(p, recording_start=dt.datetime(2024, 1, 1, 22, 0, 0))
+    assert res.scoring.stages().tolist() == [U, U, N2, N2]
+    assert res.scoring.events()[0].onset_s == 70.0
+    assert any("shifted" in w for w in res.warnings)
+    same = import_scoring(p, recording_start=dt.datetime(2024, 1, 1, 22, 1, 0, 400000))
+    assert same.scoring.stages().tolist() == [N2, N2]  # sub-second: not shifted
