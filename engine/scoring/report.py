@@ -142,31 +142,23 @@ def find_desaturations(
     xv = np.where(valid, x, np.nan)
     n = x.size
     w = max(1, int(round(baseline_s * sfreq_hz)))
-    # running max of the previous w samples (NaN-aware) via a sliding window view
-    pad = np.concatenate([np.full(w, np.nan), xv])
-    from numpy.lib.stride_tricks import sliding_window_view
+    # highest valid value of the previous w samples (a trailing running max, O(n))
+    from scipy.ndimage import maximum_filter1d
 
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            base = np.nanmax(sliding_window_view(pad[:-1], w), axis=1)[:n]
+    trailing = maximum_filter1d(
+        np.where(valid, x, -np.inf), size=w, origin=(w - 1) // 2, mode="constant", cval=-np.inf
+    )
+    base = np.concatenate([[-np.inf], trailing[:-1]]) if n else trailing
+    base = np.where(np.isfinite(base), base, np.nan)
     below = valid & np.isfinite(base) & (xv <= base - drop_pct)
-    out = []
-    i = 0
     min_len = max(1, int(round(min_duration_s * sfreq_hz)))
-    while i < n:
-        if below[i]:
-            j = i
-            while j < n and below[j]:
-                j += 1
-            if j - i >= min_len:
-                drop = float(np.nanmax(base[i:j] - xv[i:j]))
-                out.append((i / sfreq_hz, (j - i) / sfreq_hz, drop))
-            i = j
-        else:
-            i += 1
+    edges = np.diff(np.concatenate([[0], below.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    out = []
+    for a, b in zip(starts, stops, strict=True):
+        if b - a >= min_len:
+            drop = float(np.nanmax(base[a:b] - xv[a:b]))
+            out.append((a / sfreq_hz, (b - a) / sfreq_hz, drop))
     return out
 
 
