@@ -158,7 +158,7 @@ def find_desaturations(
     for a, b in zip(starts, stops, strict=True):
         if b - a >= min_len:
             drop = float(np.nanmax(base[a:b] - xv[a:b]))
-            out.append((a / sfreq_hz, (b - a) / sfreq_hz, drop))
+            out.append((float(a / sfreq_hz), float((b - a) / sfreq_hz), drop))
     return out
 
 
