@@ -601,6 +601,10 @@ class Scoring:
             out[has] = np.nanmax(self._sugg_proba[has], axis=1)
         return out
 
+    def pending_suggestion_mask(self) -> np.ndarray:
+        """bool ``[n_epochs]``: epochs whose suggestion awaits accept/reject."""
+        return self._sugg_state == _SUGG_PENDING
+
     def suggestion_states(self) -> list[Provenance | None]:
         return [None if s < 0 else PROVENANCE_CODES[s] for s in self._sugg_state]
 

@@ -83,6 +83,7 @@ def test_suggestions_live_beside_stages_accept_reject():
     assert s.stage is Stage.N2 and s.confidence == pytest.approx(0.9)
     assert s.state is Provenance.MODEL and len(s.proba) == 5
     assert doc.suggested_stages().tolist() == [2, 2, 2, 4, 4, 4]
+    assert doc.pending_suggestion_mask().all()
 
     # bulk accept with a threshold: ONE undo step, skips the human-scored epoch
     doc.accept_suggestions(min_confidence=0.8)
@@ -113,6 +114,7 @@ def test_suggestions_live_beside_stages_accept_reject():
     # rejected suggestions are not accepted by a later "accept all"
     doc.accept_suggestions()
     assert doc.stages().tolist() == [2, -1, 2, -1, -1, 4]
+    assert not doc.pending_suggestion_mask().any()
 
 
 def test_new_suggestions_keep_decisions_when_unchanged():
