@@ -65,8 +65,8 @@ class NightParams:
     start: datetime = field(default=datetime(2024, 1, 1, 20, 30, 0))
 
     def validate(self) -> NightParams:
-        if self.hypnogram is None and not (0.02 <= float(self.hours) <= 24.0):
-            raise UserError(f"hours must be between 0.02 and 24, got {self.hours}")
+        if self.hypnogram is None and not (0.02 <= float(self.hours) <= 16.0):
+            raise UserError(f"hours must be between 0.02 and 16, got {self.hours}")
         if not (1.0 <= float(self.age_years) <= 18.0):
             raise UserError(f"age must be between 1 and 18 years, got {self.age_years}")
         if not (0.0 <= float(self.ahi) <= 60.0):
