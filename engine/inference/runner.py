@@ -258,6 +258,7 @@ class ModelRunner:
         lo = hi = max(0, min(c - size // 2, n - size)) if center_epoch is not None else 0
         done = 0
         go_right = True
+        first = True
         while lo > 0 or hi < n:
             if _is_cancelled(cancel):
                 return
@@ -267,8 +268,9 @@ class ModelRunner:
             else:
                 a, b = max(0, lo - size), lo
                 lo = a
-            if center_epoch is not None:
+            if center_epoch is not None and not first:
                 go_right = not go_right
+            first = False
             t0 = time.perf_counter()
             batch = self._chunk(s, a, b, request_id, done, reconstruct)
             dt = time.perf_counter() - t0

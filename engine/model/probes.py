@@ -257,9 +257,13 @@ class EventHeads:
 
 
 def fit_pca(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Principal axes from the covariance (eigh; d x d, fast for many rows)."""
+    x = np.asarray(x, np.float64)
     mean = x.mean(0)
-    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
-    return mean.astype(np.float32), vt[:k].T.astype(np.float32)
+    xc = x - mean
+    vals, vecs = np.linalg.eigh(xc.T @ xc / max(1, len(x) - 1))
+    comp = vecs[:, ::-1][:, :k]
+    return mean.astype(np.float32), np.ascontiguousarray(comp).astype(np.float32)
 
 
 def segments_from_proba(p: np.ndarray, threshold: float, min_dur_s: float, step_s: float = 1.0,

@@ -174,12 +174,30 @@ def _annotations_of(study, n_epochs):
     return (stages if any_stage else None), events
 
 
-def night_from_synth(night_obj) -> ScoredNight:
-    """A ScoredNight from ``engine.synth.generate_night(...)``'s return value."""
-    from engine.synth import night_model_input  # provided by the generator
+def synth_model_input(night_obj) -> tuple[np.ndarray, np.ndarray]:
+    """``engine.synth.Night`` -> (x [16, T] float32 at 128 Hz, present [16] bool)."""
+    from engine.channels.canonical import CANONICAL_NAMES, EPOCH_SAMPLES, MODEL_SFREQ_HZ
+    from engine.channels.resample import resample
 
-    x, present, stages, events = night_model_input(night_obj)
-    sn = ScoredNight("synth", prepare_night(x, present))
-    sn.stages = np.asarray(stages, np.int8)[: sn.n_epochs]
-    sn.events = [(t, o, d) for (t, o, d) in ((normalize_event_type(e[0]), e[1], e[2]) for e in events) if t]
+    n_t = len(night_obj.stages) * EPOCH_SAMPLES
+    x = np.zeros((len(CANONICAL_NAMES), n_t), np.float32)
+    present = np.zeros(len(CANONICAL_NAMES), bool)
+    for c, name in enumerate(CANONICAL_NAMES):
+        sig = night_obj.signals.get(name)
+        if sig is None:
+            continue
+        y = resample(sig, night_obj.sfreq_hz[name], MODEL_SFREQ_HZ)[:n_t]
+        x[c, : len(y)] = y
+        present[c] = True
+    return x, present
+
+
+def night_from_synth(night_obj, name: str = "synth") -> ScoredNight:
+    """A ScoredNight (with truth) from ``engine.synth.generate_night(...)``."""
+    x, present = synth_model_input(night_obj)
+    sn = ScoredNight(name, prepare_night(x, present))
+    codes = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4}
+    sn.stages = np.array([codes.get(s, -1) for s in night_obj.stages], np.int8)[: sn.n_epochs]
+    sn.events = [(t, float(e.onset_s), float(e.duration_s)) for e in night_obj.events
+                 if (t := normalize_event_type(e.type))]
     return sn

@@ -1,0 +1,119 @@
+"""Tiny end to end: generated nights -> pretrain -> probes -> inference API -> CLI."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from engine.inference import ChannelReconstruction, EpochBatch, ModelRunner, collect
+from engine.model import load_model, save_model
+from engine.model.config import TINY
+from engine.synth import NightParams, generate_night, write_night
+from engine.training.data import night_from_synth
+from engine.training.fit_probes import fit_probes
+from engine.training.pretrain import PretrainSettings, pretrain
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    torch.set_num_threads(1)
+    tmp = tmp_path_factory.mktemp("e2e")
+    nights = [night_from_synth(generate_night(NightParams(hours=0.5, age_years=5 + i, ahi=30, seed=40 + i,
+                                                          missing_channels=("CAPNO",) if i == 0 else ())),
+                               f"n{i}") for i in range(2)]
+    ckpt = tmp / "pre.safetensors"
+    model = pretrain(nights, TINY, ckpt, PretrainSettings(epochs=1, batch_size=8, max_steps=4, progress=False))
+    arrays, meta = fit_probes(model.eval(), nights)
+    out = tmp / "model.safetensors"
+    save_model(out, model, probes=arrays, probe_meta=meta)
+    return out, nights, tmp
+
+
+def _no_tensors(obj):
+    for v in vars(obj).values() if hasattr(obj, "__dict__") else []:
+        assert not isinstance(v, torch.Tensor)
+
+
+def test_probes_saved(tiny_model):
+    path, _, _ = tiny_model
+    lm = load_model(path)
+    for k in ("stage.w", "event.w", "event.threshold", "ref.points", "recon.rmse_z"):
+        assert k in lm.probes, k
+    assert lm.probe_meta["event_types"][0] == "Obstructive apnea"
+
+
+def test_run_order_cancel_and_types(tiny_model):
+    path, nights, _ = tiny_model
+    runner = ModelRunner(path, device="cpu")
+    s = runner._session(nights[0].night, "n0")
+    gen = runner.run(s, center_epoch=33, batch_epochs=4)
+    first = next(gen)
+    assert isinstance(first, EpochBatch)
+    assert 33 in first.epochs
+    assert first.stage_probs.shape == (4, 5) and np.allclose(first.stage_probs.sum(1), 1, atol=1e-4)
+    _no_tensors(first)
+    for e in first.events:
+        assert 31 * 0 <= e.onset_s and 0 <= e.confidence <= 1 and e.duration_s > 0
+    # CAPNO is missing in night 0: reconstructed with a band
+    rec = {r.name: r for r in first.reconstructions}
+    assert "CAPNO" in rec and isinstance(rec["CAPNO"], ChannelReconstruction)
+    r = rec["CAPNO"]
+    assert r.mean.shape == (4 * 3840,) and np.all(r.high >= r.low) and r.reason == "missing"
+    second = next(gen)
+    assert second.epochs[0] == first.epochs[-1] + 1  # right, then left
+    third = next(gen)
+    assert third.epochs[-1] == first.epochs[0] - 1
+    # cancel: nothing more comes
+    stop = threading.Event()
+    g2 = runner.run(s, center_epoch=0, cancel=stop, batch_epochs=4)
+    next(g2)
+    stop.set()
+    assert list(g2) == []
+
+
+def test_whole_night_similar_refit_reconstruct(tiny_model):
+    path, nights, _ = tiny_model
+    runner = ModelRunner(path, device="cpu")
+    sn = nights[1]
+    s = runner._session(sn.night, "n1")
+    batches = list(runner.run(s, batch_epochs=7))
+    seen = np.concatenate([b.epochs for b in batches])
+    assert sorted(seen.tolist()) == list(range(sn.n_epochs))
+    res = collect(batches, s)
+    assert np.isfinite(res.stage_probs).all() and np.isfinite(res.outlier_score).all()
+    assert ((res.outlier_score >= 0) & (res.outlier_score <= 1)).all()
+    sim = runner.similar_epochs(s, 10, k=5)
+    assert len(sim) == 5 and all(x.epoch != 10 for x in sim)
+    # re-fit on 20 reviewed epochs labelled (deliberately) all N3: the reviewed epochs
+    # follow the scorer and the unreviewed ones change
+    labels = np.full(sn.n_epochs, -1)
+    labels[:20] = 3
+    before = runner.predict_stages(s.emb)
+    runner.refit_stage_probe(s.emb, labels, strength=1e-4)
+    after = runner.predict_stages(s.emb)
+    assert (after[:20].argmax(1) == 3).mean() > 0.8
+    assert np.abs(after[20:] - before[20:]).max() > 1e-3
+    runner.reset_stage_probe()
+    assert np.allclose(runner.predict_stages(s.emb), before)
+    rc = runner.reconstruct(s, channel=8, start_epoch=5, n_epochs=2, n_draws=3)
+    assert rc.mean.shape == (2 * 3840,) and np.all(rc.high > rc.low) and rc.reason == "flat"
+
+
+def test_score_and_evaluate_cli(tiny_model, capsys):
+    from engine.cli import main
+
+    path, _, tmp = tiny_model
+    edf = write_night(generate_night(NightParams(hours=0.25, ahi=20, seed=7, missing_channels=("SPO2",))),
+                      tmp / "study.edf")
+    out = tmp / "out"
+    assert main(["score", str(edf), "-o", str(out), "--model", str(path), "--device", "cpu", "--threads", "1"]) == 0
+    scored = out / "study.scored.edf"
+    assert scored.is_file() and (out / "study.report.html").is_file()
+    assert "SPO2" in (out / "study.report.html").read_text()
+    capsys.readouterr()
+    assert main(["evaluate", str(scored), str(tmp / "study.truth.json"), "--json"]) == 0
+    import json
+
+    res = json.loads(capsys.readouterr().out)
+    assert res["stages"]["n_epochs"] == 30
