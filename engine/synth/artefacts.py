@@ -3,8 +3,8 @@
 - ``Artifact: line noise``: mains interference (50/60 Hz) on the derivations of one
   high-impedance electrode for a stretch of the night;
 - ``Artifact: electrode pop``: a sudden step that decays (AC coupling) on every derivation
-  that uses the popping electrode (a mastoid pop shows on several channels, inverted
-  where the mastoid is the reference... here always the second electrode);
+  that uses the popping electrode (a mastoid pop shows on 3-4 channels, with opposite
+  sign to a pop of an active electrode, since the mastoid is the reference);
 - ``Artifact: movement``: large slow swings plus muscle on EEG/EOG/EMG and irregular belt
   and flow signals, at awakenings, some arousals and now and then;
 - ``Artifact: lead off``: a disconnected electrode (large mains + drift) for minutes;
