@@ -43,6 +43,9 @@ class MainWindow(QMainWindow):
             except (TypeError, ValueError):
                 pass
         self._build_menus()
+        from gui.scoring.scoring_ui import ScoringUI
+
+        self.scoring = ScoringUI(self)
         geo = self.settings.value("geometry")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
@@ -195,14 +198,18 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot open recording", f"{os.path.basename(path)}: {exc}")
             return False
         chmap = map_study(study, self.profiles)
+        self.scoring.close()
         self.viewer.set_study(study, chmap)
+        scoring_warnings = self.scoring.open_for(study)
         self.setWindowTitle(f"PedSleep Assist — {os.path.basename(path)}")
         st.add_recent(self.settings, path)
         self._rebuild_recent()
         note = f"Opened {os.path.basename(path)}: {len(study.signals)} signals, " \
                f"{study.duration_s / 3600:.2f} h, mapping {16 - len(chmap.missing)}/16"
-        if study.warnings:
-            note += " — " + "; ".join(study.warnings)
+        if self.scoring.ctl.session is not None and self.scoring.ctl.session.restored:
+            note += " — scoring restored from its journal"
+        if study.warnings or scoring_warnings:
+            note += " — " + "; ".join(list(study.warnings) + scoring_warnings)
         self.statusBar().showMessage(note)
         return True
 
@@ -227,6 +234,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def close_study(self) -> None:
+        self.scoring.close()
         self.viewer.close_study()
         self.viewer.signal_view.show_page([], [], 0.0, 30.0, None)
         self.setWindowTitle("PedSleep Assist")
@@ -269,8 +277,15 @@ class MainWindow(QMainWindow):
                           "Signals are read-only: the original recording is never written.")
 
     def closeEvent(self, ev):  # noqa: N802
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("state", self.saveState())
-        self.settings.sync()
-        self.viewer.close_study()
+        try:
+            self.settings.setValue("geometry", self.saveGeometry())
+            self.settings.setValue("state", self.saveState())
+            self.settings.sync()
+            self.scoring.close()
+            self.viewer.close_study()
+        except Exception as exc:  # closing must never crash the app
+            import traceback
+
+            traceback.print_exc()
+            self.last_error = str(exc)
         super().closeEvent(ev)

@@ -45,4 +45,7 @@ def decimate_for_display(y: np.ndarray, t0_s: float, sfreq_hz: float,
         return t0_s + np.arange(n) / sfreq_hz, y
     bin_size = int(np.ceil(2 * n / max_points))
     lo, hi = minmax_envelope(y, bin_size)
-    return interleave(t0_s, bin_size / sfreq_hz, lo, hi)
+    x, yy = interleave(t0_s, bin_size / sfreq_hz, lo, hi)
+    # a partial last bin: keep its point inside the window
+    np.minimum(x, t0_s + (n - 1) / sfreq_hz, out=x)
+    return x, yy

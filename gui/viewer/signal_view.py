@@ -52,8 +52,11 @@ class SignalView(QWidget):
         self.grid.setZValue(-10)
         self.sep = pg.PlotCurveItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
         self.sep.setZValue(-11)
+        self.cursor = pg.LinearRegionItem(movable=False, brush=(255, 200, 0, 35), pen=pg.mkPen(None))
+        self.cursor.setZValue(-12)
         pi.addItem(self.grid)
         pi.addItem(self.sep)
+        pi.addItem(self.cursor, ignoreBounds=True)
         self.rows: list = []
         self.selected: int | None = None
         self.start_s = 0.0
@@ -109,6 +112,13 @@ class SignalView(QWidget):
         if rows != self.labels.rows or selected != self.labels.selected:
             self.labels.set_rows(rows, selected)
             self._sync_labels()
+
+    def show_cursor_epoch(self, onset_s: float, epoch_s: float) -> None:
+        """Shade the epoch staging keys act on, when the window shows more than one."""
+        show = self.window_s > epoch_s + 1e-6
+        self.cursor.setVisible(show)
+        if show:
+            self.cursor.setRegion((onset_s, onset_s + epoch_s))
 
     def _draw_grid(self, t0: float, t1: float, n: int) -> None:
         step = EPOCH_S if (t1 - t0) / EPOCH_S <= 60 else None

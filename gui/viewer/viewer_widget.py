@@ -56,6 +56,7 @@ class Viewer(QWidget):
         self.start_s = 0.0
         self.window_s = 30.0
         self.selected: int | None = None  # index into visible rows
+        self.cursor_epoch = 0  # the epoch staging keys act on (the page's first, then onward)
         self.notch_hz: float | None = None
         self.pyramid_worker: GeneratorWorker | None = None
         self.last_page_ms = 0.0
@@ -74,6 +75,7 @@ class Viewer(QWidget):
         self.rows = ds.initial_display(study, chmap)
         self.selected = None
         self.start_s = 0.0
+        self.cursor_epoch = 0
         if window_s is not None:
             self.window_s = window_s
         self.signal_view.axis.start = study.start_datetime
@@ -169,7 +171,20 @@ class Viewer(QWidget):
 
     def go_to(self, start_s: float) -> None:
         self.start_s = self._clamp(start_s)
+        self.cursor_epoch = self.current_epoch()
         self.refresh()
+
+    def advance_cursor(self) -> None:
+        """After staging: the next epoch; the next page when it leaves the window."""
+        nxt = self.cursor_epoch + 1
+        if nxt >= self.n_epochs():
+            self.refresh()
+            return
+        if nxt * EPOCH_S >= self.start_s + self.effective_window() - 1e-6:
+            self.go_to(nxt * EPOCH_S)
+        else:
+            self.cursor_epoch = nxt
+            self.refresh()
 
     def next_page(self) -> None:
         self.go_to(self.start_s + self.page_step())
@@ -199,6 +214,8 @@ class Viewer(QWidget):
             if w >= EPOCH_S:
                 start = math.floor(start / EPOCH_S) * EPOCH_S
             self.start_s = self._clamp(start)
+            if not self.start_s <= self.cursor_epoch * EPOCH_S < self.start_s + w:
+                self.cursor_epoch = self.current_epoch()
         self.refresh()
 
     def zoom(self, finer: bool) -> None:
@@ -285,6 +302,7 @@ class Viewer(QWidget):
         max_pts = 2 * self.signal_view.plot_width_px()
         traces = self.source.page([(r.sig, r.filter) for r in vis], self.start_s, t1, max_pts)
         self.signal_view.show_page(traces, vis, self.start_s, w, self.selected)
+        self.signal_view.show_cursor_epoch(self.cursor_epoch * EPOCH_S, EPOCH_S)
         self.overview.set_window(self.start_s, t1)
         self._update_position_text()
         self.last_page_ms = (time.perf_counter() - t_start) * 1000
@@ -294,7 +312,7 @@ class Viewer(QWidget):
     def _update_position_text(self) -> None:
         s = self.study
         w = self.effective_window()
-        ep = self.current_epoch() + 1
+        ep = self.cursor_epoch + 1
         t0, t1 = clock_text(s.start_datetime, self.start_s), clock_text(s.start_datetime, self.start_s + w)
         self.position.setText(
             f"<b>Epoch {ep} / {self.n_epochs()}</b> &nbsp; {t0} – {t1} &nbsp; "

@@ -1,0 +1,1 @@
+"""Hand scoring in the GUI: the scoring controller, hypnogram, event overlay and list."""

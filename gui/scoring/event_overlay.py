@@ -1,0 +1,205 @@
+"""Events on the traces: translucent boxes on their channels' rows, drawn only for the
+window in view, from a pool of items created once.
+
+Mouse: drag across a channel to create an event of the armed type; click an event to
+select it; drag the selected event's edge (or any event's edge) to move it. Model
+suggestions draw dashed with their confidence.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
+
+from engine.scoring import Provenance
+from engine.scoring.labels import EventType
+
+TYPE_COLOURS = {
+    EventType.OBSTRUCTIVE_APNEA: (220, 40, 40), EventType.CENTRAL_APNEA: (130, 60, 200),
+    EventType.MIXED_APNEA: (240, 130, 20), EventType.HYPOPNEA: (230, 190, 0),
+    EventType.DESATURATION: (200, 0, 150), EventType.AROUSAL: (0, 160, 90),
+}
+SHORT = {
+    EventType.OBSTRUCTIVE_APNEA: "OA", EventType.CENTRAL_APNEA: "CA", EventType.MIXED_APNEA: "MA",
+    EventType.HYPOPNEA: "H", EventType.DESATURATION: "Desat", EventType.AROUSAL: "Ar",
+}
+EDGE_PX = 6.0
+MIN_EVENT_S = 0.5
+
+
+class EventOverlay(QObject):
+    selection_changed = Signal(object)  # event id or None
+    event_drawn = Signal(float, float, int)  # onset_s, duration_s, row (a new event)
+
+    def __init__(self, signal_view, controller):
+        super().__init__(signal_view)
+        self.sv = signal_view
+        self.ctl = controller
+        self.armed_type = EventType.AROUSAL
+        self.selected: int | None = None
+        self._pool: list[QGraphicsRectItem] = []
+        self._shown: list[tuple[QGraphicsRectItem, int]] = []
+        self._rubber = QGraphicsRectItem()
+        self._rubber.setPen(QPen(QColor(0, 0, 0), 0, Qt.PenStyle.DashLine))
+        self._rubber.setBrush(QBrush(QColor(0, 120, 255, 50)))
+        self._rubber.setVisible(False)
+        self._rubber.setZValue(20)
+        self.sv.vb.addItem(self._rubber, ignoreBounds=True)
+        self._drag = None  # ("new", t0, row) | ("edge", event_id, which, onset, offset)
+        self.sv.vb.mouseDragEvent = self.drag_event
+        self.sv.vb.mouseClickEvent = self.click_event
+
+    # --- geometry ------------------------------------------------------------------------
+    def _rows_of(self, ev) -> list[int]:
+        labels = [r.label for r in self.sv.rows]
+        return [i for i, lb in enumerate(labels) if lb in ev.channels]
+
+    def _s_per_px(self) -> float:
+        return self.sv.window_s / max(1.0, float(self.sv.plot_width_px()))
+
+    # --- drawing -------------------------------------------------------------------------
+    def _item(self, k: int) -> QGraphicsRectItem:
+        while len(self._pool) <= k:
+            it = QGraphicsRectItem()
+            it.setZValue(5)
+            txt = QGraphicsSimpleTextItem(it)
+            txt.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            it._text = txt
+            self.sv.vb.addItem(it, ignoreBounds=True)
+            self._pool.append(it)
+        return self._pool[k]
+
+    def redraw(self) -> None:
+        doc = self.ctl.doc
+        n = len(self.sv.rows)
+        t0, t1 = self.sv.start_s, self.sv.start_s + self.sv.window_s
+        events = doc.events(start_s=t0, stop_s=t1) if doc is not None else []
+        k = 0
+        self._shown = []
+        for ev in events:
+            rows = self._rows_of(ev)
+            spans = [(n - r - 1, 1.0) for r in rows] if rows else [(0.0, float(n))]
+            for y0, h in spans:
+                it = self._item(k)
+                k += 1
+                it.setRect(QRectF(ev.onset_s, y0 + 0.04, ev.duration_s, h - 0.08))
+                c = TYPE_COLOURS.get(ev.type, (120, 120, 120))
+                suggestion = ev.provenance == Provenance.MODEL
+                alpha = 40 if suggestion else (55 if rows else 28)
+                it.setBrush(QBrush(QColor(*c, alpha)))
+                pen = QPen(QColor(*c), 0)
+                pen.setCosmetic(True)
+                pen.setWidthF(2.5 if ev.id == self.selected else 1.0)
+                if suggestion:
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                it.setPen(pen)
+                label = SHORT.get(ev.type, ev.type[:10])
+                if suggestion and ev.confidence is not None:
+                    label += f" {ev.confidence:.0%}?"
+                it._text.setText(label)
+                it._text.setBrush(QBrush(QColor(*c).darker(150)))
+                it._text.setPos(ev.onset_s, y0 + h - 0.04)
+                it.setVisible(True)
+                self._shown.append((it, ev.id))
+        for it in self._pool[k:]:
+            it.setVisible(False)
+
+    # --- hit testing ---------------------------------------------------------------------
+    def event_at(self, t_s: float, row: int):
+        """The event under a point (its box on that row, or a channel-less one)."""
+        doc = self.ctl.doc
+        if doc is None:
+            return None
+        tol = EDGE_PX * self._s_per_px()
+        best = None
+        for ev in doc.events(start_s=t_s - tol, stop_s=t_s + tol):
+            rows = self._rows_of(ev)
+            if rows and row not in rows:
+                continue
+            if ev.onset_s - tol <= t_s <= ev.offset_s + tol:
+                if best is None or (bool(rows) and not self._rows_of(best)) or ev.id == self.selected:
+                    best = ev
+        return best
+
+    def _edge_at(self, ev, t_s: float) -> str | None:
+        tol = EDGE_PX * self._s_per_px()
+        if abs(t_s - ev.onset_s) <= tol:
+            return "start"
+        if abs(t_s - ev.offset_s) <= tol:
+            return "end"
+        return None
+
+    def select(self, event_id: int | None) -> None:
+        self.selected = event_id
+        self.redraw()
+        self.selection_changed.emit(event_id)
+
+    # --- mouse ---------------------------------------------------------------------------
+    def click_event(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        p = self.sv.vb.mapSceneToView(ev.scenePos())
+        hit = self.event_at(p.x(), self.sv.row_at_y(p.y()))
+        self.select(hit.id if hit else None)
+        ev.accept()
+
+    def drag_event(self, ev, axis=None) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or self.ctl.doc is None:
+            ev.ignore()
+            return
+        ev.accept()
+        p = self.sv.vb.mapSceneToView(ev.scenePos())
+        t = min(max(p.x(), 0.0), self.ctl.doc.recording_duration_s)
+        if ev.isStart():
+            p0 = self.sv.vb.mapSceneToView(ev.buttonDownScenePos())
+            row = self.sv.row_at_y(p0.y())
+            hit = self.event_at(p0.x(), row)
+            edge = self._edge_at(hit, p0.x()) if hit else None
+            if hit and edge:
+                self._drag = ("edge", hit.id, edge, hit.onset_s, hit.offset_s)
+                self.selected = hit.id
+            elif row >= 0:
+                self._drag = ("new", max(0.0, p0.x()), row)
+            else:
+                self._drag = None
+        if self._drag is None:
+            return
+        n = len(self.sv.rows)
+        if self._drag[0] == "new":
+            _, t0, row = self._drag
+            a, b = sorted((t0, t))
+            self._rubber.setRect(QRectF(a, n - row - 1 + 0.04, b - a, 0.92))
+            self._rubber.setVisible(True)
+        else:
+            _, eid, which, on, off = self._drag
+            a, b = (min(t, off - MIN_EVENT_S), off) if which == "start" else (on, max(t, on + MIN_EVENT_S))
+            self._rubber.setRect(QRectF(a, 0, b - a, n))
+            self._rubber.setVisible(True)
+        if ev.isFinish():
+            self._rubber.setVisible(False)
+            drag, self._drag = self._drag, None
+            if drag[0] == "new":
+                _, t0, row = drag
+                a, b = sorted((t0, t))
+                if b - a >= MIN_EVENT_S:
+                    label = self.sv.rows[row].label
+                    eid = self.ctl.add_event(a, b - a, self.armed_type, (label,))
+                    self.select(eid)
+                    self.event_drawn.emit(a, b - a, row)
+            else:
+                _, eid, which, on, off = drag
+                a, b = (min(t, off - MIN_EVENT_S), off) if which == "start" else (on, max(t, on + MIN_EVENT_S))
+                self.ctl.move_event(eid, a, b - a)
+                self.select(eid)
+
+    def delete_selected(self) -> bool:
+        if self.selected is None or self.ctl.doc is None:
+            return False
+        try:
+            self.ctl.remove_event(self.selected)
+        except KeyError:
+            pass
+        self.select(None)
+        return True

@@ -1,0 +1,106 @@
+"""Hypnogram panel: one coloured block per scored epoch at its stage's level, unscored
+epochs on their own "?" row (never drawn as Wake), the current window marked; click to
+jump. Model suggestions (issue 6) draw as outlined blocks on the same levels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+
+from engine.scoring import Stage
+from gui.viewer.time_axis import ClockAxis
+
+# level of each stage on the y axis (top to bottom: W, R, N1, N2, N3, then unscored)
+LEVEL = {Stage.W: 5, Stage.R: 4, Stage.N1: 3, Stage.N2: 2, Stage.N3: 1, Stage.UNSCORED: 0}
+STAGE_COLOURS = {
+    Stage.W: (240, 200, 40), Stage.R: (220, 70, 70), Stage.N1: (130, 200, 230),
+    Stage.N2: (60, 120, 200), Stage.N3: (30, 40, 130), Stage.UNSCORED: (190, 190, 190),
+}
+EPOCH_S = 30.0
+_BRUSHES = {int(s): pg.mkBrush(c) for s, c in STAGE_COLOURS.items()}
+_SUGGESTION_BRUSHES = {int(s): pg.mkBrush(*c, 80) for s, c in STAGE_COLOURS.items()}
+
+
+def stage_levels(stages: np.ndarray) -> np.ndarray:
+    lut = np.zeros(6, float)
+    for st, lv in LEVEL.items():
+        lut[int(st) + 1] = lv
+    return lut[np.asarray(stages, int) + 1]
+
+
+class HypnogramPanel(pg.PlotWidget):
+    jump_requested = Signal(float)  # time_s
+
+    def __init__(self, parent=None):
+        self.axis = ClockAxis(orientation="bottom")
+        super().__init__(parent, axisItems={"bottom": self.axis}, background="w")
+        self.setMinimumHeight(110)
+        self.setMaximumHeight(180)
+        pi = self.getPlotItem()
+        pi.hideButtons()
+        pi.setMenuEnabled(False)
+        left = pi.getAxis("left")
+        left.setTicks([[(5, "W"), (4, "R"), (3, "N1"), (2, "N2"), (1, "N3"), (0, "?")]])
+        left.setWidth(34)
+        self.vb = pi.getViewBox()
+        self.vb.setMouseEnabled(False, False)
+        self.vb.disableAutoRange()
+        self.blocks = pg.BarGraphItem(x0=[], width=[], y0=[], height=[])
+        self.line = pg.PlotCurveItem(pen=pg.mkPen((40, 40, 40), width=1))
+        self.suggested = pg.BarGraphItem(x0=[], width=[], y0=[], height=[])
+        self.window = pg.LinearRegionItem(movable=False, brush=(255, 170, 0, 70),
+                                          pen=pg.mkPen((230, 120, 0), width=1))
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((230, 90, 0), width=2))
+        for it in (self.suggested, self.blocks, self.line, self.window, self.cursor):
+            pi.addItem(it)
+        self.duration_s = 1.0
+        self.scene().sigMouseClicked.connect(self._clicked)
+        self.vb.mouseDragEvent = self._drag
+
+    def set_duration(self, duration_s: float, start) -> None:
+        self.duration_s = max(duration_s, 1.0)
+        self.axis.start = start
+        self.vb.setRange(xRange=(0, self.duration_s), yRange=(-0.6, 5.6), padding=0.0)
+
+    def set_stages(self, stages: np.ndarray) -> None:
+        """Redraw the human/decided layer (stages: int per epoch, -1 unscored)."""
+        stages = np.asarray(stages, int)
+        n = len(stages)
+        x0 = np.arange(n) * EPOCH_S
+        lv = stage_levels(stages)
+        brushes = [_BRUSHES[int(s)] for s in stages]
+        self.blocks.setOpts(x0=x0, width=np.full(n, EPOCH_S), y0=lv - 0.35, height=np.full(n, 0.7),
+                            brushes=brushes, pen=None)
+        # connecting line through scored epochs only (gaps at unscored ones)
+        scored = stages >= 0
+        xs = np.repeat(x0, 2)
+        xs[1::2] += EPOCH_S
+        ys = np.repeat(np.where(scored, lv, np.nan), 2)
+        self.line.setData(xs, ys, connect="finite")
+
+    def set_suggestions(self, suggested: np.ndarray, pending: np.ndarray) -> None:
+        """Outlined blocks where the model suggests a stage still pending review."""
+        idx = np.flatnonzero(pending & (np.asarray(suggested) >= 0))
+        sugg = np.asarray(suggested)[idx]
+        lv = stage_levels(sugg)
+        # translucent fill in the stage colour: visibly "proposed", not decided
+        brushes = [_SUGGESTION_BRUSHES[int(s)] for s in sugg]
+        self.suggested.setOpts(x0=idx * EPOCH_S, width=np.full(len(idx), EPOCH_S), y0=lv - 0.45,
+                               height=np.full(len(idx), 0.9), brushes=brushes, pen=None)
+
+    def set_window(self, start_s: float, stop_s: float, cursor_s: float | None = None) -> None:
+        self.window.setRegion((start_s, stop_s))
+        self.cursor.setPos(cursor_s if cursor_s is not None else start_s)
+
+    def _time_at(self, scene_pos) -> float:
+        return float(np.clip(self.vb.mapSceneToView(scene_pos).x(), 0, self.duration_s))
+
+    def _clicked(self, ev):
+        if self.vb.sceneBoundingRect().contains(ev.scenePos()):
+            self.jump_requested.emit(self._time_at(ev.scenePos()))
+            ev.accept()
+
+    def _drag(self, ev, axis=None):
+        ev.accept()
+        self.jump_requested.emit(self._time_at(ev.scenePos()))
