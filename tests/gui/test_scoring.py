@@ -183,6 +183,8 @@ def test_import_export_report_compare(scored, tmp_path, shared_data, qtbot):
     assert w.scoring.export_tsv(str(tmp_path / "e.tsv")) and w.scoring.export_csv(str(tmp_path / "h.csv"))
     assert not w.scoring.export_edf(w.viewer.study.path)  # never overwrites the source
     assert w.last_error
+    for b in list(w._message_boxes):
+        b.close()
     # report
     dlg = w.scoring.show_report()
     assert "Total sleep time" in dlg.html
