@@ -33,8 +33,8 @@ from engine.model.device import resolve_device
 from engine.model.features import embeddings_and_seconds, epoch_batch
 from engine.model.preprocess import NightInput, prepare_night
 from engine.model.probes import (
-    EVENT_TYPES, MIN_DURATION_S, EventHeads, StageProbe, multiscale_features,
-    refit_stage_probe, segments_from_proba,
+    EVENT_TYPES, MIN_DURATION_S, EventHeads, StageProbe, linear_conditional,
+    multiscale_features, refit_stage_probe, segments_from_proba,
 )
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "pedsleep-compact.safetensors"
@@ -197,6 +197,24 @@ class ModelRunner:
         err = (((recon - x) ** 2) * tgt).sum((1, 2)) / tgt.sum((1, 2)).clamp_min(1)
         return err.cpu().numpy().astype(np.float32), recon
 
+    def blend_linear(self, c: int, mae_z: np.ndarray, x: np.ndarray, visible: np.ndarray) -> np.ndarray:
+        """alpha_c * MAE + (1 - alpha_c) * linear conditional estimate from the visible
+        channels at the same instants (weights fitted with the probes).
+        mae_z [n, T], x [n, C, T] z units, visible [n, C] bool -> [n, T]."""
+        m = self.recon.get("moments")
+        if m is None:
+            return mae_z
+        a = float(self.recon["alpha"][c])
+        if a >= 1.0:
+            return mae_z
+        m = m.astype(np.float64)
+        out = np.empty_like(mae_z)
+        for j in range(len(mae_z)):
+            vis = visible[j].copy()
+            vis[c] = False
+            out[j] = a * mae_z[j] + (1 - a) * linear_conditional(m, x[j], vis, c)
+        return out
+
     def _reconstructions(self, s: NightSession, a: int, b: int, tokens, hid, recon2):
         hid_np = hid.cpu().numpy()  # [n, C]
         chans = np.flatnonzero(hid_np.any(0))
@@ -208,10 +226,12 @@ class ModelRunner:
             d0 = self.model.decoder(tokens, full_hidden).cpu().numpy()  # [n, C, T]
         d1 = recon2.cpu().numpy()
         rmse = self.recon.get("rmse_z", np.ones(cfg.n_chans, np.float32))
+        alpha = self.recon.get("alpha", np.ones(cfg.n_chans, np.float32))
+        xz = np.stack([np.asarray(s.night.epoch(i), np.float32) for i in range(a, b)])
         out = []
         for c in chans:
-            m0 = d0[:, c].reshape(-1)
-            mc = np.abs(m0 - d1[:, c].reshape(-1)) / math.sqrt(2)
+            mc = np.abs(d0[:, c] - d1[:, c]).reshape(-1) * float(alpha[c]) / math.sqrt(2)
+            m0 = self.blend_linear(int(c), d0[:, c], xz, ~hid_np).reshape(-1)
             k = int(MODEL_SFREQ_HZ)  # smooth the 2-draw spread over 1 s
             mc = np.convolve(mc, np.ones(k) / k, mode="same")
             sig = np.sqrt(mc**2 + float(rmse[c]) ** 2)
@@ -313,7 +333,11 @@ class ModelRunner:
             draws.append(recon[:, channel].reshape(-1).cpu().numpy())
         draws = np.stack(draws)
         rmse = float(self.recon.get("rmse_z", np.ones(cfg.n_chans))[channel])
-        sig = np.sqrt(draws.std(0) ** 2 + rmse**2)
+        alpha = float(self.recon.get("alpha", np.ones(cfg.n_chans))[channel])
+        sig = np.sqrt((alpha * draws.std(0)) ** 2 + rmse**2)
+        n_ep = b - a
+        xz = x.cpu().numpy()
+        best = self.blend_linear(channel, draws[0].reshape(n_ep, -1), xz, ~hid.cpu().numpy()).reshape(-1)
         night = s.night
         if night.present[channel]:
             center, scale, reason = night.center[channel], night.scale[channel], "flat"
@@ -321,7 +345,7 @@ class ModelRunner:
             center = float(self.recon.get("typical_center", np.zeros(cfg.n_chans))[channel])
             scale = float(self.recon.get("typical_scale", np.ones(cfg.n_chans))[channel])
             reason = "missing"
-        mean = (draws[0] * scale + center).astype(np.float32)
+        mean = (best * scale + center).astype(np.float32)
         band = (sig * scale).astype(np.float32)
         return ChannelReconstruction(int(channel), CANONICAL_NAMES[channel], a * EPOCH_S, MODEL_SFREQ_HZ,
                                      mean, mean - band, mean + band, reason)

@@ -301,3 +301,28 @@ def per_second_labels(events, n_seconds: int, offset_s: float = 0.0) -> np.ndarr
         b = int(np.floor(onset + dur - offset_s - 0.5)) + 1
         y[max(a, 0):max(min(b, n_seconds), 0), k] = 1
     return y
+
+
+# ---------------------------------------------------------------------------------------
+# linear conditional reconstruction (blended with the MAE's)
+def moment_matrix(samples: np.ndarray) -> np.ndarray:
+    """samples [N, C] z units, NaN where hidden -> pairwise-complete second moments of
+    [x_0 .. x_{C-1}, 1]: M [C+1, C+1]."""
+    p = np.isfinite(samples).astype(np.float64)
+    x = np.nan_to_num(samples.astype(np.float64))
+    xa = np.concatenate([x, np.ones((len(x), 1))], 1)
+    pa = np.concatenate([p, np.ones((len(p), 1))], 1)
+    s = xa.T @ xa
+    cnt = pa.T @ pa
+    return (s / np.maximum(cnt, 1.0)).astype(np.float64)
+
+
+def linear_conditional(m: np.ndarray, x: np.ndarray, visible: np.ndarray, target: int,
+                       ridge: float = 1e-2) -> np.ndarray:
+    """Ridge prediction of channel ``target`` from the visible channels at the same
+    instants.  x [C, T] z units, visible [C] bool -> [T]."""
+    c_n = m.shape[0] - 1
+    idx = [i for i in range(c_n) if visible[i] and i != target] + [c_n]
+    a = m[np.ix_(idx, idx)] + ridge * np.eye(len(idx))
+    w = np.linalg.solve(a, m[idx, target])
+    return (x[idx[:-1]].T @ w[:-1] + w[-1]).astype(np.float32) if len(idx) > 1 else np.full(x.shape[1], w[-1], np.float32)

@@ -12,7 +12,7 @@ import torch
 from engine.model.features import encode_night, epoch_batch
 from engine.model.mae import PedSleepMAE
 from engine.model.probes import (
-    EVENT_TYPES, MIN_DURATION_S, EventHeads, _fit_linear, fit_pca, fit_stage_probe,
+    EVENT_TYPES, linear_conditional, moment_matrix, MIN_DURATION_S, EventHeads, _fit_linear, fit_pca, fit_stage_probe,
     fit_temperature, multiscale_features, per_second_labels, segments_from_proba,
     sigmoid, stage_features,
 )
@@ -68,27 +68,60 @@ def masked_recon_error(model: PedSleepMAE, night, epochs, device="cpu", ratio=0.
     return err.cpu().numpy()
 
 
+def sample_moments(nights, per_night=40, seed=0, step=4) -> np.ndarray:
+    """Second moments of the z-scored channels (hidden = NaN) for the linear reconstruction."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for sn in nights:
+        n = sn.night
+        for i in rng.choice(n.n_epochs, min(per_night, n.n_epochs), replace=False):
+            e = np.asarray(n.epoch(i), np.float32)[:, ::step].copy()
+            e[n.hidden_channels(i)] = np.nan
+            rows.append(e.T)
+    return moment_matrix(np.concatenate(rows))
+
+
 @torch.inference_mode()
-def channel_recon_rmse(model: PedSleepMAE, nights, device="cpu", per_night=24, seed=0):
-    """RMSE (z units) per channel when that channel alone is hidden (others as recorded)."""
+def channel_recon_stats(model: PedSleepMAE, nights, moments, device="cpu", per_night=24, seed=0):
+    """Per channel, hidden alone (others as recorded): the blend weight alpha of the MAE's
+    reconstruction vs the linear conditional one (least squares, clipped to [0, 1]) and the
+    RMSE (z units) of the blend."""
     cfg = model.cfg
     rng = np.random.default_rng(seed)
-    se = np.zeros(cfg.n_chans)
-    cnt = np.zeros(cfg.n_chans)
+    c_n = cfg.n_chans
+    num = np.zeros(c_n)
+    den = np.zeros(c_n)
+    parts = [[] for _ in range(c_n)]  # (truth, mae, lin) per channel
     for sn in nights:
         night = sn.night
         ep = rng.choice(night.n_epochs, min(per_night, night.n_epochs), replace=False)
         x, hid = epoch_batch(night, ep, device)
-        for c in range(cfg.n_chans):
+        for c in range(c_n):
             ok = ~hid[:, c]
             if not ok.any():
                 continue
             h = hid.clone()
             h[:, c] = True
             recon, _ = model(x[ok], hidden=h[ok][:, :, None].expand(-1, -1, cfg.n_patches))
-            se[c] += float(((recon[:, c] - x[ok][:, c]) ** 2).sum())
-            cnt[c] += recon.shape[0] * cfg.n_times
-    return np.sqrt(se / np.maximum(cnt, 1)).astype(np.float32), cnt > 0
+            xs = x[ok].cpu().numpy()
+            hs = h[ok].cpu().numpy()
+            for j in range(len(xs)):
+                lin = linear_conditional(moments, xs[j], ~hs[j], c)
+                t, m = xs[j, c], recon[j, c].cpu().numpy()
+                num[c] += float(((t - lin) * (m - lin)).sum())
+                den[c] += float(((m - lin) ** 2).sum())
+                parts[c].append((t, m, lin))
+    alpha = np.clip(num / np.maximum(den, 1e-9), 0.0, 1.0)
+    rmse = np.ones(c_n)
+    seen = np.zeros(c_n, bool)
+    for c in range(c_n):
+        if parts[c]:
+            t = np.concatenate([p[0] for p in parts[c]])
+            b = alpha[c] * np.concatenate([p[1] for p in parts[c]]) + (1 - alpha[c]) * np.concatenate([p[2] for p in parts[c]])
+            rmse[c] = np.sqrt(np.mean((b - t) ** 2))
+            seen[c] = True
+    alpha[~seen] = 1.0
+    return alpha.astype(np.float32), rmse.astype(np.float32)
 
 
 def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, seed=0,
@@ -213,8 +246,12 @@ def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, s
         errs.append(masked_recon_error(model, night, sorted(ep.tolist()), device))
     errs = np.concatenate(errs)
     arrays["ref.recon_quantiles"] = np.quantile(errs, np.linspace(0, 1, 101)).astype(np.float32)
-    rmse, ok = channel_recon_rmse(model, [nights[i] for i in fit_ids[:6]], device)
-    arrays["recon.rmse_z"] = np.where(ok, rmse, 1.0).astype(np.float32)
+    moments = sample_moments([nights[i] for i in fit_ids])
+    alpha, rmse = channel_recon_stats(model, [nights[i] for i in (val_ids or fit_ids)[:6]], moments, device)
+    arrays["recon.moments"] = moments.astype(np.float32)
+    arrays["recon.alpha"] = alpha
+    arrays["recon.rmse_z"] = rmse
+    meta["reconstruction"] = {"alpha_mae": [round(float(a), 3) for a in alpha]}
     centers = np.stack([nights[i].night.center for i in fit_ids])
     scales = np.stack([nights[i].night.scale for i in fit_ids])
     pres = np.stack([nights[i].night.present for i in fit_ids])

@@ -117,3 +117,18 @@ def test_score_and_evaluate_cli(tiny_model, capsys):
 
     res = json.loads(capsys.readouterr().out)
     assert res["stages"]["n_epochs"] == 30
+
+
+def test_held_out_evaluation_keys(tiny_model):
+    from engine.training.evaluate import evaluate_model
+
+    path, _, tmp = tiny_model
+    test_edf = write_night(generate_night(NightParams(hours=0.25, ahi=25, seed=9)), tmp / "held.edf")
+    train_edf = write_night(generate_night(NightParams(hours=0.25, ahi=5, seed=10)), tmp / "tr.edf")
+    m = evaluate_model(path, [test_edf], train_paths=[train_edf])
+    assert 0 <= m["stage"]["accuracy"] <= 1
+    assert set(m["events_f1"]) >= {"Obstructive apnea", "Arousal", "all"}
+    g = m["imputation_groups"]
+    assert set(g) >= {"EEG", "RESP", "SPO2"}
+    assert set(g["EEG"]) == {"model", "mae", "mean", "linear"}
+    assert m["speed"]["seconds_per_10h_night"] > 0
