@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self._action(c, "Channel &mapping…", self.edit_mapping, ["Ctrl+M"])
 
         h = mb.addMenu("&Help")
+        self.help_menu = h
         self._action(h, "Keys", self.show_keys, ["F1"])
         self._action(h, "About", self.show_about)
         self.viewer.signal_view.row_context.connect(self._row_menu)

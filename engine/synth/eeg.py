@@ -118,7 +118,7 @@ def generate_eeg(
     n_ep = len(stages)
     n = int(n_ep * 30 * fs)
     ar_win = [(a.onset_s, a.duration_s) for a in arousals]
-    x = np.zeros((len(EEG_LABELS), n), dtype=np.float32)
+    x: list = [np.zeros(n, dtype=np.float32) for _ in EEG_LABELS]  # per derivation, 128 Hz
 
     def add_source(idx: int, sig: np.ndarray) -> None:
         sig = np.ascontiguousarray(sig, dtype=np.float32)
@@ -231,5 +231,5 @@ def generate_eeg(
         if blinks_256 is not None and label in ("EEG F4-M1", "EEG F3-M2"):
             y += 0.22 * blinks_256
         out[label] = y
-        x[i] = 0.0
+        x[i] = None  # free as we go
     return out

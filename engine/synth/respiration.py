@@ -158,19 +158,30 @@ def generate_respiration(
     sn_env = to_rate(epoch_envelope(sleep_gain, ramp_s=4.0), fs) * snore_boost * flow_env
     insp_env = np.clip(flow_shape, 0, None) * amp
     m256 = int(SNORE_SFREQ_HZ / fs)
-    loud = upsample(smooth(sn_env * insp_env, 9), m256) * (200.0 * s.snore_level)
-    n256 = n * m256
+    loud64 = smooth(sn_env * insp_env, 9) * np.float32(200.0 * s.snore_level)
+    breath64 = (np.abs(flow_shape) * amp * flow_env * 3.0).astype(np.float32)
     f0 = rng.uniform(35.0, 60.0)
     t64 = np.arange(n) / fs
-    ph = _fine_phase(2 * np.pi * f0 * t64 + 3 * np.sin(2 * np.pi * 0.7 * t64), m256)
+    phase64 = 2 * np.pi * f0 * t64 + 3 * np.sin(2 * np.pi * 0.7 * t64)
     del t64
-    buzz = np.sin(ph) + 0.5 * np.sin(2.0 * ph)
-    del ph
-    breath_noise = upsample(np.abs(flow_shape) * amp * flow_env, m256) * 3.0
-    snore = loud * (buzz + 0.6 * rng.standard_normal(n256, dtype=np.float32))
-    snore += breath_noise * rng.standard_normal(n256, dtype=np.float32)
-    snore += 1.5 * rng.standard_normal(n256, dtype=np.float32)
-    del loud, buzz, breath_noise
+    snore = np.empty(n * m256, dtype=np.float32)
+    chunk = int(600 * fs)  # 10 minutes at a time keeps the 256-Hz temporaries small
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        b1 = min(b + 1, n)  # one sample more so interpolation runs across the seam
+
+        def up(v, a=a, b=b, b1=b1):
+            return upsample(v[a:b1], m256)[: (b - a) * m256]
+
+        ph = _fine_phase(phase64[a:b1], m256)[: (b - a) * m256] if b1 - a > 1 else np.zeros(m256, np.float32)
+        k = (b - a) * m256
+        seg = np.sin(ph) + 0.5 * np.sin(2.0 * ph)
+        seg += 0.6 * rng.standard_normal(k, dtype=np.float32)
+        seg *= up(loud64)
+        seg += up(breath64) * rng.standard_normal(k, dtype=np.float32)
+        seg += 1.5 * rng.standard_normal(k, dtype=np.float32)
+        snore[a * m256 : b * m256] = seg
+    del loud64, breath64, phase64
 
     # --- SpO2 (16 Hz)
     fs_o = SPO2_SFREQ_HZ

@@ -58,14 +58,21 @@ class ScoringUI:
     def _build_actions(self) -> None:
         win = self.win
         mb = win.menuBar()
+        help_action = win.help_menu.menuAction()
+
+        def menu(title):
+            m = mb.addMenu(title)
+            mb.insertMenu(help_action, m)
+            return m
+
         edit = mb.addMenu("&Edit")
-        mb.insertMenu(win.menuBar().actions()[1], edit)
+        mb.insertMenu(mb.actions()[1], edit)
         self.undo_action = win._action(edit, "Undo", self.ctl.undo, ["Ctrl+Z"])
         self.redo_action = win._action(edit, "Redo", self.ctl.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         edit.addSeparator()
         win._action(edit, "Staging keys…", self.edit_stage_keys)
 
-        score = mb.addMenu("&Score")
+        score = menu("&Score")
         self.stage_actions = {}
         for name in STAGES:
             text = "Clear stage" if name == "?" else f"Stage {name}"
@@ -76,7 +83,7 @@ class ScoringUI:
         self.auto_advance.setChecked(True)
         self.apply_stage_keys()
 
-        ev = mb.addMenu("E&vents")
+        ev = menu("E&vents")
         group = QActionGroup(win)
         self.type_actions = {}
         for t in EVENT_TYPES:
@@ -101,8 +108,7 @@ class ScoringUI:
         win._action(exp, "Annotated EDF+…", self.export_edf_dialog, ["Ctrl+E"])
         win._action(exp, "events.tsv (BIDS)…", self.export_tsv_dialog)
         win._action(exp, "Hypnogram CSV…", self.export_csv_dialog)
-        tools = mb.addMenu("&Tools")
-        mb.insertMenu(mb.actions()[-1], tools)
+        tools = menu("&Tools")
         win._action(tools, "Sleep report…", self.show_report, ["Ctrl+R"])
         win._action(tools, "Compare with another scoring…", self.compare_dialog)
 
