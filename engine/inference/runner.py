@@ -383,6 +383,48 @@ class ModelRunner:
     def reset_stage_probe(self) -> None:
         self.stage_probe = self.base_stage_probe
 
+    def refit_event_thresholds(self, decisions) -> dict[str, float]:
+        """Adjust per-type event thresholds from the scorer's decisions on suggestions:
+        ``decisions`` = iterable of (type, confidence, accepted: bool).  For each type with
+        both kinds of decision, the threshold that best separates accepted from rejected
+        confidences is chosen (ties: the lower one).  Returns the new thresholds; call
+        ``suggest_events`` to re-suggest."""
+        if self.event_heads is None:
+            return {}
+        dec = list(decisions)
+        out = {}
+        for k, t in enumerate(EVENT_TYPES):
+            acc = np.array([c for (tt, c, a) in dec if tt == t and a], float)
+            rej = np.array([c for (tt, c, a) in dec if tt == t and not a], float)
+            if len(acc) + len(rej) == 0:
+                continue
+            cands = np.unique(np.concatenate([acc, rej, [float(self.event_heads.threshold[k])]]))
+            best = max(cands, key=lambda th: ((acc >= th).sum() + (rej < th).sum(), -th))
+            # a rejected suggestion has confidence >= the old threshold, so the new one is
+            # just above it; keep inside [0.05, 0.95]
+            if len(rej) and not len(acc):
+                best = rej.max() + 1e-3
+            self.event_heads.threshold[k] = float(np.clip(best, 0.05, 0.95))
+            out[t] = float(self.event_heads.threshold[k])
+        return out
+
+    def suggest_events(self, s: NightSession, start_epoch: int = 0, stop_epoch: int | None = None):
+        """Events for the encoded epochs in [start, stop) with the current thresholds (no
+        encoder work: from cached features).  Returns a tuple of SuggestedEvent."""
+        stop = s.n_epochs if stop_epoch is None else stop_epoch
+        out = []
+        a = start_epoch
+        while a < stop:
+            if not s.encoded[a]:
+                a += 1
+                continue
+            b = a
+            while b < stop and s.encoded[b]:
+                b += 1
+            out += self._events(s, a, b)
+            a = b
+        return tuple(sorted(out, key=lambda e: e.onset_s))
+
     def predict_stages(self, embeddings: np.ndarray) -> np.ndarray:
         """Stage probabilities [n, 5] for night-ordered embeddings with the current probe."""
         if self.stage_probe is None:

@@ -37,7 +37,9 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
     }
     groups = metrics.get("imputation_groups", {})
     if groups:
-        bars["imputation below both baselines for every channel group"] = all(
+        bars["imputation (MAE alone) below both baselines for every channel group"] = all(
+            g.get("mae", 9) < g["mean"] and g.get("mae", 9) < g["linear"] for g in groups.values())
+        bars["imputation (shipped) below both baselines for every channel group"] = all(
             g["model"] < g["mean"] and g["model"] < g["linear"] for g in groups.values())
     L = []
     L.append("# PedSleepMAE starter model (compact)\n")
@@ -92,15 +94,18 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
         L.append(f"| {n['night']} | {n['hours']} | {n['accuracy']:.3f} | {n['kappa']:.3f} | {n['ahi_true']} | "
                  f"{n['ahi_pred']} | {', '.join(n['missing']) or '-'} |")
     if groups:
-        L.append("\nImputation (channel hidden, rebuilt from the others; NRMSE = RMSE / SD of the true signal, "
-                 "z units; mean-fill = the night's median; linear = ridge regression on the other channels at "
-                 "the same instant, fitted on training nights):\n")
-        L.append("| channel group | model | mean-fill | linear |\n|---|---|---|---|")
+        L.append("\nImputation (one channel hidden, rebuilt from the others, on held-out nights; NRMSE = RMSE / SD "
+                 "of the true signal, z units, mean over the group's channels). *shipped* = what inference "
+                 "returns: the MAE decoder's reconstruction blended per channel with a linear conditional "
+                 "estimate from the other channels at the same instant (blend weight fitted on calibration "
+                 "nights); *MAE alone* = the decoder only; *mean-fill* = the night's median; *linear* = ridge "
+                 "regression on the other channels at the same instant, fitted on training nights:\n")
+        L.append("| channel group | shipped | MAE alone | mean-fill | linear |\n|---|---|---|---|---|")
         for g, v in groups.items():
-            L.append(f"| {g} | {v['model']:.3f} | {v['mean']:.3f} | {v['linear']:.3f} |")
-        L.append("\n<details><summary>per channel</summary>\n\n| channel | model | mean-fill | linear |\n|---|---|---|---|")
+            L.append(f"| {g} | {v['model']:.3f} | {v.get('mae', float('nan')):.3f} | {v['mean']:.3f} | {v['linear']:.3f} |")
+        L.append("\n<details><summary>per channel</summary>\n\n| channel | shipped | MAE alone | mean-fill | linear |\n|---|---|---|---|---|")
         for c, v in metrics["imputation_nrmse"].items():
-            L.append(f"| {c} | {v['model']:.3f} | {v['mean']:.3f} | {v['linear']:.3f} |")
+            L.append(f"| {c} | {v['model']:.3f} | {v.get('mae', float('nan')):.3f} | {v['mean']:.3f} | {v['linear']:.3f} |")
         L.append("\n</details>\n")
     sp = metrics["speed"]
     L.append(f"\n## Speed\n\nWhole-night scoring (stages, events, outlier scores; no reconstruction): "

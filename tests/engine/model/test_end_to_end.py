@@ -132,3 +132,16 @@ def test_held_out_evaluation_keys(tiny_model):
     assert set(g) >= {"EEG", "RESP", "SPO2"}
     assert set(g["EEG"]) == {"model", "mae", "mean", "linear"}
     assert m["speed"]["seconds_per_10h_night"] > 0
+
+
+def test_event_threshold_refit(tiny_model):
+    path, nights, _ = tiny_model
+    runner = ModelRunner(path, device="cpu")
+    s = runner._session(nights[0].night, "n0")
+    list(runner.run(s, batch_epochs=16))
+    old = runner.event_heads.threshold.copy()
+    new = runner.refit_event_thresholds([("Arousal", 0.9, True), ("Arousal", 0.7, False), ("Arousal", 0.95, True)])
+    assert 0.7 < new["Arousal"] <= 0.9
+    assert runner.event_heads.threshold[1] == old[1]  # other types unchanged
+    ev = runner.suggest_events(s)
+    assert all(e.confidence >= 0 for e in ev)

@@ -1,0 +1,2 @@
+"""Training: pretraining (single process or DDP), probe fitting, evaluation, the starter
+model recipe."""
