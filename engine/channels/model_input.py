@@ -9,6 +9,8 @@ from engine.channels.mapping import ChannelMap
 from engine.channels.resample import resample
 
 PAD_S = 4.0  # read this much either side so resampling filters have no edge effects
+CHUNK_S = 1800.0  # long windows go half an hour at a time: every signal of a chunk comes
+# from the same cached blocks, so a whole night is one pass over the file
 
 
 def load_model_input(study, chmap: ChannelMap, start_s: float = 0.0,
@@ -20,6 +22,18 @@ def load_model_input(study, chmap: ChannelMap, start_s: float = 0.0,
     """
     stop_s = study.duration_s if stop_s is None else stop_s
     n_out = int(round((stop_s - start_s) * MODEL_SFREQ_HZ))
+    if stop_s - start_s > CHUNK_S * 1.5:
+        x = np.full((N_CANONICAL, n_out), np.nan, np.float32)
+        present = np.zeros(N_CANONICAL, bool)
+        t = start_s
+        while t < stop_s:
+            t1 = min(stop_s, t + CHUNK_S)
+            xc, pc = load_model_input(study, chmap, t, t1)
+            k = int(round((t - start_s) * MODEL_SFREQ_HZ))
+            x[:, k:k + xc.shape[1]] = xc[:, : n_out - k]
+            present |= pc
+            t = t1
+        return x, present
     x = np.full((N_CANONICAL, n_out), np.nan, np.float32)
     present = np.zeros(N_CANONICAL, bool)
     for c, src in enumerate(chmap.sources):
