@@ -11,6 +11,13 @@ whole scoring document), which `import_edf_annotations` reads back when present.
 Signals are copied through edfio, which keeps the digital samples and header as read.
 The file is written to a temporary name beside the output and renamed into place; the
 source is never written (exporting onto it is refused).
+
+``extra_signals``: model-reconstructed channels the scorer accepted, appended after the
+source's signals (before the annotation signal) as ``"SPO2 recon"`` with the transducer
+``reconstructed by PedSleepMAE``; the source's signals and their headers stay exactly as
+they were. See `engine.scoring.exporters.extra_signals` for the encoding (record-size
+resampling, physical range, NaN as the digital minimum) and the sidecar's
+``reconstructed_signals`` list.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +39,12 @@ from engine.scoring.exporters._common import (
     atomic_write_text,
     flat_annotations,
     refuse_same_file,
+)
+from engine.scoring.exporters.extra_signals import (
+    ExtraSignal,
+    check_labels,
+    encode_extra_signal,
+    sidecar_entry,
 )
 
 SIDECAR_SUFFIX = ".pedsleep.json"
@@ -49,6 +63,7 @@ class EdfExportReport:
     clipped_epochs: int = 0
     clipped_events: int = 0
     warnings: list[str] = field(default_factory=list)
+    extra_signals: list[str] = field(default_factory=list)  # EDF labels of appended signals
 
 
 def sidecar_path(edf_path: str | os.PathLike) -> Path:
@@ -94,9 +109,14 @@ def export_edf_plus(
     *,
     options: ExportOptions | None = None,
     sidecar: bool = True,
+    extra_signals: Sequence[ExtraSignal] = (),
 ) -> EdfExportReport:
     """Write ``out``: ``source``'s signals + ``scoring`` as EDF+ annotations. Items at or
-    after the end of the recording are left out (and counted in the report)."""
+    after the end of the recording are left out (and counted in the report).
+
+    ``extra_signals``: accepted reconstructions to append (labelled ``"<label> recon"``);
+    the source's signals keep their digital samples and headers. One with no finite
+    sample is left out with a warning."""
     import edfio
 
     options = options or ExportOptions()
@@ -133,6 +153,13 @@ def export_edf_plus(
         edf.set_annotations(edf_anns)
     except Exception as exc:  # noqa: BLE001
         raise UserError(f"cannot build the EDF+ annotations: {exc}") from exc
+    exported_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    recon_entries: list[dict[str, Any]] = []
+    written_extra: list[str] = []
+    if extra_signals:
+        recon_entries, written_extra = _append_extra_signals(
+            edf, list(extra_signals), is_bdf, exported_at, warnings
+        )
     try:
         startdate = edf.startdate
     except Exception:  # noqa: BLE001 - anonymised date
@@ -149,7 +176,9 @@ def export_edf_plus(
     side = None
     if sidecar:
         side = sidecar_path(out)
-        atomic_write_text(side, json.dumps(_sidecar(source, anns, scoring), ensure_ascii=False))
+        data = _sidecar(source, anns, scoring, exported_at)
+        data["reconstructed_signals"] = recon_entries
+        atomic_write_text(side, json.dumps(data, ensure_ascii=False))
     return EdfExportReport(
         out,
         side,
@@ -160,15 +189,75 @@ def export_edf_plus(
         clipped["epochs"],
         clipped["events"],
         warnings,
+        written_extra,
     )
 
 
-def _sidecar(source: Path, anns: list[FlatAnnotation], scoring: Scoring) -> dict[str, Any]:
+def _append_extra_signals(
+    edf, extra: list[ExtraSignal], is_bdf: bool, exported_at: str, warnings: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Append ``extra`` to ``edf`` (after its ordinary signals); the sidecar entries and
+    the labels written."""
+    import edfio
+
+    signal_cls = edfio.BdfSignal if is_bdf else edfio.EdfSignal
+    record_s = float(edf.data_record_duration)
+    if record_s <= 0:
+        raise UserError("the recording has no data records to add a reconstructed signal to")
+    n_source = len(edf.signals)
+    try:
+        check_labels(extra, [s.label for s in edf.signals])
+        encoded = [
+            encode_extra_signal(
+                sig,
+                record_duration_s=record_s,
+                num_records=int(edf.num_data_records),
+                bdf=is_bdf,
+                signal_cls=signal_cls,
+            )
+            for sig in extra
+        ]
+    except ValueError as exc:
+        raise UserError(f"cannot add the reconstructed signal: {exc}") from exc
+    new, entries, labels = [], [], []
+    for sig, enc in zip(extra, encoded, strict=True):
+        if enc is None:
+            warnings.append(f"{sig.edf_label}: nothing reconstructed (all NaN); not exported")
+            continue
+        warnings.extend(enc.warnings)
+        try:
+            new.append(
+                signal_cls.from_digital(
+                    enc.digital,
+                    enc.sfreq_hz,
+                    label=enc.label,
+                    transducer_type=enc.transducer,
+                    physical_dimension=enc.unit,
+                    physical_range=enc.physical_range,
+                    digital_range=enc.digital_range,
+                    prefiltering=enc.prefilter,
+                )
+            )
+        except ValueError as exc:
+            raise UserError(f"cannot add the reconstructed signal {enc.label}: {exc}") from exc
+        entries.append(sidecar_entry(sig, enc, n_source + len(labels), exported_at))
+        labels.append(enc.label)
+    if new:
+        try:
+            edf.append_signals(new)
+        except ValueError as exc:
+            raise UserError(f"cannot add the reconstructed signal(s): {exc}") from exc
+    return entries, labels
+
+
+def _sidecar(
+    source: Path, anns: list[FlatAnnotation], scoring: Scoring, exported_at: str | None = None
+) -> dict[str, Any]:
     return {
         "format": "pedsleep-annotations",
         "version": 1,
         "source": source.name,
-        "exported": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "exported": exported_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "annotations": [a.to_dict() for a in anns],
         "scoring": scoring.to_dict(),
     }
