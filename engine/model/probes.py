@@ -26,7 +26,10 @@ N_STAGES = 5
 EVENT_STEP_S = 1.0
 # moving-window summaries (seconds, centred): means and standard deviations
 MEAN_WINDOWS_S = (5, 15, 61, 121)
-STD_WINDOWS_S = (9, 31)
+STD_WINDOWS_S = (3, 9, 31)
+# (window, shift) means looking ahead / back: a desaturation or an arousal follows the
+# respiratory event that caused it by seconds
+SHIFTED_MEANS_S = ((15, 15), (15, -15))
 CONTEXT_S = 61  # half of the widest window, rounded up: context needed on each side
 MIN_DURATION_S = {"Obstructive apnea": 3.0, "Central apnea": 3.0, "Hypopnea": 3.0,
                   "Oxygen desaturation": 3.0, "Arousal": 3.0}
@@ -212,7 +215,7 @@ def _moving(x: np.ndarray, valid: np.ndarray, win: int):
 
 
 def multiscale_features(g: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """g [N_s, K] per-second features -> [N_s, K * (1 + means + stds)]."""
+    """g [N_s, K] per-second features -> [N_s, K * (1 + means + stds + shifted means)]."""
     g = g.astype(np.float64)
     valid = np.ones(len(g), bool) if valid is None else valid
     out = [g]
@@ -222,6 +225,16 @@ def multiscale_features(g: np.ndarray, valid: np.ndarray | None = None) -> np.nd
     for wdw in STD_WINDOWS_S:
         m, m2 = _moving(g, valid, wdw)
         out.append(np.sqrt(np.maximum(m2 - m * m, 0.0)))
+    for wdw, shift in SHIFTED_MEANS_S:
+        m, _ = _moving(g, valid, wdw)
+        sh = np.empty_like(m)
+        if shift > 0:
+            sh[:-shift] = m[shift:]
+            sh[-shift:] = m[-1:]
+        else:
+            sh[-shift:] = m[:shift]
+            sh[:-shift] = m[:1]
+        out.append(sh)
     return np.concatenate(out, axis=1).astype(np.float32)
 
 

@@ -20,7 +20,7 @@ from engine.training.metrics import event_metrics
 
 log = logging.getLogger(__name__)
 
-PCA_DIMS = 48
+PCA_DIMS = 128
 REF_POINTS = 1500
 REF_DIMS = 32
 KNN_K = 5

@@ -145,3 +145,16 @@ def test_event_threshold_refit(tiny_model):
     assert runner.event_heads.threshold[1] == old[1]  # other types unchanged
     ev = runner.suggest_events(s)
     assert all(e.confidence >= 0 for e in ev)
+
+
+def test_chunked_equals_whole_night(tiny_model):
+    """Centre-first small chunks give the same per-epoch results as one pass in order."""
+    path, nights, _ = tiny_model
+    runner = ModelRunner(path, device="cpu")
+    a = collect(list(runner.run(runner._session(nights[1].night, "a"), center_epoch=37, batch_epochs=3)),
+                runner._session(nights[1].night, "a"))
+    b = collect(list(runner.run(runner._session(nights[1].night, "b"), batch_epochs=60)),
+                runner._session(nights[1].night, "b"))
+    np.testing.assert_allclose(a.stage_probs, b.stage_probs, atol=1e-5)
+    np.testing.assert_allclose(a.embeddings, b.embeddings, atol=1e-5)
+    np.testing.assert_allclose(a.recon_error, b.recon_error, rtol=1e-4, atol=1e-6)
