@@ -46,6 +46,9 @@ class MainWindow(QMainWindow):
         from gui.scoring.scoring_ui import ScoringUI
 
         self.scoring = ScoringUI(self)
+        from gui.assistant.assistant_ui import AssistantUI
+
+        self.assistant = AssistantUI(self, self.scoring)
         geo = self.settings.value("geometry")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
@@ -199,9 +202,11 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot open recording", f"{os.path.basename(path)}: {exc}")
             return False
         chmap = map_study(study, self.profiles)
+        self.assistant.stop()
         self.scoring.close()
         self.viewer.set_study(study, chmap)
         scoring_warnings = self.scoring.open_for(study)
+        self.assistant.start()
         self.setWindowTitle(f"PedSleep Assist — {os.path.basename(path)}")
         st.add_recent(self.settings, path)
         self._rebuild_recent()
@@ -235,6 +240,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def close_study(self) -> None:
+        self.assistant.stop()
         self.scoring.close()
         self.viewer.close_study()
         self.viewer.signal_view.show_page([], [], 0.0, 30.0, None)
@@ -248,9 +254,14 @@ class MainWindow(QMainWindow):
         if self.viewer.study is None:
             return
         dlg = MappingDialog(self.viewer.study, self.viewer.chmap, self.profiles, self)
-        dlg.accepted.connect(lambda: self.viewer.set_mapping(dlg.mapping()))
+        dlg.accepted.connect(lambda: self._apply_mapping(dlg.mapping()))
         self._mapping_dialog = dlg
         dlg.open()
+
+    def _apply_mapping(self, chmap) -> None:
+        self.assistant.stop()
+        self.viewer.set_mapping(chmap)
+        self.assistant.start()  # the model sees the study through the new mapping
 
     # --- drag and drop -------------------------------------------------------------------
     def dragEnterEvent(self, ev):  # noqa: N802
@@ -282,6 +293,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue("geometry", self.saveGeometry())
             self.settings.setValue("state", self.saveState())
             self.settings.sync()
+            self.assistant.stop()
             self.scoring.close()
             self.viewer.close_study()
         except Exception as exc:  # closing must never crash the app

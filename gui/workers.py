@@ -14,6 +14,8 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from engine.errors import UserError
+
 _ids = itertools.count(1)
 
 
@@ -34,6 +36,8 @@ class _Runner(QObject):
                 if self.cancel.is_set():
                     break
                 self.item.emit(self.request_id, x)
+        except UserError as exc:  # a bad model file, a damaged study: say it plainly
+            self.failed.emit(self.request_id, str(exc))
         except Exception as exc:  # a crashing job must never take the GUI down
             traceback.print_exc()
             self.failed.emit(self.request_id, f"{type(exc).__name__}: {exc}")

@@ -22,7 +22,8 @@ def reviewed_mask(doc) -> np.ndarray:
     states = doc.suggestion_states()
     prov = doc.stage_provenance()
     decided = np.array([s in (Provenance.MODEL_ACCEPTED, Provenance.MODEL_REJECTED) for s in states])
-    human = np.array([p == Provenance.HUMAN for p in prov])
+    # a stage the scorer set (clearing one is not a review)
+    human = np.array([p == Provenance.HUMAN for p in prov]) & (np.asarray(doc.stages()) >= 0)
     return decided | human if len(states) else np.zeros(0, bool)
 
 

@@ -30,6 +30,7 @@ MIN_EVENT_S = 0.5
 
 class EventOverlay(QObject):
     selection_changed = Signal(object)  # event id or None
+    context_requested = Signal(float, int, object)  # time_s, row, global QPoint
     event_drawn = Signal(float, float, int)  # onset_s, duration_s, row (a new event)
 
     def __init__(self, signal_view, controller):
@@ -137,6 +138,11 @@ class EventOverlay(QObject):
 
     # --- mouse ---------------------------------------------------------------------------
     def click_event(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.RightButton:
+            p = self.sv.vb.mapSceneToView(ev.scenePos())
+            ev.accept()
+            self.context_requested.emit(float(p.x()), self.sv.row_at_y(p.y()), ev.screenPos().toPoint())
+            return
         if ev.button() != Qt.MouseButton.LeftButton:
             ev.ignore()
             return

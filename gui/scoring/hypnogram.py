@@ -52,7 +52,8 @@ class HypnogramPanel(pg.PlotWidget):
         self.window = pg.LinearRegionItem(movable=False, brush=(255, 170, 0, 70),
                                           pen=pg.mkPen((230, 120, 0), width=1))
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((230, 90, 0), width=2))
-        for it in (self.suggested, self.blocks, self.line, self.window, self.cursor):
+        self.outliers = pg.BarGraphItem(x0=[], width=[], y0=[], height=[], brush=(220, 0, 0), pen=None)
+        for it in (self.suggested, self.blocks, self.line, self.outliers, self.window, self.cursor):
             pi.addItem(it)
         self.duration_s = 1.0
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -88,6 +89,12 @@ class HypnogramPanel(pg.PlotWidget):
         brushes = [_SUGGESTION_BRUSHES[int(s)] for s in sugg]
         self.suggested.setOpts(x0=idx * EPOCH_S, width=np.full(len(idx), EPOCH_S), y0=lv - 0.45,
                                height=np.full(len(idx), 0.9), brushes=brushes, pen=None)
+
+    def set_outliers(self, epochs) -> None:
+        """Red ticks above the W row for epochs the model finds unusual."""
+        e = np.asarray(epochs, float)
+        self.outliers.setOpts(x0=e * EPOCH_S, width=np.full(len(e), EPOCH_S), y0=np.full(len(e), 5.45),
+                              height=np.full(len(e), 0.15), brush=(220, 0, 0), pen=None)
 
     def set_window(self, start_s: float, stop_s: float, cursor_s: float | None = None) -> None:
         self.window.setRegion((start_s, stop_s))

@@ -39,8 +39,9 @@ class ScoringUI:
         self.hypnogram = HypnogramPanel()
         self.events = EventList()
         self.dialogs: list = []
-        self._dock(self.hypnogram, "Hypnogram", Qt.DockWidgetArea.BottomDockWidgetArea, "hypnogram")
-        self._dock(self.events, "Events", Qt.DockWidgetArea.RightDockWidgetArea, "events")
+        self.hypnogram_dock = self._dock(self.hypnogram, "Hypnogram", Qt.DockWidgetArea.BottomDockWidgetArea,
+                                         "hypnogram")
+        self.events_dock = self._dock(self.events, "Events", Qt.DockWidgetArea.RightDockWidgetArea, "events")
         self.ctl.changed.connect(self._doc_changed)
         self.viewer.page_changed.connect(self._page_changed)
         self.hypnogram.jump_requested.connect(self.viewer.centre_on)

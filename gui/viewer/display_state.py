@@ -73,7 +73,7 @@ def initial_display(study, chmap: ChannelMap) -> list[ChannelDisplay]:
             scale=scale, center=center, filter=DEFAULT_FILTERS.get(kind, DisplayFilter(enabled=False)),
             mapped_to=chmap.canonical_of(s.display_label),
         ))
-    rows.sort(key=lambda r: (KIND_ORDER.index(r.kind), r.mapped_to is None, r.sig))
+    rows = sort_rows(rows)
     if len(rows) > MAX_DEFAULT_VISIBLE:
         # big montages (Nox: 89 signals with impedances): show mapped and clinical ones
         keep = [r for r in rows if r.mapped_to] + [r for r in rows if not r.mapped_to and
@@ -81,6 +81,13 @@ def initial_display(study, chmap: ChannelMap) -> list[ChannelDisplay]:
         keep_ids = {r.sig for r in keep[:MAX_DEFAULT_VISIBLE]}
         rows = [replace(r, visible=r.sig in keep_ids) for r in rows]
     return rows
+
+
+def sort_rows(rows: list[ChannelDisplay]) -> list[ChannelDisplay]:
+    """Clinical montage order: by kind (EEG, EOG, EMG, ...), mapped channels first, file
+    order within; virtual rows (reconstructions, sig < 0) after the real ones of a kind."""
+    return sorted(rows, key=lambda r: (KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 99,
+                                       r.sig < 0, r.mapped_to is None, abs(r.sig)))
 
 
 def gain(row: ChannelDisplay, up: bool) -> ChannelDisplay:

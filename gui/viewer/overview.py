@@ -25,10 +25,11 @@ class OverviewStrip(pg.PlotWidget):
         self.vb.setMouseEnabled(False, False)
         self.vb.disableAutoRange()
         self.activity = pg.PlotDataItem(pen=pg.mkPen((110, 110, 140), width=1))
-        self.marks = pg.PlotDataItem(pen=None, symbol=None)
         self.window = pg.LinearRegionItem(movable=False, brush=(255, 170, 0, 90),
                                           pen=pg.mkPen((230, 120, 0), width=1))
+        self.marks = pg.ScatterPlotItem(size=7, symbol="t", brush=(220, 0, 0), pen=None)
         pi.addItem(self.activity)
+        pi.addItem(self.marks)
         pi.addItem(self.window)
         self.duration_s = 1.0
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -49,6 +50,11 @@ class OverviewStrip(pg.PlotWidget):
             lo, hi = np.percentile(lv[finite], [2, 98])
             lv = np.clip((lv - lo) / max(hi - lo, 1e-12), 0, 1) * 0.9 + 0.05
         self.activity.setData(x_s, np.nan_to_num(lv, nan=0.05))
+
+    def set_marks(self, times_s) -> None:
+        """Red markers (e.g. outlier epochs) along the top of the strip."""
+        t = np.asarray(times_s, float)
+        self.marks.setData(t, np.full(len(t), 0.93))
 
     def set_window(self, start_s: float, stop_s: float) -> None:
         self.window.setRegion((start_s, stop_s))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.viewer.channel_labels import ChannelLabels
@@ -48,6 +48,7 @@ class SignalView(QWidget):
         lay.addWidget(self.labels)
         lay.addWidget(self.plot, 1)
         self.items: list[pg.PlotCurveItem] = []
+        self._bands: list[tuple] = []  # pool of (low curve, high curve, fill)
         self.grid = pg.PlotCurveItem(pen=pg.mkPen((200, 200, 200), width=1), connect="pairs")
         self.grid.setZValue(-10)
         self.sep = pg.PlotCurveItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
@@ -87,8 +88,10 @@ class SignalView(QWidget):
             it.setVisible(i < n)
 
     # --- drawing -------------------------------------------------------------------------
-    def show_page(self, traces, rows, start_s: float, window_s: float, selected: int | None) -> None:
-        """``traces``: per row (x_s, y physical). Draws them in the fixed view range."""
+    def show_page(self, traces, rows, start_s: float, window_s: float, selected: int | None,
+                  bands=()) -> None:
+        """``traces``: per row (x_s, y physical). Draws them in the fixed view range.
+        ``bands``: (row, x_s, low, high) uncertainty bands drawn under a row's trace."""
         self.rows, self.start_s, self.window_s, self.selected = list(rows), start_s, window_s, selected
         n = len(rows)
         self._ensure_items(n)
@@ -100,18 +103,44 @@ class SignalView(QWidget):
             has_nan = bool(np.isnan(yd).any()) if len(yd) else False
             item = self.items[r]
             colour = KIND_COLOURS.get(row.kind, (50, 50, 50))
-            if getattr(item, "_colour", None) != colour:
-                item.setPen(pg.mkPen(colour, width=1))
-                item._colour = colour
+            ghost = row.sig < 0
+            if getattr(item, "_colour", None) != (colour, ghost):
+                pen = pg.mkPen(colour, width=1)
+                if ghost:  # reconstructed: a grey dashed "ghost" of the channel colour
+                    pen = pg.mkPen((150, 150, 150), width=1, style=Qt.PenStyle.DashLine)
+                item.setPen(pen)
+                item._colour = (colour, ghost)
             item.setData(x, yd, connect="finite" if has_nan else "all", skipFiniteCheck=not has_nan)
             total += len(x)
         self.n_drawn_points = total
+        self._draw_bands(bands, rows)
         t1 = start_s + window_s
         self.vb.setRange(xRange=(start_s, t1), yRange=(0, max(n, 1)), padding=0.0)
         self._draw_grid(start_s, t1, n)
         if rows != self.labels.rows or selected != self.labels.selected:
             self.labels.set_rows(rows, selected)
             self._sync_labels()
+
+    def _draw_bands(self, bands, rows) -> None:
+        pi = self.plot.getPlotItem()
+        n = len(rows)
+        while len(self._bands) < len(bands):
+            lo, hi = pg.PlotCurveItem(pen=None), pg.PlotCurveItem(pen=None)
+            fill = pg.FillBetweenItem(lo, hi, brush=(120, 120, 120, 60))
+            fill.setZValue(-5)
+            pi.addItem(fill)
+            self._bands.append((lo, hi, fill))
+        for k, (lo_c, hi_c, fill) in enumerate(self._bands):
+            if k < len(bands):
+                r, x, lo, hi = bands[k]
+                row = rows[r]
+                yc = n - r - 0.5
+                kk = (-1.0 if row.inverted else 1.0) / row.scale
+                lo_c.setData(x, yc + (np.asarray(lo) - row.center) * kk)
+                hi_c.setData(x, yc + (np.asarray(hi) - row.center) * kk)
+                fill.setVisible(True)
+            else:
+                fill.setVisible(False)
 
     def show_cursor_epoch(self, onset_s: float, epoch_s: float) -> None:
         """Shade the epoch staging keys act on, when the window shows more than one."""

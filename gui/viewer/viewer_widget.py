@@ -60,6 +60,9 @@ class Viewer(QWidget):
         self.notch_hz: float | None = None
         self.pyramid_worker: GeneratorWorker | None = None
         self.last_page_ms = 0.0
+        # rows not read from the file (reconstructed channels): sig < 0, drawn from this
+        # provider: (sig, start_s, stop_s, max_points) -> (x, mean, low, high) or None
+        self.virtual_provider = None
         self._prefetch_timer = QTimer(self)
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.timeout.connect(self._prefetch)
@@ -125,7 +128,7 @@ class Viewer(QWidget):
             self.refresh()
 
     def overview_signal(self) -> int | None:
-        vis = [r for r in self.rows if r.visible]
+        vis = [r for r in self.rows if r.visible and r.sig >= 0]
         for r in vis:
             if r.kind == "eeg":
                 return r.sig
@@ -281,6 +284,15 @@ class Viewer(QWidget):
                 self._replace_row(r.sig, replace(r, filter=f.with_notch(notch_hz)))
         self.refresh()
 
+    def set_virtual_rows(self, rows: list[ds.ChannelDisplay]) -> None:
+        """Add or replace the virtual rows (reconstructed channels)."""
+        keep = {r.sig: r for r in self.rows if r.sig < 0}
+        new = [keep.get(r.sig, r) for r in rows]
+        self.rows = ds.sort_rows([r for r in self.rows if r.sig >= 0] + new)
+        self.selected = None
+        self.refresh()
+        self.rows_changed.emit()
+
     def set_visible(self, sig: int, visible: bool) -> None:
         row = next(r for r in self.rows if r.sig == sig)
         self._replace_row(sig, replace(row, visible=visible))
@@ -300,8 +312,22 @@ class Viewer(QWidget):
         t1 = self.start_s + w
         vis = self.visible_rows()
         max_pts = 2 * self.signal_view.plot_width_px()
-        traces = self.source.page([(r.sig, r.filter) for r in vis], self.start_s, t1, max_pts)
-        self.signal_view.show_page(traces, vis, self.start_s, w, self.selected)
+        real = [r for r in vis if r.sig >= 0]
+        got = iter(self.source.page([(r.sig, r.filter) for r in real], self.start_s, t1, max_pts))
+        traces, bands = [], []
+        empty = (np.zeros(0), np.zeros(0, np.float32))
+        for i, r in enumerate(vis):
+            if r.sig >= 0:
+                traces.append(next(got))
+                continue
+            v = self.virtual_provider(r.sig, self.start_s, t1, max_pts) if self.virtual_provider else None
+            if v is None:
+                traces.append(empty)
+            else:
+                x, mean, lo, hi = v
+                traces.append((x, mean))
+                bands.append((i, x, lo, hi))
+        self.signal_view.show_page(traces, vis, self.start_s, w, self.selected, bands)
         self.signal_view.show_cursor_epoch(self.cursor_epoch * EPOCH_S, EPOCH_S)
         self.overview.set_window(self.start_s, t1)
         self._update_position_text()
@@ -327,4 +353,5 @@ class Viewer(QWidget):
             return
         nxt = self._clamp(self.start_s + w)
         max_pts = 2 * self.signal_view.plot_width_px()
-        self.source.prefetch([(r.sig, r.filter) for r in self.visible_rows()], nxt, nxt + w, max_pts)
+        self.source.prefetch([(r.sig, r.filter) for r in self.visible_rows() if r.sig >= 0],
+                             nxt, nxt + w, max_pts)

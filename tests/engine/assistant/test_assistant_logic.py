@@ -113,3 +113,11 @@ def test_refit_changes_only_unreviewed_suggestions():
     assert n == 16
     assert list(doc.suggested_stages()[12:]) == [4] * 8
     assert doc.stages()[10] == Stage.R and doc.stage_provenance()[10] == Provenance.HUMAN
+
+
+def test_clearing_a_stage_is_not_a_review():
+    doc = Scoring(4)
+    doc.set_stages(0, [2, 2, 2, 2], provenance=Provenance.IMPORTED)
+    doc.clear_stages()
+    doc.set_stage(1, Stage.R)
+    assert list(reviewed_mask(doc)) == [False, True, False, False]

@@ -1,0 +1,310 @@
+"""The assistant wired into the main window: starts with each study, overlays its
+suggestions, and gives the scorer keys to accept or reject them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMenu, QProgressBar
+
+from engine.scoring import Provenance
+from gui.assistant.controller import AssistantController
+from gui.assistant.ghosts import canonical_of_ghost, ghost_row, window_trace
+from gui.assistant.hypnodensity import HypnodensityStrip
+from gui.assistant.panels import AssistantPanel
+
+OUTLIER_THRESHOLD = 0.95
+
+
+class AssistantUI:
+    def __init__(self, win, scoring_ui):
+        self.win = win
+        self.viewer = win.viewer
+        self.sui = scoring_ui
+        self.ctl = AssistantController(win)
+        self.panel = AssistantPanel()
+        self.density = HypnodensityStrip()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(180)
+        self.progress.setRange(0, 1000)
+        self.progress.setVisible(False)
+        win.statusBar().addPermanentWidget(self.progress)
+        d = QDockWidget("Assistant", win)
+        d.setObjectName("assistant")
+        d.setWidget(self.panel)
+        win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
+        win.tabifyDockWidget(self.sui.events_dock, d) if hasattr(self.sui, "events_dock") else None
+        d.raise_()
+        self.dock = d
+        # the hypnodensity strip sits under the hypnogram
+        hyp_dock = self.sui.hypnogram_dock
+        self.density.set_duration(1.0)
+        hyp = hyp_dock.widget()
+        from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(hyp)
+        lay.addWidget(self.density)
+        hyp_dock.setWidget(box)
+        self.accepted_reconstructions: set[int] = set()
+        self._refresh_timer = QTimer(win)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(80)
+        self._refresh_timer.timeout.connect(self._refresh_panels)
+        self.viewer.virtual_provider = self._ghost_trace
+        self.ctl.progress.connect(self._progress)
+        self.ctl.updated.connect(self._model_updated)
+        self.ctl.failed.connect(self._failed)
+        self.ctl.finished.connect(self._finished)
+        self.ctl.refitted.connect(self._refitted)
+        self.ctl.similar_ready.connect(self._similar_ready)
+        self.panel.jump_to_epoch.connect(self.viewer.go_to_epoch)
+        self.sui.ctl.changed.connect(self._doc_changed)
+        self.sui.overlay.context_requested.connect(self._context_menu)
+        self._build_actions()
+
+    # --- actions -------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        win = self.win
+        mb = win.menuBar()
+        m = mb.addMenu("&Assistant")
+        mb.insertMenu(win.help_menu.menuAction(), m)
+        a = win._action
+        self.enabled_action = a(m, "Suggest with the model", self.set_enabled, checkable=True)
+        self.enabled_action.setChecked(True)
+        a(m, "Accept suggestion (epoch or selected event)", self.accept, ["A"])
+        a(m, "Reject suggestion (epoch or selected event)", self.reject, ["X"])
+        a(m, "Accept and advance", self.accept_and_advance, ["Return", "Enter"])
+        m.addSeparator()
+        a(m, "Accept all stage suggestions with confidence ≥ …", self.accept_stages_dialog)
+        a(m, "Accept all event suggestions with confidence ≥ …", self.accept_events_dialog)
+        m.addSeparator()
+        a(m, "Next flagged epoch", lambda: self.jump_flagged(True), ["]"])
+        a(m, "Previous flagged epoch", lambda: self.jump_flagged(False), ["["])
+        a(m, "Similar epochs to this one", lambda: self.similar(self.viewer.cursor_epoch), ["Ctrl+F"])
+        a(m, "Re-fit on my reviews now", lambda: self.ctl.maybe_refit(force=True))
+        m.addSeparator()
+        self.recon_menu = m.addMenu("Export reconstructed channel")
+        self.recon_menu.setEnabled(False)
+        a(m, "Model file…", self.choose_model)
+        self.menu = m
+
+    def set_enabled(self, on: bool) -> None:
+        self.ctl.enabled = bool(on)
+        if not on:
+            self.ctl.stop()
+            self.progress.setVisible(False)
+            self.panel.status.setText("Suggestions are off")
+        elif self.viewer.study is not None and self.sui.ctl.doc is not None:
+            self.start()
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        study, doc = self.viewer.study, self.sui.ctl.doc
+        if study is None or doc is None:
+            return
+        self.accepted_reconstructions.clear()
+        self.panel.start = study.start_datetime
+        self.density.set_duration(study.duration_s)
+        self.density.set_proba(doc.suggestion_proba())
+        self.ctl.start(study, self.viewer.chmap, doc, center_epoch=self.viewer.current_epoch())
+        self.progress.setValue(0)
+        self.progress.setVisible(self.ctl.enabled)
+        self._refresh_panels()
+
+    def stop(self) -> None:
+        self.ctl.stop()
+        self.progress.setVisible(False)
+        self.viewer.set_virtual_rows([]) if self.viewer.study is not None else None
+
+    def choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.win, "Model file", "", "Models (*.safetensors *.pt);;All (*)")
+        if path:
+            self.use_model(path)
+
+    def use_model(self, path: str) -> None:
+        self.ctl.model_path = path
+        self.start()
+
+    # --- results -------------------------------------------------------------------------
+    def _progress(self, frac: float, msg: str) -> None:
+        self.progress.setValue(int(frac * 1000))
+        self.progress.setFormat(f"model {frac:.0%}")
+        self.panel.status.setText(msg)
+
+    def _model_updated(self) -> None:
+        doc = self.sui.ctl.doc
+        if doc is None:
+            return
+        out = self.panel.outlier_epochs(self.ctl.outlier, OUTLIER_THRESHOLD)
+        self.density.set_outliers(out)
+        self.sui.hypnogram.set_outliers(out)
+        self.viewer.overview.set_marks(out * 30.0 + 15.0)
+        chans = self.ctl.reconstructed_channels()
+        have = {r.sig for r in self.viewer.rows if r.sig < 0}
+        if {-(c + 1) for c, _, _ in chans} != have:
+            self.viewer.set_virtual_rows([ghost_row(c, self.ctl.reconstruction_pieces(c)) for c, _, _ in chans])
+            self._rebuild_recon_menu(chans)
+        else:
+            t0 = self.viewer.start_s
+            if any(p.start_s < t0 + self.viewer.effective_window() and
+                   p.start_s + len(p.mean) / p.sfreq_hz > t0
+                   for c, _, _ in chans for p in self.ctl.reconstruction_pieces(c)[-4:]):
+                self.viewer.refresh()
+        self._refresh_timer.start()
+
+    def _finished(self) -> None:
+        self.progress.setVisible(False)
+        if self.ctl.last_error is None and self.ctl.session is not None:
+            s = self.ctl.session
+            self.panel.status.setText(f"Suggestions ready for {s.n_epochs} epochs · "
+                                      f"missing channels: {', '.join(s.missing_channels) or 'none'}")
+
+    def _failed(self, msg: str) -> None:
+        """Non-modal: the viewer and hand scoring keep working."""
+        self.progress.setVisible(False)
+        self.panel.status.setText(f"<span style='color:#b00'>The model stopped: {msg}</span>")
+        self.win.statusBar().showMessage(f"Assistant: {msg}", 15000)
+
+    def _refitted(self, res) -> None:
+        self.panel.show_changes(res)
+        self.win.statusBar().showMessage(
+            f"Re-fitted on {res.n_reviewed} reviewed epochs: {len(res.changed)} suggestions changed", 10000)
+
+    def _similar_ready(self, epoch: int, similar) -> None:
+        self.dock.raise_()
+        self.panel.show_similar(epoch, similar)
+
+    def _doc_changed(self, change) -> None:
+        doc = self.sui.ctl.doc
+        if doc is None:
+            return
+        if change.everything or change.suggestion_epochs is not None or change.epochs is not None:
+            self.sui.hypnogram.set_suggestions(doc.suggested_stages(), doc.pending_suggestion_mask())
+            if change.everything or change.suggestion_epochs is not None:
+                self.density.set_proba(doc.suggestion_proba())
+            if change.reason == "edit" and change.epochs is not None:
+                self.ctl.maybe_refit()
+        self._refresh_timer.start()
+
+    def _refresh_panels(self) -> None:
+        doc = self.sui.ctl.doc
+        self.panel.show_review(self.ctl.review_state() if doc is not None else None, doc)
+        self.panel.show_agreement(self.ctl.agreement() if doc is not None else None)
+
+    def _ghost_trace(self, sig: int, start_s: float, stop_s: float, max_points: int):
+        return window_trace(self.ctl.reconstruction_pieces(canonical_of_ghost(sig)), start_s, stop_s, max_points)
+
+    def _rebuild_recon_menu(self, chans) -> None:
+        self.recon_menu.clear()
+        for c, name, reason in chans:
+            act = self.recon_menu.addAction(f"{name} ({reason})")
+            act.setCheckable(True)
+            act.setChecked(c in self.accepted_reconstructions)
+            act.toggled.connect(lambda on, c=c: self.accept_reconstruction(c, on))
+        self.recon_menu.setEnabled(bool(chans))
+
+    def accept_reconstruction(self, canonical: int, on: bool = True) -> None:
+        (self.accepted_reconstructions.add if on else self.accepted_reconstructions.discard)(canonical)
+
+    # --- accept / reject -----------------------------------------------------------------
+    def _selected_suggestion(self):
+        doc, eid = self.sui.ctl.doc, self.sui.overlay.selected
+        if doc is None or eid is None:
+            return None
+        try:
+            ev = doc.event(eid)
+        except KeyError:
+            return None
+        return ev if ev.provenance in (Provenance.MODEL, Provenance.MODEL_ACCEPTED,
+                                       Provenance.MODEL_REJECTED) else None
+
+    def accept(self) -> bool:
+        doc = self.sui.ctl.doc
+        if doc is None:
+            return False
+        ev = self._selected_suggestion()
+        if ev is not None:
+            doc.accept_event(ev.id)
+            return True
+        ep = self.viewer.cursor_epoch
+        if doc.suggestion(ep) is None:
+            return False
+        doc.accept_suggestions([ep], overwrite=True, label=f"Accept suggestion at epoch {ep + 1}")
+        return True
+
+    def reject(self) -> bool:
+        doc = self.sui.ctl.doc
+        if doc is None:
+            return False
+        ev = self._selected_suggestion()
+        if ev is not None:
+            doc.reject_event(ev.id)
+            return True
+        ep = self.viewer.cursor_epoch
+        if doc.suggestion(ep) is None:
+            return False
+        doc.reject_suggestion(ep)
+        return True
+
+    def accept_and_advance(self) -> None:
+        if self.accept() and self.sui.overlay.selected is None:
+            self.viewer.advance_cursor()
+
+    def accept_stages_at(self, threshold: float):
+        doc = self.sui.ctl.doc
+        return doc.accept_suggestions(min_confidence=threshold,
+                                      label=f"Accept stage suggestions ≥ {threshold:.0%}") if doc else None
+
+    def accept_events_at(self, threshold: float):
+        doc = self.sui.ctl.doc
+        return doc.accept_events(min_confidence=threshold,
+                                 label=f"Accept event suggestions ≥ {threshold:.0%}") if doc else None
+
+    def accept_stages_dialog(self) -> None:
+        t, ok = QInputDialog.getDouble(self.win, "Accept stage suggestions",
+                                       "Accept every pending stage suggestion with confidence at least:",
+                                       0.9, 0.0, 1.0, 2)
+        if ok:
+            self.accept_stages_at(t)
+
+    def accept_events_dialog(self) -> None:
+        t, ok = QInputDialog.getDouble(self.win, "Accept event suggestions",
+                                       "Accept every pending event suggestion with confidence at least:",
+                                       0.8, 0.0, 1.0, 2)
+        if ok:
+            self.accept_events_at(t)
+
+    # --- navigation ----------------------------------------------------------------------
+    def jump_flagged(self, forward: bool) -> int | None:
+        st = self.ctl.review_state()
+        if st is None:
+            return None
+        e = st.next_after(self.viewer.cursor_epoch, forward)
+        if e is not None:
+            self.viewer.go_to_epoch(e) if self.viewer.effective_window() <= 30 else self.viewer.centre_on(e * 30 + 15)
+            self.viewer.cursor_epoch = e
+            self.viewer.refresh()
+        return e
+
+    def similar(self, epoch: int) -> bool:
+        ok = self.ctl.request_similar(int(epoch))
+        if not ok:
+            self.win.statusBar().showMessage("Similar epochs need the model's embeddings: wait for suggestions", 5000)
+        return ok
+
+    def _context_menu(self, t_s: float, row: int, screen_pos) -> None:
+        ep = int(t_s // 30)
+        menu = QMenu(self.win)
+        menu.addAction(f"Similar epochs to epoch {ep + 1}", lambda: self.similar(ep))
+        if self.sui.ctl.doc is not None and self.sui.ctl.doc.suggestion(ep) is not None:
+            def at(fn):
+                self.viewer.cursor_epoch = ep
+                fn()
+            menu.addAction("Accept the stage suggestion", lambda: at(self.accept))
+            menu.addAction("Reject the stage suggestion", lambda: at(self.reject))
+        self._menu = menu
+        menu.popup(screen_pos)

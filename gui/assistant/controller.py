@@ -1,0 +1,235 @@
+"""Runs the model beside the scorer.
+
+One background thread at a time (the model runner is not thread-safe), jobs queued:
+inference over the night (the visible page first, then outward), a re-fit of the stage
+probe on the scorer's reviews, similar-epoch look-ups. Every job is an engine generator
+run by ``GeneratorWorker`` at idle priority; results reach main-thread slots tagged with
+the job's request id, and anything from a cancelled or superseded job is dropped. The
+document is only ever touched here, in the main thread.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections import defaultdict
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine.assistant import (
+    ReviewState, apply_batch, apply_refit, live_agreement, refit_from_reviews, reviewed_mask,
+    training_labels,
+)
+from engine.assistant.learning import MIN_REVIEWED
+from engine.channels.canonical import CANONICAL_NAMES
+from gui.workers import GeneratorWorker
+
+_RUNNERS: dict = {}  # model path -> ModelRunner, loaded once per app
+
+
+def _load_runner(path: str | None, device: str):
+    from engine.inference import ModelRunner, default_model_path
+
+    key = (os.fspath(path or default_model_path()), device)
+    if key not in _RUNNERS:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI
+        _RUNNERS[key] = ModelRunner.load(key[0], device=device)
+    return _RUNNERS[key]
+
+
+class AssistantController(QObject):
+    progress = Signal(float, str)  # fraction done, message
+    updated = Signal()  # suggestions / outliers / reconstructions changed
+    failed = Signal(str)
+    refitted = Signal(object)  # RefitResult
+    similar_ready = Signal(int, object)  # epoch, tuple[SimilarEpoch]
+    finished = Signal()
+
+    def __init__(self, parent=None, model_path: str | None = None, device: str = "auto"):
+        super().__init__(parent)
+        self.model_path = model_path
+        self.device = device
+        self.enabled = True
+        self.refit_every = MIN_REVIEWED
+        self._reset()
+
+    def _reset(self) -> None:
+        self.study = self.chmap = self.doc = None
+        self.session = None
+        self.runner = None
+        self.worker: GeneratorWorker | None = None
+        self._queue: list = []
+        self.outlier = np.zeros(0, np.float32)
+        self.embeddings = None
+        self.reconstructions: dict[int, list] = defaultdict(list)  # canonical -> pieces
+        self.n_done = 0
+        self.n_total = 0
+        self._first_batch = True
+        self._reviewed_at_refit = 0
+        self.last_error: str | None = None
+        self.last_refit = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def start(self, study, chmap, doc, center_epoch: int = 0) -> None:
+        """Begin suggesting for a newly opened study (cancels anything running)."""
+        self.stop()
+        self._reset()
+        self.study, self.chmap, self.doc = study, chmap, doc
+        n = doc.n_epochs
+        self.outlier = np.full(n, np.nan, np.float32)
+        if self.enabled:
+            self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch))
+
+    def stop(self) -> None:
+        """Cancel the running job and drop queued ones; returns when no thread is left."""
+        self._queue.clear()
+        w, self.worker = self.worker, None
+        if w is not None:
+            w.cancel()
+
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.is_running()
+
+    def _enqueue(self, kind: str, make_gen) -> None:
+        self._queue.append((kind, make_gen))
+        if self.worker is None:
+            self._next()
+
+    def _next(self) -> None:
+        if not self._queue:
+            self.worker = None
+            self.finished.emit()
+            return
+        kind, make_gen = self._queue.pop(0)
+        w = GeneratorWorker(make_gen, self)
+        w.kind = kind
+        w.item.connect(self._on_item)
+        w.failed.connect(self._on_failed)
+        w.finished.connect(self._on_finished)
+        self.worker = w
+        w.start()
+
+    def _current(self, rid: int) -> bool:
+        return self.worker is not None and self.worker.request_id == rid
+
+    def _on_finished(self, rid: int) -> None:
+        if self._current(rid):
+            self.worker = None
+            self._next()
+
+    def _on_failed(self, rid: int, msg: str) -> None:
+        if self._current(rid):
+            self.last_error = msg
+            self.failed.emit(msg)
+
+    # --- jobs (worker thread) ------------------------------------------------------------
+    def _inference_job(self, cancel, center_epoch: int):
+        from engine.channels.model_input import load_model_input
+
+        yield ("progress", 0.0, "loading the model")
+        runner = _load_runner(self.model_path, self.device)
+        if cancel.is_set():
+            return
+        yield ("runner", runner)
+        yield ("progress", 0.0, "reading the night for the model")
+        x, present = load_model_input(self.study, self.chmap)
+        if cancel.is_set():
+            return
+        session = runner.prepare(x, present, os.path.basename(self.study.path))
+        del x
+        yield ("session", session)
+        for batch in runner.run(session, center_epoch=center_epoch, cancel=cancel, reconstruct=True):
+            yield ("batch", batch)
+
+    def _refit_job(self, cancel, emb, labels, prev, reviewed):
+        yield ("refit", refit_from_reviews(self.runner, emb, labels, prev, reviewed))
+
+    def _similar_job(self, cancel, epoch: int, k: int):
+        yield ("similar", epoch, self.runner.similar_epochs(self.session, epoch, k=k, cancel=cancel))
+
+    # --- results (main thread) -----------------------------------------------------------
+    def _on_item(self, rid: int, item) -> None:
+        if not self._current(rid) or self.doc is None:
+            return
+        try:
+            self._apply(item)
+        except Exception as exc:  # a bad result must not take the viewer down
+            traceback.print_exc()
+            self._on_failed(rid, f"{type(exc).__name__}: {exc}")
+
+    def _apply(self, item) -> None:
+        kind = item[0]
+        if kind == "progress":
+            self.progress.emit(item[1], item[2])
+        elif kind == "runner":
+            self.runner = item[1]
+        elif kind == "session":
+            self.session = item[1]
+            self.n_total = self.session.n_epochs
+            self.embeddings = np.full((self.doc.n_epochs, self.session.emb.shape[1]), np.nan, np.float32)
+            missing = ", ".join(self.session.missing_channels) or "none"
+            self.progress.emit(0.0, f"suggesting… (missing channels: {missing})")
+        elif kind == "batch":
+            b = item[1]
+            apply_batch(self.doc, b, self.chmap, first=self._first_batch)
+            self._first_batch = False
+            ep = np.asarray(b.epochs)
+            ok = ep < len(self.outlier)
+            self.outlier[ep[ok]] = b.outlier_score[ok]
+            self.embeddings[ep[ok]] = b.embeddings[ok]
+            for r in b.reconstructions:
+                self.reconstructions[r.channel].append(r)
+            self.n_done = b.n_done
+            self.progress.emit(b.n_done / max(1, b.n_total), f"suggested {b.n_done}/{b.n_total} epochs")
+            self.updated.emit()
+        elif kind == "refit":
+            res = item[1]
+            self.last_refit = res
+            apply_refit(self.doc, res, reviewed_mask(self.doc))
+            self.refitted.emit(res)
+            self.updated.emit()
+        elif kind == "similar":
+            self.similar_ready.emit(item[1], item[2])
+
+    # --- requests ------------------------------------------------------------------------
+    def review_state(self) -> ReviewState | None:
+        if self.doc is None:
+            return None
+        return ReviewState.compute(self.doc, self.outlier)
+
+    def agreement(self):
+        return live_agreement(self.doc) if self.doc is not None else None
+
+    def maybe_refit(self, force: bool = False) -> bool:
+        """After every ``refit_every`` newly reviewed epochs (or when forced), re-fit the
+        stage probe on the reviews in the worker and re-suggest the rest."""
+        if self.doc is None or self.runner is None or self.embeddings is None:
+            return False
+        reviewed = reviewed_mask(self.doc)
+        n_rev = int(reviewed.sum())
+        if not force and n_rev - self._reviewed_at_refit < self.refit_every:
+            return False
+        labels = training_labels(self.doc)
+        if len(np.unique(labels[labels >= 0])) < 2:
+            return False  # one class tells the probe nothing
+        self._reviewed_at_refit = n_rev
+        emb = self.embeddings.copy()
+        prev = np.asarray(self.doc.suggested_stages()).copy()
+        self._enqueue("refit", lambda cancel: self._refit_job(cancel, emb, labels, prev, reviewed))
+        return True
+
+    def request_similar(self, epoch: int, k: int = 10) -> bool:
+        if self.runner is None or self.session is None:
+            return False
+        self._enqueue("similar", lambda cancel: self._similar_job(cancel, epoch, k))
+        return True
+
+    def reconstruction_pieces(self, canonical: int) -> list:
+        return self.reconstructions.get(canonical, [])
+
+    def reconstructed_channels(self) -> list[tuple[int, str, str]]:
+        """(canonical index, name, reason) of channels with reconstructions."""
+        return [(c, CANONICAL_NAMES[c], v[0].reason) for c, v in sorted(self.reconstructions.items()) if v]
