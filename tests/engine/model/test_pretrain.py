@@ -70,3 +70,32 @@ def test_ddp_two_cpu_ranks_stay_in_sync(tmp_path):
         assert torch.equal(a[k], b[k]), k
     assert any(not torch.equal(a[k], init[k]) for k in a)  # it did train
     assert (tmp_path / "ddp.safetensors").is_file()
+
+
+def test_torchrun_cli_two_ranks(tmp_path):
+    """`torchrun --nproc_per_node 2 -m engine.cli pretrain ...` on CPU (gloo)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from engine.synth import NightParams, generate_night, write_night
+
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists() and not shutil.which("torchrun"):
+        import pytest
+
+        pytest.skip("torchrun not installed next to the interpreter")
+    for i in range(2):
+        write_night(generate_night(NightParams(hours=0.1, seed=80 + i)), tmp_path / f"s{i}.edf")
+    out = tmp_path / "m.safetensors"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    r = subprocess.run([str(torchrun if torchrun.exists() else "torchrun"), "--nproc_per_node", "2",
+                        "--master_port", str(_free_port()), "-m", "engine.cli", "pretrain", str(tmp_path),
+                        "-o", str(out), "--config", "tiny", "--epochs", "2", "--batch-size", "2",
+                        "--threads", "1", "--device", "cpu"],
+                       capture_output=True, text=True, timeout=240, env=env, cwd=Path(__file__).resolve().parents[3])
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "world size 2" in r.stderr
+    lm = load_model(out)
+    assert lm.info["world_size"] == 2
