@@ -66,8 +66,8 @@ def save_model(path: str | os.PathLike, model: PedSleepMAE, *, probes: dict | No
         tensors[f"mae.{k}"] = (v.half() if half and v.is_floating_point() else v).contiguous()
     for k, v in (probes or {}).items():
         t = torch.as_tensor(np.asarray(v))
-        if half and t.is_floating_point() and t.ndim == 2 and t.shape[0] > 64:
-            t = t.half()  # big reference sets only; probe weights stay float32
+        if half and t.is_floating_point() and k.startswith("ref.points"):
+            t = t.half()  # the outlier reference set only; probe weights stay float32
         tensors[f"probe.{k}"] = t.contiguous()
     meta = {
         "format": FORMAT,
