@@ -50,6 +50,7 @@ class AssistantUI:
         lay.addWidget(self.density)
         hyp_dock.setWidget(box)
         self.accepted_reconstructions: set[int] = set()
+        self.sui.extra_signals_provider = self.accepted_extra_signals
         self._refresh_timer = QTimer(win)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(80)
@@ -209,6 +210,23 @@ class AssistantUI:
 
     def accept_reconstruction(self, canonical: int, on: bool = True) -> None:
         (self.accepted_reconstructions.add if on else self.accepted_reconstructions.discard)(canonical)
+
+    def accepted_extra_signals(self) -> list:
+        """Reconstructed channels the scorer accepted, as whole-night export signals
+        (labelled "... recon", transducer "reconstructed by PedSleepMAE")."""
+        from engine.channels.canonical import CANONICAL_CHANNELS
+        from engine.scoring.exporters import reconstruction_signal
+
+        study = self.viewer.study
+        out = []
+        for c in sorted(self.accepted_reconstructions):
+            pieces = self.ctl.reconstruction_pieces(c)
+            if not pieces or study is None:
+                continue
+            ch = CANONICAL_CHANNELS[c]
+            out.append(reconstruction_signal(pieces, pieces[0].sfreq_hz, study.duration_s, ch.name, ch.unit,
+                                             reason=pieces[0].reason, source_channel=ch.name))
+        return out
 
     # --- accept / reject -----------------------------------------------------------------
     def _selected_suggestion(self):

@@ -39,6 +39,8 @@ class ScoringUI:
         self.hypnogram = HypnogramPanel()
         self.events = EventList()
         self.dialogs: list = []
+        # extra signals to append on export (the assistant's accepted reconstructions)
+        self.extra_signals_provider = None
         self.hypnogram_dock = self._dock(self.hypnogram, "Hypnogram", Qt.DockWidgetArea.BottomDockWidgetArea,
                                          "hypnogram")
         self.events_dock = self._dock(self.events, "Events", Qt.DockWidgetArea.RightDockWidgetArea, "events")
@@ -260,7 +262,8 @@ class ScoringUI:
 
     def export_edf(self, path: str) -> bool:
         try:
-            rep = export_edf_plus(self._study().path, self.ctl.doc, path)
+            extras = tuple(self.extra_signals_provider()) if self.extra_signals_provider else ()
+            rep = export_edf_plus(self._study().path, self.ctl.doc, path, extra_signals=extras)
         except (UserError, OSError) as exc:
             self.win.report_error("Export", str(exc))
             return False

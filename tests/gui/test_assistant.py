@@ -240,3 +240,34 @@ def test_exception_inside_the_job_is_reported(window, model_path, night_missing_
     qtbot.waitUntil(lambda: window.assistant.ctl.last_error is not None, timeout=30_000)
     assert "simulated crash" in window.assistant.ctl.last_error
     assert window.viewer.study is not None
+
+
+def test_export_carries_provenance_and_only_accepted_reconstructions(assisted, qtbot, tmp_path):
+    import json
+
+    import pyedflib
+
+    w = assisted
+    wait_done(qtbot, w)
+    d = clear_human_stages(w)
+    w.viewer.go_to_epoch(0)
+    qtbot.keyClick(w, Qt.Key.Key_A)  # epoch 1: the model's suggestion, accepted
+    w.viewer.go_to_epoch(1)
+    qtbot.keyClick(w, Qt.Key.Key_2)  # epoch 2: the scorer's own stage
+    out1 = tmp_path / "no-recon.edf"
+    assert w.scoring.export_edf(str(out1))
+    with pyedflib.EdfReader(str(out1)) as r:
+        labels = r.getSignalLabels()
+    assert not any("recon" in lb for lb in labels)  # not accepted: not exported
+    side = json.loads((tmp_path / "no-recon.edf.pedsleep.json").read_text())
+    provs = {a.get("provenance") for a in side.get("annotations", [])}
+    assert "model-accepted" in provs and "human" in provs
+    w.assistant.accept_reconstruction(8)  # SPO2
+    out2 = tmp_path / "recon.edf"
+    assert w.scoring.export_edf(str(out2))
+    with pyedflib.EdfReader(str(out2)) as r:
+        labels = r.getSignalLabels()
+        i = labels.index("SPO2 recon")
+        assert "reconstructed" in r.getTransducer(i)
+        for k in range(i):  # the study's own signals are untouched
+            np.testing.assert_array_equal(r.readSignal(k, digital=True), w.viewer.study.read_digital(k))
