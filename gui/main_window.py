@@ -9,11 +9,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
-from engine.channels.mapping import map_study
-from engine.channels.profiles import ProfileStore
-from engine.errors import StudyError
-from engine.io import open_study
-from engine.signal.filters import FILTER_CHOICES
+from engine.api import FILTER_CHOICES, ProfileStore, StudyError, map_study, open_study
 from gui import settings as st
 from gui.dialogs.mapping_dialog import MappingDialog
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text

@@ -14,7 +14,7 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from engine.errors import UserError
+from engine.api import UserError
 
 _ids = itertools.count(1)
 

@@ -31,3 +31,18 @@ def test_importing_the_engine_loads_no_qt():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_gui_reaches_the_engine_only_through_its_facade():
+    """DESIGN.md rule 2: gui/ imports engine.api, nothing deeper."""
+    bad = []
+    for py in (ROOT / "gui").rglob("*.py"):
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            mods = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                mods = [node.module]
+            elif isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            bad += [f"{py.relative_to(ROOT)}: {m}" for m in mods
+                    if m.split(".")[0] == "engine" and m != "engine.api"]
+    assert not bad, "gui/ bypasses engine.api:\n" + "\n".join(bad)

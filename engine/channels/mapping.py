@@ -115,12 +115,12 @@ def map_labels(labels: list[LabelInfo], aliases: AliasTable | None = None) -> Ch
             canon, idx = hit
             canon_kind = canon
             offer(canon, (0, idx, -lb.sfreq_hz), ChannelSource(
-                canon, lb.display_label, None, "exact", _scale(canon, lb.unit)))
+                canon, lb.display_label, None, "exact", canonical_scale(canon, lb.unit)))
         hit = _rank_lookup(aliases.approximate, lb.display_label)
         if hit and hit[0] != canon_kind:
             canon, idx = hit
             offer(canon, (2, idx, -lb.sfreq_hz), ChannelSource(
-                canon, lb.display_label, None, "approximate", _scale(canon, lb.unit)))
+                canon, lb.display_label, None, "approximate", canonical_scale(canon, lb.unit)))
     for canon, pairs in aliases.derive.items():
         for idx, (p, m) in enumerate(pairs):
             if p in by_norm and m in by_norm:
@@ -129,7 +129,7 @@ def map_labels(labels: list[LabelInfo], aliases: AliasTable | None = None) -> Ch
                     continue
                 offer(canon, (1, idx, -plus.sfreq_hz), ChannelSource(
                     canon, plus.display_label, minus.display_label, "derived",
-                    _scale(canon, plus.unit)))
+                    canonical_scale(canon, plus.unit)))
     # one signal feeds one canonical channel at most: exact claims beat approximate ones
     taken: dict[str, tuple] = {}
     result = {}
@@ -141,7 +141,8 @@ def map_labels(labels: list[LabelInfo], aliases: AliasTable | None = None) -> Ch
     return ChannelMap(tuple(result.get(n, ChannelSource(n, None)) for n in CANONICAL_NAMES))
 
 
-def _scale(canonical: str, unit: str) -> float:
+def canonical_scale(canonical: str, unit: str) -> float:
+    """Factor converting a signal in ``unit`` to the canonical channel's unit."""
     target = CANONICAL_CHANNELS[CANONICAL_NAMES.index(canonical)].unit
     return unit_factor(unit, target)
 

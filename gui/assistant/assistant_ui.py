@@ -3,11 +3,10 @@ suggestions, and gives the scorer keys to accept or reject them."""
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMenu, QProgressBar
 
-from engine.scoring import Provenance
+from engine.api import Provenance
 from gui.assistant.controller import AssistantController
 from gui.assistant.ghosts import canonical_of_ghost, ghost_row, window_trace
 from gui.assistant.hypnodensity import HypnodensityStrip
@@ -214,8 +213,7 @@ class AssistantUI:
     def accepted_extra_signals(self) -> list:
         """Reconstructed channels the scorer accepted, as whole-night export signals
         (labelled "... recon", transducer "reconstructed by PedSleepMAE")."""
-        from engine.channels.canonical import CANONICAL_CHANNELS
-        from engine.scoring.exporters import reconstruction_signal
+        from engine.api import CANONICAL_CHANNELS, reconstruction_signal
 
         study = self.viewer.study
         out = []

@@ -17,26 +17,31 @@ from collections import defaultdict
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.assistant import (
-    ReviewState, apply_batch, apply_refit, live_agreement, refit_from_reviews, reviewed_mask,
+from engine.api import (
+    CANONICAL_NAMES,
+    MIN_REVIEWED,
+    ReviewState,
+    apply_batch,
+    apply_refit,
+    live_agreement,
+    refit_from_reviews,
+    reviewed_mask,
     training_labels,
 )
-from engine.assistant.learning import MIN_REVIEWED
-from engine.channels.canonical import CANONICAL_NAMES
 from gui.workers import GeneratorWorker
 
 _RUNNERS: dict = {}  # model path -> ModelRunner, loaded once per app
 
 
 def _load_runner(path: str | None, device: str):
-    from engine.inference import ModelRunner, default_model_path
+    from engine.api import default_model_path, load_model_runner
 
     key = (os.fspath(path or default_model_path()), device)
     if key not in _RUNNERS:
         import torch
 
         torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI
-        _RUNNERS[key] = ModelRunner.load(key[0], device=device)
+        _RUNNERS[key] = load_model_runner(key[0], device=device)
     return _RUNNERS[key]
 
 
@@ -127,7 +132,7 @@ class AssistantController(QObject):
 
     # --- jobs (worker thread) ------------------------------------------------------------
     def _inference_job(self, cancel, center_epoch: int):
-        from engine.channels.model_input import load_model_input
+        from engine.api import load_model_input
 
         yield ("progress", 0.0, "loading the model")
         runner = _load_runner(self.model_path, self.device)

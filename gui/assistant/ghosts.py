@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.channels.canonical import CANONICAL_CHANNELS
-from engine.signal.decimate import minmax_envelope
-from engine.signal.filters import DisplayFilter
+from engine.api import CANONICAL_CHANNELS, DisplayFilter, minmax_envelope
 from gui.viewer.display_state import DEFAULT_SCALE, ChannelDisplay
 
 GHOST_PREFIX = "⟲ "

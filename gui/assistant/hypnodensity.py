@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from engine.scoring import Stage
+from engine.api import Stage
 from gui.scoring.hypnogram import STAGE_COLOURS
 
 ROWS = 40  # vertical resolution of the strip

@@ -5,11 +5,17 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QLabel, QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
-from engine.scoring.labels import STAGE_NAMES
+from engine.api import STAGE_NAMES
 from gui.viewer.time_axis import clock_text
 
 EPOCH_S = 30.0

@@ -4,13 +4,19 @@ optionally as a difference of two referential signals, and save it as a lab prof
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-    QPushButton, QTableWidget, QVBoxLayout,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
 )
 
-from engine.channels.canonical import CANONICAL_NAMES
-from engine.channels.mapping import ChannelMap, ChannelSource, _scale
-from engine.errors import UserError
+from engine.api import CANONICAL_NAMES, ChannelMap, ChannelSource, UserError, canonical_scale
 
 NONE = "— missing —"
 
@@ -79,7 +85,7 @@ class MappingDialog(QDialog):
             elif p == old.plus and m == old.minus:
                 srcs.append(old)
             else:
-                srcs.append(ChannelSource(name, p, m, "manual", _scale(name, self.units.get(p, ""))))
+                srcs.append(ChannelSource(name, p, m, "manual", canonical_scale(name, self.units.get(p, ""))))
         return ChannelMap(tuple(srcs), profile=self.saved_profile)
 
     def save_profile(self) -> bool:

@@ -6,9 +6,7 @@ import re
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QTextBrowser, QVBoxLayout
 
-from engine.errors import UserError
-from engine.scoring import report_html
-from engine.scoring.report import write_report_html
+from engine.api import UserError, report_html, write_report_html
 from gui.scoring.hypnogram import HypnogramPanel
 
 

@@ -11,9 +11,16 @@ import os
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.errors import UserError
-from engine.scoring import Change, Provenance, Scoring, Stage, import_scoring, open_scoring
-from engine.scoring.labels import EventType
+from engine.api import (
+    Change,
+    EventType,
+    Provenance,
+    Scoring,
+    Stage,
+    UserError,
+    import_scoring,
+    open_scoring,
+)
 
 EVENT_TYPES = (EventType.OBSTRUCTIVE_APNEA, EventType.CENTRAL_APNEA, EventType.MIXED_APNEA,
                EventType.HYPOPNEA, EventType.DESATURATION, EventType.AROUSAL)

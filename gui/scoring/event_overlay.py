@@ -12,8 +12,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
-from engine.scoring import Provenance
-from engine.scoring.labels import EventType
+from engine.api import EventType, Provenance
 
 TYPE_COLOURS = {
     EventType.OBSTRUCTIVE_APNEA: (220, 40, 40), EventType.CENTRAL_APNEA: (130, 60, 200),

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
-from engine.scoring import Stage
+from engine.api import Stage
 from gui.viewer.time_axis import ClockAxis
 
 # level of each stage on the y axis (top to bottom: W, R, N1, N2, N3, then unscored)

@@ -11,10 +11,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog
 
-from engine.errors import UserError
-from engine.scoring import (
-    Stage, compare_scorings, export_edf_plus, export_events_tsv, export_hypnogram_csv,
-    import_scoring, sleep_report,
+from engine.api import (
+    Stage,
+    UserError,
+    compare_scorings,
+    export_edf_plus,
+    export_events_tsv,
+    export_hypnogram_csv,
+    import_scoring,
+    sleep_report,
 )
 from gui.dialogs.compare_dialog import CompareDialog
 from gui.dialogs.report_dialog import ReportDialog

@@ -6,8 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.channels.mapping import ChannelMap, signal_kind
-from engine.signal.filters import DEFAULT_FILTERS, DisplayFilter
+from engine.api import DEFAULT_FILTERS, ChannelMap, DisplayFilter, signal_kind
 
 KIND_ORDER = ("eeg", "eog", "emg", "ecg", "flow", "resp", "snore", "spo2", "capno", "other")
 MAX_DEFAULT_VISIBLE = 24

@@ -10,9 +10,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.signal.filters import DisplayFilter
-from engine.signal.pyramid import PyramidSet, build_pyramids
-from engine.signal.traces import TraceSource
+from engine.api import DisplayFilter, PyramidSet, TraceSource, build_pyramids
 from gui.viewer import display_state as ds
 from gui.viewer.overview import OverviewStrip
 from gui.viewer.signal_view import SignalView

@@ -249,7 +249,7 @@ def test_export_carries_provenance_and_only_accepted_reconstructions(assisted, q
 
     w = assisted
     wait_done(qtbot, w)
-    d = clear_human_stages(w)
+    clear_human_stages(w)
     w.viewer.go_to_epoch(0)
     qtbot.keyClick(w, Qt.Key.Key_A)  # epoch 1: the model's suggestion, accepted
     w.viewer.go_to_epoch(1)

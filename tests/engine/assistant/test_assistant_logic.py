@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 
 from engine.assistant import (
-    ReviewState, apply_batch, apply_refit, event_channels, live_agreement, refit_from_reviews,
-    review_priority, reviewed_mask, training_labels,
+    ReviewState,
+    apply_batch,
+    apply_refit,
+    event_channels,
+    live_agreement,
+    refit_from_reviews,
+    review_priority,
+    reviewed_mask,
+    training_labels,
 )
 from engine.channels.mapping import LabelInfo, map_labels
 from engine.inference.results import EpochBatch, SuggestedEvent

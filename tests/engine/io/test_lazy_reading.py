@@ -30,7 +30,7 @@ def test_streaming_pass_leaves_cache_empty(tmp_path):
     write_edf(p, psg_signals(256.0, n=4), n_records=3600, record_s=1.0)
     s = open_study(p, cache_mb=4)
     total = 0
-    for r0, blocks in s.iter_blocks(600.0):
+    for _r0, blocks in s.iter_blocks(600.0):
         assert len(blocks) == 4 and all(b.dtype == np.float32 for b in blocks)
         total += len(blocks[0])
     assert total == 3600 * 256

@@ -1,0 +1,78 @@
+"""The engine as the GUI sees it: one import surface of frozen dataclasses, numpy arrays
+and plain functions (DESIGN.md rule 2). No torch tensor and no Qt type crosses it; long
+work (pyramids, inference, re-fits) is exposed as generators that yield partial results
+and honour a cancel flag. ``tests/test_architecture.py`` checks that gui/ imports the
+engine only through this module.
+"""
+
+from engine.assistant import (
+    ReviewState,
+    apply_batch,
+    apply_refit,
+    live_agreement,
+    refit_from_reviews,
+    reviewed_mask,
+    training_labels,
+)
+from engine.assistant.learning import MIN_REVIEWED
+from engine.channels.canonical import CANONICAL_CHANNELS, CANONICAL_NAMES, EPOCH_S
+from engine.channels.mapping import (
+    ChannelMap,
+    ChannelSource,
+    canonical_scale,
+    map_study,
+    signal_kind,
+)
+from engine.channels.model_input import load_model_input
+from engine.channels.profiles import ProfileStore
+from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
+from engine.io import Annotation, SignalInfo, Study, open_study
+from engine.scoring import (
+    Change,
+    Provenance,
+    Scoring,
+    Stage,
+    compare_scorings,
+    export_edf_plus,
+    export_events_tsv,
+    export_hypnogram_csv,
+    import_scoring,
+    open_scoring,
+    report_html,
+    sleep_report,
+)
+from engine.scoring.exporters import ExtraSignal, reconstruction_signal
+from engine.scoring.labels import STAGE_NAMES, EventType
+from engine.scoring.report import write_report_html
+from engine.signal.decimate import minmax_envelope
+from engine.signal.filters import DEFAULT_FILTERS, FILTER_CHOICES, DisplayFilter
+from engine.signal.pyramid import PyramidSet, build_pyramids
+from engine.signal.traces import TraceSource
+
+
+def load_model_runner(path=None, device: str = "auto"):
+    """The PedSleepMAE runner (engine.inference.ModelRunner); imports torch lazily so the
+    viewer starts fast. ``path`` None: the shipped starter model."""
+    from engine.inference import ModelRunner
+
+    return ModelRunner.load(path, device=device)
+
+
+def default_model_path():
+    from engine.inference.runner import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
+__all__ = [
+    "Annotation", "CANONICAL_CHANNELS", "CANONICAL_NAMES", "Change", "ChannelMap", "ChannelSource",
+    "CheckpointError", "DEFAULT_FILTERS", "DisplayFilter", "EPOCH_S", "EventType", "ExtraSignal",
+    "FILTER_CHOICES", "MIN_REVIEWED", "ProfileStore", "Provenance", "PyramidSet", "ReviewState",
+    "STAGE_NAMES", "Scoring", "ScoringFormatError", "SignalInfo", "Stage", "Study", "StudyError",
+    "TraceSource", "UserError", "apply_batch", "apply_refit", "build_pyramids", "canonical_scale",
+    "compare_scorings", "default_model_path", "export_edf_plus", "export_events_tsv",
+    "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input",
+    "load_model_runner", "map_study", "minmax_envelope", "open_scoring", "open_study",
+    "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "signal_kind",
+    "sleep_report", "training_labels", "write_report_html",
+]
