@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.api import (
     CANONICAL_NAMES,
     MIN_REVIEWED,
+    CheckpointError,
     ReviewState,
     apply_batch,
     apply_refit,
@@ -37,6 +38,8 @@ def _load_runner(path: str | None, device: str):
     from engine.api import default_model_path, load_model_runner
 
     key = (os.fspath(path or default_model_path()), device)
+    if not os.path.isfile(key[0]):  # say so before paying for importing torch
+        raise CheckpointError(f"{key[0]}: model file not found; the viewer works without suggestions")
     if key not in _RUNNERS:
         import torch
 

@@ -58,6 +58,7 @@ def test_viewer_speed_10h(qtbot, ten_hour_edf, tmp_path):
     base_rss = _rss_mb()
     w = MainWindow(profiles=ProfileStore(tmp_path / "p"))
     qtbot.addWidget(w)
+    w.assistant.set_enabled(False)  # the viewer alone (tests/bench/test_assistant_bench.py: with it)
     w.resize(1600, 900)
     w.show()
     qtbot.waitExposed(w)
