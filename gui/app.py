@@ -28,9 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     parser = argparse.ArgumentParser(prog="main.py", description="PedSleep Assist viewer")
     parser.add_argument("study", nargs="?", help="EDF/BDF recording to open")
+    parser.add_argument("--model", help="model file (.safetensors); default: the shipped starter model")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="where the model runs (auto: CUDA when present)")
+    parser.add_argument("--no-assistant", action="store_true", help="open without model suggestions")
     args = parser.parse_args(argv[1:])
     app = create_app(argv[:1])
     win = MainWindow()
+    win.assistant.ctl.model_path = args.model
+    win.assistant.ctl.device = args.device
+    if args.no_assistant:
+        win.assistant.enabled_action.setChecked(False)
+        win.assistant.ctl.enabled = False
     win.show()
     if args.study:
         win.open_path(args.study)

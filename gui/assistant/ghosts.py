@@ -27,8 +27,7 @@ def ghost_row(canonical: int, pieces: list) -> ChannelDisplay:
         y = np.concatenate([p.mean for p in pieces[:20]]) if pieces else np.zeros(1)
         lo, hi = np.nanpercentile(y, [1, 99]) if np.isfinite(y).any() else (0.0, 1.0)
         scale, center = max(float(hi - lo) * 1.2, 1e-6), float((hi + lo) / 2)
-    reason = pieces[0].reason if pieces else "missing"
-    return ChannelDisplay(sig=ghost_sig(canonical), label=f"{GHOST_PREFIX}{ch.name} (reconstructed, {reason})",
+    return ChannelDisplay(sig=ghost_sig(canonical), label=f"{GHOST_PREFIX}{ch.name} reconstructed",
                           unit=ch.unit, kind=ch.kind, visible=True, scale=scale, center=center,
                           filter=DisplayFilter(enabled=False), mapped_to=ch.name)
 
