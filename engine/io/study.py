@@ -233,16 +233,19 @@ class Study:
                     arr = phys
         return arr
 
-    def iter_blocks(self, block_s: float = 600.0, cancel=None):
-        """Stream the whole recording without touching the cache: yields
-        (first_record, [float32 samples per signal]) for blocks of about ``block_s``."""
+    def iter_blocks(self, block_s: float = 600.0, cancel=None, first_record: int = 0,
+                    stop_record: int | None = None, sigs=None):
+        """Stream records [first_record, stop_record) without touching the cache: yields
+        (first_record_of_block, {signal: float32 samples}) for blocks of about ``block_s``
+        (every signal, or those in ``sigs``)."""
         per = max(1, int(round(block_s / self.record_duration_s))) if self.record_duration_s > 0 else 1
-        for r0 in range(0, self.n_records, per):
+        stop = self.n_records if stop_record is None else min(stop_record, self.n_records)
+        wanted = range(len(self.signals)) if sigs is None else sigs
+        for r0 in range(max(0, first_record), stop, per):
             if cancel is not None and cancel.is_set():
                 return
-            r1 = min(self.n_records, r0 + per)
-            recs = self._raw_records(r0, r1)
-            yield r0, [self._physical(recs, i) for i in range(len(self.signals))]
+            recs = self._raw_records(r0, min(stop, r0 + per))
+            yield r0, {i: self._physical(recs, i) for i in wanted}
 
     def _records_per_block(self) -> int:
         if self.record_duration_s <= 0:

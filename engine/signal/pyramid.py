@@ -78,6 +78,35 @@ def _levels_from_base(lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, 
     return levels
 
 
+class _Envelopes:
+    """Per-signal min/max of consecutive bins, fed chunk by chunk (a bin may straddle
+    two chunks: the remainder waits for the next one)."""
+
+    def __init__(self, bins: dict[int, int]):
+        self.bins = bins
+        self.lo: dict[int, list] = {i: [] for i in bins}
+        self.hi: dict[int, list] = {i: [] for i in bins}
+        self.rest = {i: np.zeros(0, np.float32) for i in bins}
+
+    def add(self, i: int, y: np.ndarray) -> None:
+        if len(self.rest[i]):
+            y = np.concatenate([self.rest[i], y])
+        n = len(y) // self.bins[i] * self.bins[i]
+        lo, hi = minmax_envelope(y[:n], self.bins[i])
+        self.lo[i].append(lo)
+        self.hi[i].append(hi)
+        self.rest[i] = y[n:]
+
+    def finish(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.rest[i]):
+            lo, hi = minmax_envelope(self.rest[i], len(self.rest[i]))
+            self.lo[i].append(lo)
+            self.hi[i].append(hi)
+        empty = np.zeros(0, np.float32)
+        return (np.concatenate(self.lo[i]) if self.lo[i] else empty,
+                np.concatenate(self.hi[i]) if self.hi[i] else empty)
+
+
 def build_pyramids(study, pyramids: PyramidSet, order: list[int] | None = None,
                    cancel: threading.Event | None = None):
     """Generator: one streaming pass over the recording (nothing cached), min/max of every
@@ -86,27 +115,15 @@ def build_pyramids(study, pyramids: PyramidSet, order: list[int] | None = None,
     sigs = list(order) if order is not None else list(range(len(study.signals)))
     if not study.is_continuous or study.n_records == 0:
         return
-    los: dict[int, list] = {i: [] for i in sigs}
-    his: dict[int, list] = {i: [] for i in sigs}
-    rest: dict[int, np.ndarray] = {i: np.zeros(0, np.float32) for i in sigs}
+    env = _Envelopes({i: BASE_BIN for i in sigs})
     for r0, blocks in study.iter_blocks(CHUNK_RECORDS_S, cancel):
         for i in sigs:
-            y = np.concatenate([rest[i], blocks[i]]) if len(rest[i]) else blocks[i]
-            n = len(y) // BASE_BIN * BASE_BIN
-            lo, hi = minmax_envelope(y[:n], BASE_BIN)
-            los[i].append(lo)
-            his[i].append(hi)
-            rest[i] = y[n:]
+            env.add(i, blocks[i])
         yield min(1.0, (r0 + 1) / study.n_records)
     if cancel is not None and cancel.is_set():
         return
     for i in sigs:
-        if len(rest[i]):
-            lo, hi = minmax_envelope(rest[i], len(rest[i]))
-            los[i].append(lo)
-            his[i].append(hi)
-        lo = np.concatenate(los[i]) if los[i] else np.zeros(0, np.float32)
-        hi = np.concatenate(his[i]) if his[i] else np.zeros(0, np.float32)
+        lo, hi = env.finish(i)
         pyramids.put(i, SignalPyramid(study.signals[i].sfreq_hz, _levels_from_base(lo, hi)))
     yield 1.0
 
@@ -117,33 +134,13 @@ def stream_envelopes(study, sigs: list[int], start_s: float, stop_s: float, max_
     rd = study.record_duration_s
     r0 = max(0, int(start_s // rd))
     r1 = min(study.n_records, int(np.ceil(stop_s / rd)))
-    bins = {}
-    for i in sigs:
-        n = (stop_s - start_s) * study.signals[i].sfreq_hz
-        bins[i] = max(1, int(np.ceil(2 * n / max_points)))
-    los = {i: [] for i in sigs}
-    his = {i: [] for i in sigs}
-    rest = {i: np.zeros(0, np.float32) for i in sigs}
-    per = max(1, int(round(CHUNK_RECORDS_S / rd)))
-    for a in range(r0, r1, per):
-        recs = study._raw_records(a, min(r1, a + per))
+    env = _Envelopes({i: max(1, int(np.ceil(2 * (stop_s - start_s) * study.signals[i].sfreq_hz / max_points)))
+                      for i in sigs})
+    for _, blocks in study.iter_blocks(CHUNK_RECORDS_S, first_record=r0, stop_record=r1, sigs=sigs):
         for i in sigs:
-            y = study._physical(recs, i)
-            if len(rest[i]):
-                y = np.concatenate([rest[i], y])
-            n = len(y) // bins[i] * bins[i]
-            lo, hi = minmax_envelope(y[:n], bins[i])
-            los[i].append(lo)
-            his[i].append(hi)
-            rest[i] = y[n:]
+            env.add(i, blocks[i])
     out = {}
     for i in sigs:
-        if len(rest[i]):
-            lo, hi = minmax_envelope(rest[i], len(rest[i]))
-            los[i].append(lo)
-            his[i].append(hi)
-        lo = np.concatenate(los[i]) if los[i] else np.zeros(0, np.float32)
-        hi = np.concatenate(his[i]) if his[i] else np.zeros(0, np.float32)
-        sf = study.signals[i].sfreq_hz
-        out[i] = interleave(r0 * rd, bins[i] / sf, lo, hi)
+        lo, hi = env.finish(i)
+        out[i] = interleave(r0 * rd, env.bins[i] / study.signals[i].sfreq_hz, lo, hi)
     return out

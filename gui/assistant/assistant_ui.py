@@ -238,33 +238,30 @@ class AssistantUI:
         return ev if ev.provenance in (Provenance.MODEL, Provenance.MODEL_ACCEPTED,
                                        Provenance.MODEL_REJECTED) else None
 
-    def accept(self) -> bool:
+    def _decide(self, accept: bool) -> bool:
+        """Accept or reject the selected event suggestion, else the cursor epoch's stage
+        suggestion. False when there is nothing to decide."""
         doc = self.sui.ctl.doc
         if doc is None:
             return False
         ev = self._selected_suggestion()
         if ev is not None:
-            doc.accept_event(ev.id)
+            (doc.accept_event if accept else doc.reject_event)(ev.id)
             return True
         ep = self.viewer.cursor_epoch
         if doc.suggestion(ep) is None:
             return False
-        doc.accept_suggestions([ep], overwrite=True, label=f"Accept suggestion at epoch {ep + 1}")
+        if accept:
+            doc.accept_suggestions([ep], overwrite=True, label=f"Accept suggestion at epoch {ep + 1}")
+        else:
+            doc.reject_suggestion(ep)
         return True
 
+    def accept(self) -> bool:
+        return self._decide(True)
+
     def reject(self) -> bool:
-        doc = self.sui.ctl.doc
-        if doc is None:
-            return False
-        ev = self._selected_suggestion()
-        if ev is not None:
-            doc.reject_event(ev.id)
-            return True
-        ep = self.viewer.cursor_epoch
-        if doc.suggestion(ep) is None:
-            return False
-        doc.reject_suggestion(ep)
-        return True
+        return self._decide(False)
 
     def accept_and_advance(self) -> None:
         if self.accept() and self.sui.overlay.selected is None:

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 
 from engine.api import Stage
 from gui.scoring.hypnogram import STAGE_COLOURS
+from gui.viewer.plot_setup import make_static
 
 ROWS = 40  # vertical resolution of the strip
 _COLOURS = np.array([STAGE_COLOURS[s] for s in (Stage.W, Stage.N1, Stage.N2, Stage.N3, Stage.R)],
@@ -35,15 +36,11 @@ class HypnodensityStrip(pg.PlotWidget):
         super().__init__(parent, background="w")
         self.setFixedHeight(48)
         pi = self.getPlotItem()
-        pi.hideButtons()
-        pi.setMenuEnabled(False)
         pi.hideAxis("bottom")
         left = pi.getAxis("left")
         left.setTicks([[(0.5, "P")]])
         left.setWidth(34)
-        self.vb = pi.getViewBox()
-        self.vb.setMouseEnabled(False, False)
-        self.vb.disableAutoRange()
+        self.vb = make_static(pi, hide_left=False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.outliers = pg.BarGraphItem(x0=[], width=[], y0=[], height=[], brush=(220, 0, 0), pen=None)
         pi.addItem(self.image)

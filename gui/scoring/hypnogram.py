@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
 from engine.api import Stage
+from gui.viewer.plot_setup import make_static
 from gui.viewer.time_axis import ClockAxis
 
 # level of each stage on the y axis (top to bottom: W, R, N1, N2, N3, then unscored)
@@ -38,14 +39,10 @@ class HypnogramPanel(pg.PlotWidget):
         self.setMinimumHeight(110)
         self.setMaximumHeight(180)
         pi = self.getPlotItem()
-        pi.hideButtons()
-        pi.setMenuEnabled(False)
         left = pi.getAxis("left")
         left.setTicks([[(5, "W"), (4, "R"), (3, "N1"), (2, "N2"), (1, "N3"), (0, "?")]])
         left.setWidth(34)
-        self.vb = pi.getViewBox()
-        self.vb.setMouseEnabled(False, False)
-        self.vb.disableAutoRange()
+        self.vb = make_static(pi, hide_left=False)
         self.blocks = pg.BarGraphItem(x0=[], width=[], y0=[], height=[])
         self.line = pg.PlotCurveItem(pen=pg.mkPen((40, 40, 40), width=1))
         self.suggested = pg.BarGraphItem(x0=[], width=[], y0=[], height=[])

@@ -259,53 +259,45 @@ class ScoringUI:
         path, _ = QFileDialog.getSaveFileName(self.win, title, stem + suffix, filt)
         return path or None
 
-    def export_edf_dialog(self) -> None:
+    def _export(self, title: str, suffix: str, filt: str, fn) -> None:
         if self.ctl.doc is not None:
-            p = self._save_path("Export annotated EDF+", ".scored.edf", "EDF+ (*.edf)")
+            p = self._save_path(title, suffix, filt)
             if p:
-                self.export_edf(p)
+                fn(p)
 
-    def export_edf(self, path: str) -> bool:
+    def _guarded_export(self, path: str, write) -> bool:
+        """Run one export; a clear message instead of a traceback when it fails."""
         try:
-            extras = tuple(self.extra_signals_provider()) if self.extra_signals_provider else ()
-            rep = export_edf_plus(self._study().path, self.ctl.doc, path, extra_signals=extras)
+            warnings = write() or []
         except (UserError, OSError) as exc:
             self.win.report_error("Export", str(exc))
             return False
-        warn = getattr(rep, "warnings", None)
-        self.win.statusBar().showMessage(f"Exported {path}" + (" — " + "; ".join(warn) if warn else ""))
+        self.win.statusBar().showMessage(f"Exported {path}" + (" — " + "; ".join(warnings) if warnings else ""))
         return True
+
+    def export_edf_dialog(self) -> None:
+        self._export("Export annotated EDF+", ".scored.edf", "EDF+ (*.edf)", self.export_edf)
 
     def export_tsv_dialog(self) -> None:
-        if self.ctl.doc is not None:
-            p = self._save_path("Export events.tsv", "_events.tsv", "TSV (*.tsv)")
-            if p:
-                self.export_tsv(p)
-
-    def export_tsv(self, path: str) -> bool:
-        try:
-            export_events_tsv(self.ctl.doc, path, source=self._study().path,
-                              end_s=self._study().duration_s)
-        except (UserError, OSError) as exc:
-            self.win.report_error("Export", str(exc))
-            return False
-        self.win.statusBar().showMessage(f"Exported {path}")
-        return True
+        self._export("Export events.tsv", "_events.tsv", "TSV (*.tsv)", self.export_tsv)
 
     def export_csv_dialog(self) -> None:
-        if self.ctl.doc is not None:
-            p = self._save_path("Export hypnogram CSV", ".hypnogram.csv", "CSV (*.csv)")
-            if p:
-                self.export_csv(p)
+        self._export("Export hypnogram CSV", ".hypnogram.csv", "CSV (*.csv)", self.export_csv)
+
+    def export_edf(self, path: str) -> bool:
+        def write():
+            extras = tuple(self.extra_signals_provider()) if self.extra_signals_provider else ()
+            rep = export_edf_plus(self._study().path, self.ctl.doc, path, extra_signals=extras)
+            return getattr(rep, "warnings", None)
+        return self._guarded_export(path, write)
+
+    def export_tsv(self, path: str) -> bool:
+        return self._guarded_export(path, lambda: export_events_tsv(
+            self.ctl.doc, path, source=self._study().path, end_s=self._study().duration_s) and None)
 
     def export_csv(self, path: str) -> bool:
-        try:
-            export_hypnogram_csv(self.ctl.doc, path, source=self._study().path)
-        except (UserError, OSError) as exc:
-            self.win.report_error("Export", str(exc))
-            return False
-        self.win.statusBar().showMessage(f"Exported {path}")
-        return True
+        return self._guarded_export(path, lambda: export_hypnogram_csv(
+            self.ctl.doc, path, source=self._study().path) and None)
 
     # --- report and comparison -----------------------------------------------------------
     def _spo2(self):

@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
+from gui.viewer.plot_setup import make_static
 from gui.viewer.time_axis import ClockAxis
 
 
@@ -18,12 +19,7 @@ class OverviewStrip(pg.PlotWidget):
         super().__init__(parent, axisItems={"bottom": self.axis}, background=(245, 245, 245))
         self.setFixedHeight(78)
         pi = self.getPlotItem()
-        pi.hideAxis("left")
-        pi.hideButtons()
-        pi.setMenuEnabled(False)
-        self.vb = pi.getViewBox()
-        self.vb.setMouseEnabled(False, False)
-        self.vb.disableAutoRange()
+        self.vb = make_static(pi)
         self.activity = pg.PlotDataItem(pen=pg.mkPen((110, 110, 140), width=1))
         self.window = pg.LinearRegionItem(movable=False, brush=(255, 170, 0, 90),
                                           pen=pg.mkPen((230, 120, 0), width=1))

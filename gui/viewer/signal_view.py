@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.viewer.channel_labels import ChannelLabels
+from gui.viewer.plot_setup import make_static
 from gui.viewer.time_axis import ClockAxis
 
 EPOCH_S = 30.0
@@ -34,12 +35,7 @@ class SignalView(QWidget):
         self.axis = ClockAxis(orientation="bottom")
         self.plot = pg.PlotWidget(axisItems={"bottom": self.axis}, background="w")
         pi = self.plot.getPlotItem()
-        pi.hideAxis("left")
-        pi.hideButtons()
-        pi.setMenuEnabled(False)
-        self.vb = pi.getViewBox()
-        self.vb.setMouseEnabled(False, False)
-        self.vb.disableAutoRange()
+        self.vb = make_static(pi)
         self.vb.setDefaultPadding(0.0)
         self.vb.wheelEvent = self._wheel  # page with the wheel instead of zooming
         lay = QHBoxLayout(self)

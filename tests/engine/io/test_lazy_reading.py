@@ -31,7 +31,7 @@ def test_streaming_pass_leaves_cache_empty(tmp_path):
     s = open_study(p, cache_mb=4)
     total = 0
     for _r0, blocks in s.iter_blocks(600.0):
-        assert len(blocks) == 4 and all(b.dtype == np.float32 for b in blocks)
+        assert len(blocks) == 4 and all(b.dtype == np.float32 for b in blocks.values())
         total += len(blocks[0])
     assert total == 3600 * 256
     assert s._cache.bytes == 0
