@@ -9,7 +9,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
-from engine.api import FILTER_CHOICES, ProfileStore, StudyError, map_study, open_study
+from engine.api import FILTER_CHOICES, ProfileStore, StudyError, UserError, map_study, open_study
 from gui import settings as st
 from gui.dialogs.mapping_dialog import MappingDialog
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
@@ -62,10 +62,36 @@ class MainWindow(QMainWindow):
             a.setShortcuts([QKeySequence(k) for k in keys])
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         a.setCheckable(checkable)
-        a.triggered.connect(slot)
+        a.triggered.connect(self.guard(slot))
         menu.addAction(a)
         self.addAction(a)
         return a
+
+    def guard(self, slot):
+        """Wrap a user action: a UserError (disk full, bad file...) becomes a clear message,
+        anything unexpected a message too — never a dead GUI. Passes Qt's ``checked``
+        argument on only to slots that take one."""
+        import inspect
+        import traceback
+
+        try:
+            params = [p for p in inspect.signature(slot).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            takes_arg = bool(params) or any(p.kind == p.VAR_POSITIONAL
+                                            for p in inspect.signature(slot).parameters.values())
+        except (TypeError, ValueError):
+            takes_arg = False
+
+        def run(*args):
+            try:
+                return slot(*args[:1]) if takes_arg else slot()
+            except UserError as exc:
+                self.report_error("PedSleep Assist", str(exc))
+            except Exception as exc:  # noqa: BLE001
+                traceback.print_exc()
+                self.report_error("Unexpected error", f"{type(exc).__name__}: {exc} (nothing was lost)")
+
+        return run
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

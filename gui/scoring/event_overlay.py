@@ -30,6 +30,7 @@ MIN_EVENT_S = 0.5
 class EventOverlay(QObject):
     selection_changed = Signal(object)  # event id or None
     context_requested = Signal(float, int, object)  # time_s, row, global QPoint
+    edit_failed = Signal(str)
     event_drawn = Signal(float, float, int)  # onset_s, duration_s, row (a new event)
 
     def __init__(self, signal_view, controller):
@@ -151,6 +152,14 @@ class EventOverlay(QObject):
         ev.accept()
 
     def drag_event(self, ev, axis=None) -> None:
+        try:
+            self._drag_event(ev)
+        except Exception as exc:  # a failed edit (e.g. disk full) must not kill the view
+            self._drag = None
+            self._rubber.setVisible(False)
+            self.edit_failed.emit(str(exc))
+
+    def _drag_event(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or self.ctl.doc is None:
             ev.ignore()
             return

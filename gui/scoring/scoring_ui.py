@@ -52,6 +52,7 @@ class ScoringUI:
         self.ctl.changed.connect(self._doc_changed)
         self.viewer.page_changed.connect(self._page_changed)
         self.hypnogram.jump_requested.connect(self.viewer.centre_on)
+        self.overlay.edit_failed.connect(lambda msg: self.win.report_error("Event not saved", msg))
         self.events.jump_requested.connect(self._jump_to_event)
         self._build_actions()
 

@@ -209,3 +209,24 @@ def test_import_export_report_compare(scored, tmp_path, shared_data, qtbot):
     assert not w.scoring.import_path(str(bad))
     for b in list(w._message_boxes):
         b.close()
+
+
+def test_full_disk_gives_a_message_and_loses_nothing(scored, qtbot, monkeypatch):
+    """The journal cannot write (disk full): the key press shows a clear message, the
+    document keeps every earlier edit and the app keeps running."""
+    w = scored
+    qtbot.keyClick(w, Qt.Key.Key_2)
+    import engine.scoring.journal as journal_mod
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(journal_mod.os, "fsync", full)
+    qtbot.keyClick(w, Qt.Key.Key_3)
+    assert "space" in (w.last_error or "").lower() or "disk" in (w.last_error or "").lower()
+    assert doc(w).stages()[0] == Stage.N2 and doc(w).stages()[1] == Stage.UNSCORED
+    for b in list(w._message_boxes):
+        b.close()
+    monkeypatch.undo()
+    qtbot.keyClick(w, Qt.Key.Key_3)
+    assert doc(w).stages()[1] == Stage.N3
