@@ -31,11 +31,14 @@ class ChannelDisplay:
     inverted: bool = False
     filter: DisplayFilter = DisplayFilter(enabled=False)
     mapped_to: str | None = None  # canonical channel, if any
+    display_factor: float = 1.0  # physical unit -> the unit shown (V -> µV: 1e6)
+    display_unit: str = ""  # "" = the file's unit
 
     def scale_text(self) -> str:
-        v = self.scale
+        v = self.scale * self.display_factor
         txt = f"{v:.3g}" if v < 1000 else f"{v:,.0f}"
-        unit = {"uV": "µV", "uv": "µV", "degC": "°C", "DegC": "°C"}.get(self.unit, self.unit)
+        unit = self.display_unit or self.unit
+        unit = {"uV": "µV", "uv": "µV", "degC": "°C", "DegC": "°C"}.get(unit, unit)
         return f"{txt} {unit}".strip() + " /row"
 
 
@@ -53,24 +56,36 @@ def _auto_scale(study, sig: int) -> tuple[float, float]:
     return span * 1.2, float((hi + lo) / 2)
 
 
+ELECTRO = ("eeg", "eog", "emg", "ecg")
+_TO_MICROVOLT = {"v": 1e6, "mv": 1e3, "uv": 1.0, "µv": 1.0, "μv": 1.0}
+
+
+def _display_unit(kind: str, unit: str) -> tuple[float, str]:
+    """Electrophysiology is shown in µV whatever the file stores (Nox writes volts)."""
+    f = _TO_MICROVOLT.get(unit.strip().lower())
+    if kind in ELECTRO and f is not None:
+        return f, "µV"
+    return 1.0, ""
+
+
 def initial_display(study, chmap: ChannelMap) -> list[ChannelDisplay]:
     rows = []
     for s in study.signals:
         kind = signal_kind(s.display_label, s.unit, chmap)
-        if kind in DEFAULT_SCALE and s.unit.lower() in ("uv", "µv", "%", "mmhg", ""):
-            scale, center = DEFAULT_SCALE[kind]
-            if kind in ("eeg", "eog", "emg", "ecg") and s.unit.lower() not in ("uv", "µv"):
-                scale, center = _auto_scale(study, s.index)
+        factor, dunit = _display_unit(kind, s.unit)
+        usable_default = kind in DEFAULT_SCALE and (
+            dunit == "µV" if kind in ELECTRO else s.unit.strip().lower() in ("%", "mmhg", ""))
+        if usable_default:
+            scale_d, center_d = DEFAULT_SCALE[kind]
+            scale, center = scale_d / factor, center_d / factor
         else:
             scale, center = _auto_scale(study, s.index)
-        if kind in ("resp", "flow", "snore", "other"):
-            scale, center = _auto_scale(study, s.index)
-            if kind != "other":
-                center = 0.0 if kind in ("snore",) else center
+            if kind == "snore":
+                center = 0.0
         rows.append(ChannelDisplay(
             sig=s.index, label=s.display_label, unit=s.unit, kind=kind, visible=True,
             scale=scale, center=center, filter=DEFAULT_FILTERS.get(kind, DisplayFilter(enabled=False)),
-            mapped_to=chmap.canonical_of(s.display_label),
+            mapped_to=chmap.canonical_of(s.display_label), display_factor=factor, display_unit=dunit,
         ))
     rows = sort_rows(rows)
     if len(rows) > MAX_DEFAULT_VISIBLE:

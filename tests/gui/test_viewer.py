@@ -268,3 +268,11 @@ def test_page_100_times_with_painting(window, night_edf, qtbot):
         window.viewer.overview.repaint()
         QApplication.processEvents()
     assert window.viewer.start_s == 20 * 30.0
+
+
+def test_volts_are_shown_in_microvolts(window, shared_data):
+    window.open_path(str(shared_data / "nox/nox-a1-120s.edf"))
+    row = [r for r in window.viewer.rows if r.label == "C3-M2"][0]
+    assert row.unit == "V" and row.display_unit == "µV"
+    assert row.scale_text() == "150 µV /row"
+    assert row.scale == pytest.approx(150e-6)
