@@ -97,6 +97,7 @@ class AssistantController(QObject):
         w, self.worker = self.worker, None
         if w is not None:
             w.cancel()
+            w.deleteLater()
 
     def is_running(self) -> bool:
         return self.worker is not None and self.worker.is_running()
@@ -125,6 +126,7 @@ class AssistantController(QObject):
 
     def _on_finished(self, rid: int) -> None:
         if self._current(rid):
+            self.worker.deleteLater()
             self.worker = None
             self._next()
 

@@ -101,6 +101,7 @@ class Viewer(QWidget):
     def close_study(self) -> None:
         if self.pyramid_worker is not None:
             self.pyramid_worker.cancel()
+            self.pyramid_worker.deleteLater()
             self.pyramid_worker = None
         self._prefetch_timer.stop()
         if self.study is not None:
