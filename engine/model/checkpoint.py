@@ -79,6 +79,7 @@ def save_model(path: str | os.PathLike, model: PedSleepMAE, *, probes: dict | No
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=meta)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 

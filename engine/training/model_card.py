@@ -114,10 +114,21 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
              "See tests/bench/test_model_speed.py for FLOPs and the paper configuration.\n")
     L.append("## Sanity bars (issue 5)\n")
     for k, ok in bars.items():
-        L.append(f"- {k}: **{'met' if ok else 'NOT met'}**")
+        extra = ""
+        if not ok and k.startswith("imputation"):
+            col = "mae" if "MAE alone" in k else "model"
+            fails = [g for g, v in groups.items() if not (v.get(col, 9) < v["mean"] and v.get(col, 9) < v["linear"])]
+            extra = " (not below both in: " + ", ".join(
+                f"{g} {groups[g].get(col, float('nan')):.3f} vs mean-fill {groups[g]['mean']:.3f} / linear "
+                f"{groups[g]['linear']:.3f}" for g in fails) + ")"
+        L.append(f"- {k}: **{'met' if ok else 'NOT met'}**{extra}")
     L.append("\n## Limits\n")
     L.append("- Trained on generated signals only: expect worse on real recordings until fitted on a lab's own "
              "scored studies (`pedsleep fit-probes`, or pretrain further with `pedsleep pretrain`).\n"
+             "- Epoch embedding (3 x 256 values): mean and standard deviation over the epoch's 60 time steps of "
+             "the encoder features, plus the cls features. The paper's probe input (encoder features averaged over "
+             "the embedding dim per (channel, patch)) is available as `engine.model.mae.reference_probe_features` "
+             "and reproduces the reference implementation, but is not what this model's probes read.\n"
              "- Stage probe is linear on one epoch's embedding plus its neighbours' mean; event heads are linear on "
              "multi-scale summaries of 1-s token features. Mixed apneas are scored as obstructive.\n"
              "- The uncertainty band of reconstructions combines the spread of two mask draws with the channel's "

@@ -73,24 +73,32 @@ def stage_probes(work: Path, threads=2):
 
 
 def stage_evaluate(work: Path, threads=2):
+    """Evaluates exactly the file that ships (float16 weights)."""
+    from engine.model.checkpoint import load_model, save_model
     from engine.model.device import set_threads
     from engine.training.evaluate import evaluate_model
 
     set_threads(threads)
-    metrics = evaluate_model(work / "model.safetensors", sorted((work / "data" / "test").glob("*.edf")),
+    lm = load_model(work / "model.safetensors")
+    save_model(work / "model.f16.safetensors", lm.model, probes=lm.probes, probe_meta=lm.probe_meta,
+               info=lm.info, half=True)
+    metrics = evaluate_model(work / "model.f16.safetensors", sorted((work / "data" / "test").glob("*.edf")),
                              train_paths=sorted((work / "data" / "train").glob("*.edf"))[:6])
     (work / "metrics.json").write_text(json.dumps(metrics, indent=1))
     print(json.dumps({k: metrics[k] for k in ("stage", "events_f1", "ahi_abs_error")}, indent=1))
 
 
 def stage_ship(work: Path):
+    import shutil
+
     from engine.inference.runner import DEFAULT_MODEL
-    from engine.model.checkpoint import load_model, save_model
+    from engine.model.checkpoint import load_model
     from engine.training.model_card import write_card
 
-    lm = load_model(work / "model.safetensors")
+    src = work / "model.f16.safetensors"  # the file the evaluation measured
+    lm = load_model(src)
     DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)
-    save_model(DEFAULT_MODEL, lm.model, probes=lm.probes, probe_meta=lm.probe_meta, info=lm.info, half=True)
+    shutil.copyfile(src, DEFAULT_MODEL)
     metrics = json.loads((work / "metrics.json").read_text())
     write_card(DEFAULT_MODEL.parent / "MODEL_CARD.md", lm, metrics, work)
     print(f"wrote {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size / 1e6:.1f} MB)")
