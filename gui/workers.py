@@ -9,6 +9,8 @@ items whose id is stale. ``cancel()`` sets the flag and waits for the thread.
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 import threading
 import traceback
 
@@ -17,6 +19,21 @@ from PySide6.QtCore import QObject, QThread, Signal
 from engine.api import UserError
 
 _ids = itertools.count(1)
+
+
+WORKER_NICE = 10
+
+
+def _lower_this_thread() -> None:
+    """Background jobs yield the CPU to the GUI thread. Qt's IdlePriority is SCHED_IDLE on
+    Linux, which starves a job completely while anything else runs (a busy machine never
+    finishes its inference); a niceness of 10 on this thread alone keeps the GUI first
+    and the job still moving. (On Linux niceness is per thread.)"""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        except (OSError, AttributeError):
+            pass
 
 
 class _Runner(QObject):
@@ -31,6 +48,7 @@ class _Runner(QObject):
         self.cancel = cancel
 
     def run(self):
+        _lower_this_thread()
         try:
             for x in self.make_gen(self.cancel):
                 if self.cancel.is_set():
@@ -52,7 +70,7 @@ class GeneratorWorker(QObject):
     failed = Signal(int, str)
     finished = Signal(int)
 
-    def __init__(self, make_gen, parent=None, priority=QThread.Priority.IdlePriority):
+    def __init__(self, make_gen, parent=None, priority=QThread.Priority.LowPriority):
         super().__init__(parent)
         self.request_id = next(_ids)
         self.cancel_event = threading.Event()
