@@ -55,7 +55,8 @@ def imputation_nrmse(runner: ModelRunner, nights, coefs, per_night=24, seed=1):
     rng = np.random.default_rng(seed)
     model = runner.model
     cfg = runner.cfg
-    acc = {k: np.zeros(cfg.n_chans) for k in ("model", "mae", "mean", "linear", "var", "n")}
+    acc = {k: np.zeros(cfg.n_chans) for k in ("model", "mae", "mean", "linear", "var", "n", "inband")}
+    rmse_z = runner.recon.get("rmse_z", np.ones(cfg.n_chans))
     sums = np.zeros(cfg.n_chans)
     for sn in nights:
         n = sn.night
@@ -77,6 +78,7 @@ def imputation_nrmse(runner: ModelRunner, nights, coefs, per_night=24, seed=1):
             pb = runner.blend_linear(c, pm, x[ok].numpy(), vis)
             acc["mae"][c] += ((pm - truth) ** 2).sum()
             acc["model"][c] += ((pb - truth) ** 2).sum()
+            acc["inband"][c] += float((np.abs(pb - truth) <= rmse_z[c]).sum())
             acc["mean"][c] += (truth**2).sum()  # z = 0 is the night's median
             acc["linear"][c] += ((pl - truth) ** 2).sum()
             acc["var"][c] += ((truth - truth.mean()) ** 2).sum()
@@ -88,6 +90,7 @@ def imputation_nrmse(runner: ModelRunner, nights, coefs, per_night=24, seed=1):
         sd = np.sqrt(acc["var"][c] / sums[c])
         out[CANONICAL_NAMES[c]] = {k: round(float(np.sqrt(acc[k][c] / sums[c]) / sd), 4)
                                    for k in ("model", "mae", "mean", "linear")}
+        out[CANONICAL_NAMES[c]]["band_coverage"] = round(float(acc["inband"][c] / sums[c]), 3)
     groups = {}
     for g, idx in GROUPS.items():
         vals = [out[CANONICAL_NAMES[c]] for c in idx if CANONICAL_NAMES[c] in out]

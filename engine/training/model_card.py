@@ -103,12 +103,15 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
         L.append("| channel group | shipped | MAE alone | mean-fill | linear |\n|---|---|---|---|---|")
         for g, v in groups.items():
             L.append(f"| {g} | {v['model']:.3f} | {v.get('mae', float('nan')):.3f} | {v['mean']:.3f} | {v['linear']:.3f} |")
-        L.append("\n<details><summary>per channel</summary>\n\n| channel | shipped | MAE alone | mean-fill | linear |\n|---|---|---|---|---|")
+        L.append("\n<details><summary>per channel (band coverage: share of true samples inside the "
+                 "reconstruction's +-1 sigma band, sigma = the channel's calibration RMSE)</summary>\n\n"
+                 "| channel | shipped | MAE alone | mean-fill | linear | band coverage |\n|---|---|---|---|---|---|")
         for c, v in metrics["imputation_nrmse"].items():
-            L.append(f"| {c} | {v['model']:.3f} | {v.get('mae', float('nan')):.3f} | {v['mean']:.3f} | {v['linear']:.3f} |")
+            L.append(f"| {c} | {v['model']:.3f} | {v.get('mae', float('nan')):.3f} | {v['mean']:.3f} | "
+                     f"{v['linear']:.3f} | {v.get('band_coverage', float('nan')):.2f} |")
         L.append("\n</details>\n")
     sp = metrics["speed"]
-    L.append(f"\n## Speed\n\nWhole-night scoring (stages, events, outlier scores; no reconstruction): "
+    L.append(f"\n## Speed\n\nHeadless whole-night scoring (`ModelRunner.score`: stages and events; no outlier pass, no reconstruction), measured during the held-out evaluation: "
              f"{sp['epochs_per_s']} epochs/s, i.e. **{sp['seconds_per_10h_night']} s per 10-h night** on "
              f"{sp['device']} with {sp['threads']} threads (this machine: 2 cores shared with other work). "
              "See tests/bench/test_model_speed.py for FLOPs and the paper configuration.\n")
