@@ -10,6 +10,7 @@ from engine.assistant import (
     apply_batch,
     apply_refit,
     live_agreement,
+    n_corrections,
     refit_from_reviews,
     reviewed_mask,
     training_labels,
@@ -72,7 +73,7 @@ __all__ = [
     "TraceSource", "UserError", "apply_batch", "apply_refit", "build_pyramids", "canonical_scale",
     "compare_scorings", "default_model_path", "export_edf_plus", "export_events_tsv",
     "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input",
-    "load_model_runner", "map_study", "minmax_envelope", "open_scoring", "open_study",
+    "load_model_runner", "map_study", "minmax_envelope", "n_corrections", "open_scoring", "open_study",
     "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "signal_kind",
     "sleep_report", "training_labels", "write_report_html",
 ]

@@ -21,6 +21,19 @@ class RefitResult:
     after: np.ndarray  # and the new one
 
 
+def n_corrections(doc) -> int:
+    """Reviewed epochs where the scorer's decision differs from the model's suggestion
+    (a rejected suggestion, or a different stage): with none, a re-fit has nothing to
+    learn and could only drift from a probe the scorer agrees with."""
+    rev = reviewed_mask(doc)
+    sugg = np.asarray(doc.suggested_stages())
+    st = np.asarray(doc.stages())
+    states = doc.suggestion_states()
+    rejected = np.array([s is not None and s.value == "model-rejected" for s in states], bool)
+    differs = (sugg >= 0) & (st >= 0) & (st != sugg)
+    return int((rev & (differs | rejected)).sum())
+
+
 def training_labels(doc) -> np.ndarray:
     """int [n_epochs]: the decided stage of reviewed epochs, -1 elsewhere."""
     labels = np.full(doc.n_epochs, -1, int)

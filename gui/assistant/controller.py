@@ -25,6 +25,7 @@ from engine.api import (
     apply_batch,
     apply_refit,
     live_agreement,
+    n_corrections,
     refit_from_reviews,
     reviewed_mask,
     training_labels,
@@ -225,6 +226,9 @@ class AssistantController(QObject):
         labels = training_labels(self.doc)
         if len(np.unique(labels[labels >= 0])) < 2:
             return False  # one class tells the probe nothing
+        if not force and n_corrections(self.doc) == 0:
+            self._reviewed_at_refit = n_rev
+            return False  # the scorer agreed with every suggestion: nothing to learn
         self._reviewed_at_refit = n_rev
         emb = self.embeddings.copy()
         prev = np.asarray(self.doc.suggested_stages()).copy()

@@ -128,3 +128,15 @@ def test_clearing_a_stage_is_not_a_review():
     doc.clear_stages()
     doc.set_stage(1, Stage.R)
     assert list(reviewed_mask(doc)) == [False, True, False, False]
+
+
+def test_corrections_count_disagreements_and_rejections():
+    from engine.assistant import n_corrections
+
+    doc = Scoring(5)
+    doc.set_suggestions(0, onehot([2, 2, 2, 2, 2]))
+    doc.accept_suggestion(0)
+    assert n_corrections(doc) == 0  # agreed
+    doc.set_stage(1, Stage.R)
+    doc.reject_suggestion(2)
+    assert n_corrections(doc) == 2
