@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from engine.model.probes import (
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "pedsleep-compact.safetensors"
 MARGIN_EPOCHS = 2  # 60 s: half the widest event window
+TOKEN_CACHE = 256  # encoder outputs kept for epochs with hidden channels (reconstruction)
 RECON_MASK_RATIO = 0.5
 
 
@@ -64,6 +66,7 @@ class NightSession:
     sec: np.ndarray | None = None  # [n_epochs * 30, K] projected per-second features
     encoded: np.ndarray | None = None  # [n_epochs] bool
     info: dict = field(default_factory=dict)
+    tokens: OrderedDict = field(default_factory=OrderedDict)  # epoch -> encoder tokens (LRU)
 
     @property
     def n_epochs(self) -> int:
@@ -142,12 +145,28 @@ class ModelRunner:
             idx = (ep[:, None] * 30 + np.arange(30)[None, :]).ravel()
             s.sec[idx] = proj
         s.encoded[ep] = True
+        hid_np = hid.cpu().numpy()
+        for j, e in enumerate(epochs):  # keep tokens where a reconstruction will need them
+            if hid_np[j].any():
+                s.tokens[int(e)] = tokens[j].detach()
+                while len(s.tokens) > TOKEN_CACHE:
+                    s.tokens.popitem(last=False)
         return tokens, x, hid
 
     def _ensure_encoded(self, s: NightSession, a: int, b: int):
         todo = [i for i in range(a, b) if not s.encoded[i]]
         for j in range(0, len(todo), 64):
             self._encode(s, todo[j:j + 64])
+
+    def _tokens_for(self, s: NightSession, epochs: list[int]) -> torch.Tensor:
+        missing = [e for e in epochs if e not in s.tokens]
+        if missing:
+            self._encode(s, missing)
+            toks = {e: s.tokens.get(e) for e in epochs}
+            if any(v is None for v in toks.values()):  # no hidden channel there: not cached
+                tokens, _, _ = self._encode(s, epochs)
+                return tokens
+        return torch.stack([s.tokens[e] for e in epochs])
 
     def stage_probs(self, s: NightSession, a: int, b: int) -> np.ndarray:
         if self.stage_probe is None:
@@ -253,13 +272,15 @@ class ModelRunner:
                outliers: bool = True) -> EpochBatch:
         ra, rb = max(0, a - MARGIN_EPOCHS), min(s.n_epochs, b + MARGIN_EPOCHS)
         epochs = list(range(a, b))
-        tokens, x, hid = self._encode(s, epochs)
-        self._ensure_encoded(s, ra, rb)
+        self._ensure_encoded(s, ra, rb)  # the chunk and its margins, each epoch once
+        x, hid = epoch_batch(s.night, epochs, self.device)
+        need_rec = reconstruct and bool(hid.any())
+        tokens = self._tokens_for(s, epochs) if need_rec else None
         if outliers or (reconstruct and bool(hid.any())):
             err, recon2 = self._masked_pass(s, epochs, x, hid)
         else:
             err, recon2 = np.full(b - a, np.nan, np.float32), None
-        recs = self._reconstructions(s, a, b, tokens, hid, recon2) if reconstruct else ()
+        recs = self._reconstructions(s, a, b, tokens, hid, recon2) if need_rec else ()
         emb = s.emb[a:b].copy()
         knn = self.knn_distance(emb)
         p_knn = self._percentile(self.ref.get("knn_quantiles"), knn)

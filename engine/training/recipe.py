@@ -50,7 +50,8 @@ def stage_data(work: Path, n_train=N_TRAIN, n_test=N_TEST):
             print(f"{p} ({time.perf_counter() - t0:.1f} s)", flush=True)
 
 
-def stage_pretrain(work: Path, minutes: float, config="compact", threads=2):
+def stage_pretrain(work: Path, minutes: float, config="compact", threads=None):
+    threads = threads or 2  # big batches: 2 threads pay off even on a shared 2-core machine
     from engine.cli import main
 
     out = work / "pretrained.safetensors"
@@ -63,16 +64,16 @@ def stage_pretrain(work: Path, minutes: float, config="compact", threads=2):
         raise SystemExit(rc)
 
 
-def stage_probes(work: Path, threads=2):
+def stage_probes(work: Path, threads=None):
     from engine.cli import main
 
     rc = main(["fit-probes", str(work / "data" / "train"), "--model", str(work / "pretrained.safetensors"),
-               "-o", str(work / "model.safetensors"), "--threads", str(threads)])
+               "-o", str(work / "model.safetensors")] + (["--threads", str(threads)] if threads else []))
     if rc:
         raise SystemExit(rc)
 
 
-def stage_evaluate(work: Path, threads=2):
+def stage_evaluate(work: Path, threads=None):
     """Evaluates exactly the file that ships (float16 weights)."""
     from engine.model.checkpoint import load_model, save_model
     from engine.model.device import set_threads
@@ -110,7 +111,8 @@ def main(argv=None) -> int:
     ap.add_argument("stage", choices=["data", "pretrain", "probes", "evaluate", "ship", "all"])
     ap.add_argument("--workdir", default=str(ROOT / "runs" / "starter"))
     ap.add_argument("--minutes", type=float, default=45.0, help="pretraining time box")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads (default: 2 for pretraining, engine default otherwise)")
     a = ap.parse_args(argv)
     work = Path(a.workdir)
     work.mkdir(parents=True, exist_ok=True)

@@ -47,10 +47,13 @@ def _time_encode(model, x, reps, device):
     return (time.perf_counter() - t0) / (reps * x.shape[0])
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("device", _devices())
 @pytest.mark.parametrize("cfg", [COMPACT, PAPER], ids=lambda c: c.name)
-def test_inference_speed(cfg, device):
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+def test_inference_speed(cfg, device, threads):
+    if threads == 1 and (cfg.name == "paper" or device == "cuda"):
+        pytest.skip("1-thread figure only for compact on CPU")
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = PedSleepMAE(cfg).to(device).eval()
     batch = 32 if (cfg.name == "compact" or device == "cuda") else 2
@@ -99,7 +102,9 @@ def test_whole_night_runner_compact():
 
     if not default_model_path().is_file():
         pytest.skip("starter model not built yet (scripts/train_starter.sh)")
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    from engine.model.device import set_threads
+
+    set_threads()
     runner = ModelRunner.load(device="cpu")
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, NIGHT_EPOCHS * 3840)).astype(np.float32)
@@ -116,5 +121,5 @@ def test_whole_night_runner_compact():
         t_prev = now
         n += len(b.epochs)
     total = time.perf_counter() - t0
-    print(f"\n[starter model, runner.run, cpu] {n} epochs in {total:.1f} s (with reconstruction of one missing "
+    print(f"\n[starter model, runner.run, cpu, {torch.get_num_threads()} thread(s)] {n} epochs in {total:.1f} s (with reconstruction of one missing "
           f"channel); longest gap between yields {max(times) * 1e3:.0f} ms, median {np.median(times) * 1e3:.0f} ms")
