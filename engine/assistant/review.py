@@ -14,6 +14,9 @@ W_UNCERTAINTY = 1.0
 W_OUTLIER = 1.0
 W_DISAGREEMENT = 1.5
 FLAG_THRESHOLD = 0.45  # priority above which an unreviewed epoch is flagged
+# outlier scores are percentiles against the model's reference set (uniform on ordinary
+# nights): only the far tail counts, rising from 0 at this percentile to 1 at the top
+OUTLIER_TAIL = 0.95
 
 
 def reviewed_mask(doc) -> np.ndarray:
@@ -30,8 +33,9 @@ def reviewed_mask(doc) -> np.ndarray:
 def review_priority(doc, outlier: np.ndarray | None = None) -> np.ndarray:
     """float [n_epochs]: how much a review of each epoch helps, higher first.
 
-    uncertainty (1 - the suggestion's confidence) + outlier score (0..1, embedding k-NN
-    distance / reconstruction error percentile) + disagreement (the decided stage differs
+    uncertainty (1 - the suggestion's confidence) + how far the outlier score (0..1, the
+    embedding k-NN distance / reconstruction error percentile) lies in its top 5 % tail +
+    disagreement (the decided stage differs
     from the suggestion). Epochs without a suggestion score 0; reviewed epochs keep their
     score so the queue can show them greyed.
     """
@@ -42,7 +46,7 @@ def review_priority(doc, outlier: np.ndarray | None = None) -> np.ndarray:
     pr[has] += W_UNCERTAINTY * (1.0 - conf[has])
     if outlier is not None:
         o = np.nan_to_num(np.asarray(outlier, float)[:n], nan=0.0)
-        pr[: len(o)] += W_OUTLIER * np.clip(o, 0, 1) ** 2
+        pr[: len(o)] += W_OUTLIER * np.clip((o - OUTLIER_TAIL) / (1 - OUTLIER_TAIL), 0, 1)
     sugg = np.asarray(doc.suggested_stages())
     st = np.asarray(doc.stages())
     disagree = has & (st >= 0) & (sugg >= 0) & (st != sugg)

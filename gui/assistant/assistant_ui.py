@@ -12,7 +12,7 @@ from gui.assistant.ghosts import canonical_of_ghost, ghost_row, window_trace
 from gui.assistant.hypnodensity import HypnodensityStrip
 from gui.assistant.panels import AssistantPanel
 
-OUTLIER_THRESHOLD = 0.95
+OUTLIER_THRESHOLD = 0.99  # red marks: the top 1 % against the reference set
 
 
 class AssistantUI:
