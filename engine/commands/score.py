@@ -65,7 +65,7 @@ def run(args) -> int:
         session = runner.prepare(x, present, path.stem)
         del x
 
-        def progress(done, total, k=k):
+        def progress(done, total, k=k, path=path):
             w = 30
             f = int(w * done / max(total, 1))
             print(f"\r[{k + 1}/{len(paths)}] {path.name} [{'#' * f}{'.' * (w - f)}] {done}/{total} epochs",

@@ -16,7 +16,11 @@ never torch tensors.  Use one ModelRunner from one worker thread.
 """
 
 from engine.inference.results import (
-    ChannelReconstruction, EpochBatch, NightResult, SimilarEpoch, SuggestedEvent,
+    ChannelReconstruction,
+    EpochBatch,
+    NightResult,
+    SimilarEpoch,
+    SuggestedEvent,
 )
 from engine.inference.runner import ModelRunner, NightSession, collect, default_model_path
 

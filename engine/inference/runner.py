@@ -27,15 +27,25 @@ import torch
 from engine.channels.canonical import CANONICAL_NAMES, EPOCH_S, EPOCH_SAMPLES, MODEL_SFREQ_HZ
 from engine.errors import CheckpointError
 from engine.inference.results import (
-    ChannelReconstruction, EpochBatch, NightResult, SimilarEpoch, SuggestedEvent,
+    ChannelReconstruction,
+    EpochBatch,
+    NightResult,
+    SimilarEpoch,
+    SuggestedEvent,
 )
 from engine.model.checkpoint import LoadedModel, load_model
 from engine.model.device import resolve_device
 from engine.model.features import embeddings_and_seconds, epoch_batch
 from engine.model.preprocess import NightInput, prepare_night
 from engine.model.probes import (
-    EVENT_TYPES, MIN_DURATION_S, EventHeads, StageProbe, linear_conditional,
-    multiscale_features, refit_stage_probe, segments_from_proba,
+    EVENT_TYPES,
+    MIN_DURATION_S,
+    EventHeads,
+    StageProbe,
+    linear_conditional,
+    multiscale_features,
+    refit_stage_probe,
+    segments_from_proba,
 )
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "pedsleep-compact.safetensors"

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import torch
 
-from engine.channels.canonical import CANONICAL_NAMES, EPOCH_SAMPLES
+from engine.channels.canonical import CANONICAL_NAMES
 from engine.inference.runner import ModelRunner
 from engine.model.probes import EVENT_TYPES
 from engine.training.data import load_scored_study

@@ -12,9 +12,18 @@ import torch
 from engine.model.features import encode_night, epoch_batch
 from engine.model.mae import PedSleepMAE
 from engine.model.probes import (
-    EVENT_TYPES, linear_conditional, moment_matrix, MIN_DURATION_S, EventHeads, _fit_linear, fit_pca, fit_stage_probe,
-    fit_temperature, multiscale_features, per_second_labels, segments_from_proba,
-    sigmoid, stage_features,
+    EVENT_TYPES,
+    MIN_DURATION_S,
+    EventHeads,
+    _fit_linear,
+    fit_pca,
+    fit_stage_probe,
+    linear_conditional,
+    moment_matrix,
+    multiscale_features,
+    per_second_labels,
+    segments_from_proba,
+    stage_features,
 )
 from engine.training.metrics import event_metrics
 
