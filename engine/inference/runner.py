@@ -414,7 +414,7 @@ class ModelRunner:
         probe used from now on; ``reset_stage_probe()`` returns to the shipped one."""
         if self.base_stage_probe is None:
             raise CheckpointError("this model has no stage probe to re-fit")
-        probe = refit_stage_probe(np.nan_to_num(embeddings), labels, self.base_stage_probe, strength=strength)
+        probe = refit_stage_probe(embeddings, labels, self.base_stage_probe, strength=strength)
         if install:
             self.stage_probe = probe
         return probe
@@ -465,10 +465,19 @@ class ModelRunner:
         return tuple(sorted(out, key=lambda e: e.onset_s))
 
     def predict_stages(self, embeddings: np.ndarray) -> np.ndarray:
-        """Stage probabilities [n, 5] for night-ordered embeddings with the current probe."""
-        if self.stage_probe is None:
-            return np.full((len(embeddings), 5), np.nan, np.float32)
-        return self.stage_probe.predict_proba(np.nan_to_num(embeddings)).astype(np.float32)
+        """Stage probabilities [n, 5] with the current probe.  Pass the whole night's
+        embeddings in epoch order (``session.embeddings``; NaN rows where not computed yet
+        give NaN rows): the probe reads each epoch's neighbours too, so a subset taken out
+        of order gets a wrong context."""
+        emb = np.asarray(embeddings, np.float32)
+        out = np.full((len(emb), 5), np.nan, np.float32)
+        if self.stage_probe is None or len(emb) == 0:
+            return out
+        ok = np.isfinite(emb).all(1)
+        if ok.any():
+            p = self.stage_probe.predict_proba(np.where(ok[:, None], emb, np.nan))
+            out[ok] = p[ok]
+        return out
 
 
 def collect(batches, s: NightSession, seconds: float = 0.0) -> NightResult:

@@ -118,12 +118,16 @@ def sigmoid(z):
 # ---------------------------------------------------------------------------------------
 # stage probe
 def stage_features(embeddings: np.ndarray, context: bool) -> np.ndarray:
-    """[n_epochs, E] night-ordered embeddings -> probe input [n_epochs, E or 2E]."""
+    """[n_epochs, E] night-ordered embeddings (NaN rows: not computed) -> probe input
+    [n_epochs, E or 2E]; the context is the mean of the two neighbouring epochs."""
     if not context:
         return embeddings
     e = embeddings
     prev = np.concatenate([e[:1], e[:-1]])
     nxt = np.concatenate([e[1:], e[-1:]])
+    # a neighbour not computed yet (NaN row) counts as the epoch itself
+    prev = np.where(np.isnan(prev).any(1, keepdims=True), e, prev)
+    nxt = np.where(np.isnan(nxt).any(1, keepdims=True), e, nxt)
     return np.concatenate([e, 0.5 * (prev + nxt)], axis=1)
 
 
@@ -185,10 +189,11 @@ def refit_stage_probe(embeddings: np.ndarray, labels: np.ndarray, base: StagePro
     forgetting.  Returns a new probe; ``base`` is unchanged.
     """
     labels = np.asarray(labels)
-    sel = labels >= 0
+    emb = np.asarray(embeddings, np.float32)
+    sel = (labels >= 0) & np.isfinite(emb).all(1)
     if sel.sum() == 0:
         return base
-    feats = stage_features(np.asarray(embeddings, np.float32), base.context)[sel]
+    feats = stage_features(emb, base.context)[sel]
     xs = (feats - base.mean) / base.std
     y = labels[sel].astype(np.int64)
     # the stored weights act on logits / T: fold T in so the prior is in the same units

@@ -178,3 +178,21 @@ def test_real_recording_with_few_channels(tiny_model):
     assert np.isfinite(res.stage_probs).all()
     names = {r.name for b in batches for r in b.reconstructions}
     assert "SPO2" in names
+
+
+def test_predict_stages_with_epochs_not_yet_computed(tiny_model):
+    path, nights, _ = tiny_model
+    runner = ModelRunner(path, device="cpu")
+    s = runner._session(nights[1].night, "n1")
+    list(runner.run(s, batch_epochs=16))
+    full = runner.predict_stages(s.embeddings)
+    emb = s.embeddings.copy()
+    emb[20:30] = np.nan
+    part = runner.predict_stages(emb)
+    assert np.isnan(part[20:30]).all()
+    np.testing.assert_allclose(part[:19], full[:19], atol=1e-6)
+    np.testing.assert_allclose(part[31:], full[31:], atol=1e-6)
+    labels = np.full(len(emb), -1)
+    labels[:5] = 0
+    labels[25] = 2  # reviewed but not computed: ignored
+    runner.refit_stage_probe(emb, labels)
