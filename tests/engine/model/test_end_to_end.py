@@ -196,3 +196,15 @@ def test_predict_stages_with_epochs_not_yet_computed(tiny_model):
     labels[:5] = 0
     labels[25] = 2  # reviewed but not computed: ignored
     runner.refit_stage_probe(emb, labels)
+
+
+def test_labels_from_edf_annotations_match_truth(tmp_path):
+    from engine.training.data import load_scored_study
+
+    edf = write_night(generate_night(NightParams(hours=0.2, ahi=30, seed=12)), tmp_path / "a.edf")
+    with_truth = load_scored_study(edf)
+    (tmp_path / "a.truth.json").unlink()
+    from_annotations = load_scored_study(edf)
+    np.testing.assert_array_equal(with_truth.stages, from_annotations.stages)
+    key = lambda e: (e[0], round(e[1], 1))  # noqa: E731
+    assert sorted(map(key, with_truth.events)) == sorted(map(key, from_annotations.events))
