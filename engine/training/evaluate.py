@@ -135,10 +135,56 @@ def evaluate_nights(runner: ModelRunner, nights, progress=None) -> dict:
                       "threads": torch.get_num_threads(), "device": str(runner.device)}}
 
 
+def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (rank statistic); NaN when one class is absent."""
+    scores = np.asarray(scores, float)
+    labels = np.asarray(labels, bool)
+    ok = np.isfinite(scores)
+    scores, labels = scores[ok], labels[ok]
+    n_pos, n_neg = labels.sum(), (~labels).sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    r = rankdata(scores)
+    return float((r[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def outlier_evaluation(runner: ModelRunner, nights, test_paths) -> dict:
+    """How well the per-epoch outlier score flags epochs with an artefact (the generator's
+    truth: movement, electrode pops, line noise, ...): AUROC of each score."""
+    import json
+    from pathlib import Path
+
+    sc = {"outlier_score": [], "knn_distance": [], "recon_error": []}
+    lab = []
+    for sn, p in zip(nights, test_paths):
+        tp = Path(p).with_name(Path(p).stem + ".truth.json")
+        if not tp.is_file():
+            continue
+        art = np.zeros(sn.n_epochs, bool)
+        for e in json.loads(tp.read_text()).get("events", []):
+            if str(e.get("type", "")).startswith("Artifact"):
+                a = int(e["onset_s"] // 30)
+                b = int((e["onset_s"] + e["duration_s"]) // 30)
+                art[a:b + 1] = True
+        s = runner._session(sn.night, sn.name)
+        res = runner.score(s, outliers=True)
+        for k in sc:
+            sc[k].append(getattr(res, k))
+        lab.append(art[: sn.n_epochs])
+    if not lab:
+        return {}
+    y = np.concatenate(lab)
+    return {"epochs": int(len(y)), "epochs_with_artefact": int(y.sum()),
+            **{f"auroc_{k}": round(auroc(np.concatenate(v), y), 3) for k, v in sc.items()}}
+
+
 def evaluate_model(model_path, test_paths, train_paths=(), device="cpu") -> dict:
     runner = ModelRunner(str(model_path), device=device)
     nights = [load_scored_study(p, labels=True, half=True) for p in test_paths]
     out = evaluate_nights(runner, nights)
+    out["outliers"] = outlier_evaluation(runner, nights, test_paths)
     if train_paths:
         train = [load_scored_study(p, labels=False, half=True) for p in train_paths]
         coefs = fit_linear_baseline(train)

@@ -110,6 +110,12 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
             L.append(f"| {c} | {v['model']:.3f} | {v.get('mae', float('nan')):.3f} | {v['mean']:.3f} | "
                      f"{v['linear']:.3f} | {v.get('band_coverage', float('nan')):.2f} |")
         L.append("\n</details>\n")
+    ol = metrics.get("outliers") or {}
+    if ol:
+        L.append(f"\nOutlier score vs the generator's artefacts ({ol['epochs_with_artefact']} of {ol['epochs']} held-out "
+                 f"epochs contain a movement, electrode-pop or line-noise artefact): AUROC of the combined score "
+                 f"{ol['auroc_outlier_score']:.3f}, of the k-NN distance alone {ol['auroc_knn_distance']:.3f}, of the "
+                 f"reconstruction error alone {ol['auroc_recon_error']:.3f}.\n")
     sp = metrics["speed"]
     L.append(f"\n## Speed\n\nHeadless whole-night scoring (`ModelRunner.score`: stages and events; no outlier pass, no reconstruction), measured during the held-out evaluation: "
              f"{sp['epochs_per_s']} epochs/s, i.e. **{sp['seconds_per_10h_night']} s per 10-h night** on "

@@ -208,3 +208,11 @@ def test_labels_from_edf_annotations_match_truth(tmp_path):
     np.testing.assert_array_equal(with_truth.stages, from_annotations.stages)
     key = lambda e: (e[0], round(e[1], 1))  # noqa: E731
     assert sorted(map(key, with_truth.events)) == sorted(map(key, from_annotations.events))
+
+
+def test_auroc():
+    from engine.training.evaluate import auroc
+
+    assert auroc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([0, 0, 1, 1])) == 1.0
+    assert auroc(np.array([0.9, 0.2, 0.8, 0.1]), np.array([0, 0, 1, 1])) == 0.25
+    assert np.isnan(auroc(np.array([1.0, 2.0]), np.array([0, 0])))
