@@ -4,7 +4,15 @@ suggestions, and gives the scorer keys to accept or reject them."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMenu, QProgressBar
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMenu,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.api import Provenance
 from gui.assistant.controller import AssistantController
@@ -32,15 +40,13 @@ class AssistantUI:
         d.setObjectName("assistant")
         d.setWidget(self.panel)
         win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
-        win.tabifyDockWidget(self.sui.events_dock, d) if hasattr(self.sui, "events_dock") else None
+        win.tabifyDockWidget(self.sui.events_dock, d)
         d.raise_()
         self.dock = d
         # the hypnodensity strip sits under the hypnogram
         hyp_dock = self.sui.hypnogram_dock
         self.density.set_duration(1.0)
         hyp = hyp_dock.widget()
-        from PySide6.QtWidgets import QVBoxLayout, QWidget
-
         box = QWidget()
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -118,7 +124,8 @@ class AssistantUI:
     def stop(self) -> None:
         self.ctl.stop()
         self.progress.setVisible(False)
-        self.viewer.set_virtual_rows([]) if self.viewer.study is not None else None
+        if self.viewer.study is not None:
+            self.viewer.set_virtual_rows([])
 
     def choose_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.win, "Model file", "", "Models (*.safetensors *.pt);;All (*)")
@@ -298,7 +305,10 @@ class AssistantUI:
             return None
         e = st.next_after(self.viewer.cursor_epoch, forward)
         if e is not None:
-            self.viewer.go_to_epoch(e) if self.viewer.effective_window() <= 30 else self.viewer.centre_on(e * 30 + 15)
+            if self.viewer.effective_window() <= 30:
+                self.viewer.go_to_epoch(e)
+            else:
+                self.viewer.centre_on(e * 30 + 15)
             self.viewer.cursor_epoch = e
             self.viewer.refresh()
         return e
