@@ -89,6 +89,15 @@ def stage_evaluate(work: Path, threads=None):
     print(json.dumps({k: metrics[k] for k in ("stage", "events_f1", "ahi_abs_error")}, indent=1))
 
 
+def _same_content(a: Path, b: Path) -> bool:
+    from safetensors import safe_open
+
+    with safe_open(str(a), "pt") as fa, safe_open(str(b), "pt") as fb:
+        if fa.metadata() != fb.metadata() or set(fa.keys()) != set(fb.keys()):
+            return False
+        return all(fa.get_tensor(k).equal(fb.get_tensor(k)) for k in fa.keys())
+
+
 def stage_ship(work: Path):
     import shutil
 
@@ -99,7 +108,8 @@ def stage_ship(work: Path):
     src = work / "model.f16.safetensors"  # the file the evaluation measured
     lm = load_model(src)
     DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, DEFAULT_MODEL)
+    if not (DEFAULT_MODEL.is_file() and _same_content(src, DEFAULT_MODEL)):
+        shutil.copyfile(src, DEFAULT_MODEL)  # (safetensors bytes vary run to run; content decides)
     metrics = json.loads((work / "metrics.json").read_text())
     write_card(DEFAULT_MODEL.parent / "MODEL_CARD.md", lm, metrics, work)
     print(f"wrote {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size / 1e6:.1f} MB)")
