@@ -309,7 +309,7 @@ class ModelRunner:
         n = s.n_epochs
         if n == 0:
             return
-        size = batch_epochs or (8 if self.cfg.width * (self.cfg.n_patches + 1) < 64 * 1024 else 1)
+        size = batch_epochs or (4 if self.cfg.width * (self.cfg.n_patches + 1) < 64 * 1024 else 1)
         adapt = batch_epochs is None
         c = 0 if center_epoch is None else int(np.clip(center_epoch, 0, n - 1))
         lo = hi = max(0, min(c - size // 2, n - size)) if center_epoch is not None else 0
