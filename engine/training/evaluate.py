@@ -99,8 +99,21 @@ def imputation_nrmse(runner: ModelRunner, nights, coefs, per_night=24, seed=1):
     return out, groups
 
 
+def expected_calibration_error(conf, y_true, y_pred, n_bins: int = 10) -> float:
+    """Top-label ECE of the stage probabilities (scored epochs only)."""
+    ok = np.asarray(y_true) >= 0
+    conf = np.asarray(conf, float)[ok]
+    correct = (np.asarray(y_true)[ok] == np.asarray(y_pred)[ok]).astype(float)
+    if conf.size == 0:
+        return float("nan")
+    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    return float(sum(abs(correct[bins == b].mean() - conf[bins == b].mean()) * (bins == b).mean()
+                     for b in range(n_bins) if (bins == b).any()))
+
+
 def evaluate_nights(runner: ModelRunner, nights, progress=None) -> dict:
     y_true, y_pred, true_ev, pred_ev, ahi_err, per_night, secs, n_ep = [], [], [], [], [], [], [], 0
+    confs = []
     for j, sn in enumerate(nights):
         s = runner._session(sn.night, sn.name)
         t0 = time.perf_counter()
@@ -110,6 +123,7 @@ def evaluate_nights(runner: ModelRunner, nights, progress=None) -> dict:
         st = sn.stages if sn.stages is not None else np.full(sn.n_epochs, -1)
         y_true.append(st[: sn.n_epochs])
         y_pred.append(res.stages)
+        confs.append(res.stage_confidence)
         off = 1e7 * j
         tev = [(t, o, d) for (t, o, d) in sn.events]
         pev = [(e.type, e.onset_s, e.duration_s) for e in res.events]
@@ -125,6 +139,8 @@ def evaluate_nights(runner: ModelRunner, nights, progress=None) -> dict:
         if progress:
             progress(j + 1, len(nights))
     stage = stage_metrics(np.concatenate(y_true), np.concatenate(y_pred))
+    stage["ece"] = round(expected_calibration_error(np.concatenate(confs), np.concatenate(y_true),
+                                                    np.concatenate(y_pred)), 4)
     ev = event_metrics(true_ev, pred_ev, EVENT_TYPES)
     return {"stage": stage, "events": ev, "events_f1": {k: round(v["f1"], 4) for k, v in ev.items()},
             "ahi_abs_error": {"mean": round(float(np.mean(ahi_err)), 3), "max": round(float(np.max(ahi_err)), 3)},

@@ -75,7 +75,9 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
     L.append("\n## Held-out results\n")
     L.append(f"Stages ({st['n_epochs']} epochs): accuracy **{st['accuracy']:.3f}**, Cohen's kappa "
              f"**{st['kappa']:.3f}**, F1 per class " +
-             ", ".join(f"{s} {f:.2f}" for s, f in zip(STAGES, st["f1_per_class"])) + ".\n")
+             ", ".join(f"{s} {f:.2f}" for s, f in zip(STAGES, st["f1_per_class"])) + "." +
+             (f" Calibration of the stage probabilities (top-label expected calibration error, 10 bins): "
+              f"{st['ece']:.3f}." if "ece" in st else "") + "\n")
     L.append("Confusion matrix (rows: truth, columns: model):\n")
     L.append("| | " + " | ".join(STAGES) + " |\n|---|" + "---|" * 5)
     for s, row in zip(STAGES, st["confusion"]):
