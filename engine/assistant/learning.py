@@ -53,9 +53,9 @@ def refit_from_reviews(runner, embeddings: np.ndarray, labels: np.ndarray,
     have = np.isfinite(emb).all(axis=1)
     lab = np.where(have, labels, -1)
     runner.refit_stage_probe(emb, lab)
-    proba = np.full((n, 5), np.nan, np.float32)
-    if have.any():
-        proba[have] = runner.predict_stages(emb[have])
+    # the whole night in order: the stage probe also reads each epoch's neighbours
+    proba = np.asarray(runner.predict_stages(emb), np.float32)
+    proba[~have] = np.nan
     new = np.where(np.isfinite(proba).all(axis=1), np.nanargmax(np.nan_to_num(proba, nan=-1), axis=1), -1)
     prev = np.asarray(previous_suggested)[:n]
     changed = np.flatnonzero(~np.asarray(reviewed)[:n] & have & (new != prev) & (prev >= 0))

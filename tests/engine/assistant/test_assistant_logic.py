@@ -98,6 +98,9 @@ class FakeRunner:
     def predict_stages(self, emb):
         p = np.full((len(emb), 5), 0.01, np.float32)
         for i, e in enumerate(emb):
+            if not np.isfinite(e).all():
+                p[i] = np.nan
+                continue
             k = min(self.centroids, key=lambda c: np.linalg.norm(e - self.centroids[c]))
             p[i, k] = 0.96
         return p
