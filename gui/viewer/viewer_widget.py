@@ -4,6 +4,7 @@ state behind them. Owns the study's TraceSource and its pyramid worker."""
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -301,8 +302,6 @@ class Viewer(QWidget):
 
     # --- drawing -------------------------------------------------------------------------
     def refresh(self) -> None:
-        import time
-
         if self.study is None or self.source is None:
             return
         t_start = time.perf_counter()
