@@ -20,6 +20,14 @@ class CanonicalChannel:
     unit: str  # physical unit the model path expects
     # typical native rate a recorder uses (the synthetic generator writes these)
     native_sfreq_hz: float
+    # what the model sees of the channel: "waveform" (the signal itself, resampled) or
+    # "loudness" (snore: RMS above 15 Hz, see engine.channels.snore)
+    model_view: str = "waveform"
+
+    @property
+    def model_label(self) -> str:
+        """The channel as the model sees it, e.g. "SNORE loudness"."""
+        return self.name if self.model_view == "waveform" else f"{self.name} {self.model_view}"
 
 
 CANONICAL_CHANNELS: tuple[CanonicalChannel, ...] = (
@@ -34,7 +42,7 @@ CANONICAL_CHANNELS: tuple[CanonicalChannel, ...] = (
     CanonicalChannel("SPO2", "spo2", "%", 16.0),
     CanonicalChannel("RESP THORACIC", "resp", "uV", 64.0),
     CanonicalChannel("RESP ABDOMINAL", "resp", "uV", 64.0),
-    CanonicalChannel("SNORE", "snore", "uV", 256.0),
+    CanonicalChannel("SNORE", "snore", "uV", 256.0, "loudness"),
     CanonicalChannel("C-FLOW", "flow", "uV", 64.0),
     CanonicalChannel("EOG LOC-M2", "eog", "uV", 256.0),
     CanonicalChannel("EOG ROC-M1", "eog", "uV", 256.0),

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.channels.canonical import MODEL_SFREQ_HZ, N_CANONICAL
+from engine.channels.canonical import CANONICAL_CHANNELS, MODEL_SFREQ_HZ, N_CANONICAL
 from engine.channels.mapping import ChannelMap
 from engine.channels.resample import resample
+from engine.channels.snore import snore_loudness
 
 PAD_S = 4.0  # read this much either side so resampling filters have no edge effects
 CHUNK_S = 1800.0  # long windows go half an hour at a time: every signal of a chunk comes
 # from the same cached blocks, so a whole night is one pass over the file
 
 
+def to_model_rate(x: np.ndarray, sfreq_hz: float, canonical: int) -> np.ndarray:
+    """One canonical channel (canonical units, native rate) as the model reads it, at
+    128 Hz: the waveform resampled, or for SNORE its loudness (engine.channels.snore)."""
+    if CANONICAL_CHANNELS[canonical].model_view == "loudness":
+        x = snore_loudness(x, sfreq_hz)
+    return resample(x, sfreq_hz, MODEL_SFREQ_HZ)
+
+
 def load_model_input(study, chmap: ChannelMap, start_s: float = 0.0,
                      stop_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return ``x`` float32 [16, T] at 128 Hz (canonical units; NaN outside the recording
-    and for missing channels) and ``present`` bool [16].
+    and for missing channels; SNORE as loudness, see ``to_model_rate``) and ``present``
+    bool [16].
 
     Read window by window (e.g. an hour at a time) to keep memory flat on long nights.
     """
@@ -49,7 +59,7 @@ def load_model_input(study, chmap: ChannelMap, start_s: float = 0.0,
         raw = study.read(i_plus, start_s - pad, stop_s + PAD_S)
         if i_minus is not None:
             raw = raw - study.read(i_minus, start_s - pad, stop_s + PAD_S)
-        y = resample(raw * src.scale, sf, MODEL_SFREQ_HZ)
+        y = to_model_rate(raw * src.scale, sf, c)
         k0 = int(round(pad * MODEL_SFREQ_HZ))
         seg = y[k0:k0 + n_out]
         x[c, :len(seg)] = seg

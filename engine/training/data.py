@@ -176,8 +176,8 @@ def _annotations_of(study, n_epochs):
 
 def synth_model_input(night_obj) -> tuple[np.ndarray, np.ndarray]:
     """``engine.synth.Night`` -> (x [16, T] float32 at 128 Hz, present [16] bool)."""
-    from engine.channels.canonical import CANONICAL_NAMES, EPOCH_SAMPLES, MODEL_SFREQ_HZ
-    from engine.channels.resample import resample
+    from engine.channels.canonical import CANONICAL_NAMES, EPOCH_SAMPLES
+    from engine.channels.model_input import to_model_rate
 
     n_t = len(night_obj.stages) * EPOCH_SAMPLES
     x = np.zeros((len(CANONICAL_NAMES), n_t), np.float32)
@@ -186,7 +186,7 @@ def synth_model_input(night_obj) -> tuple[np.ndarray, np.ndarray]:
         sig = night_obj.signals.get(name)
         if sig is None:
             continue
-        y = resample(sig, night_obj.sfreq_hz[name], MODEL_SFREQ_HZ)[:n_t]
+        y = to_model_rate(sig, night_obj.sfreq_hz[name], c)[:n_t]
         x[c, : len(y)] = y
         present[c] = True
     return x, present
