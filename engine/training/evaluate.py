@@ -196,11 +196,32 @@ def outlier_evaluation(runner: ModelRunner, nights, test_paths) -> dict:
             **{f"auroc_{k}": round(auroc(np.concatenate(v), y), 3) for k, v in sc.items()}}
 
 
+def montage_evaluation(runner: ModelRunner, nights) -> dict:
+    """The held-out nights again with only the channels of each named reduced montage."""
+    from engine.training.data import ScoredNight
+    from engine.training.montages import NAMED_MONTAGES, montage_mask, with_montage
+
+    out = {}
+    for name, chans in NAMED_MONTAGES.items():
+        if len(chans) == len(CANONICAL_NAMES):
+            continue
+        keep = montage_mask(chans)
+        sub = [ScoredNight(sn.name, with_montage(sn.night, keep), sn.stages, sn.events) for sn in nights]
+        r = evaluate_nights(runner, sub)
+        f1 = [v for v in r["events_f1"].values() if np.isfinite(v)]
+        out[name] = {"channels": list(chans), "accuracy": round(r["stage"]["accuracy"], 4),
+                     "kappa": round(r["stage"]["kappa"], 4),
+                     "events_f1_mean": round(float(np.mean(f1)), 4) if f1 else None,
+                     "events_f1": r["events_f1"], "ahi_abs_error": r["ahi_abs_error"]["mean"]}
+    return out
+
+
 def evaluate_model(model_path, test_paths, train_paths=(), device="cpu") -> dict:
     runner = ModelRunner(str(model_path), device=device)
     nights = [load_scored_study(p, labels=True, half=True) for p in test_paths]
     out = evaluate_nights(runner, nights)
     out["outliers"] = outlier_evaluation(runner, nights, test_paths)
+    out["montages"] = montage_evaluation(runner, nights)
     if train_paths:
         train = [load_scored_study(p, labels=False, half=True) for p in train_paths]
         coefs = fit_linear_baseline(train)

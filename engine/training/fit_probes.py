@@ -26,6 +26,7 @@ from engine.model.probes import (
     stage_features,
 )
 from engine.training.metrics import event_metrics
+from engine.training.montages import random_montage, with_montage
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ PCA_DIMS = 128
 REF_POINTS = 1500
 REF_DIMS = 32
 KNN_K = 5
+MONTAGE_VARIANTS = 2  # extra encodings of each night with a random reduced montage
 
 
 def _platt(logits, y):
@@ -134,18 +136,24 @@ def channel_recon_stats(model: PedSleepMAE, nights, moments, device="cpu", per_n
 
 
 def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, seed=0,
-               progress=None) -> tuple[dict, dict]:
-    """nights: list of ScoredNight with stages (and events).  Returns (arrays, meta)."""
+               progress=None, montage_variants: int = MONTAGE_VARIANTS) -> tuple[dict, dict]:
+    """nights: list of ScoredNight with stages (and events).  Returns (arrays, meta).
+
+    Each night is encoded with its own montage and ``montage_variants`` more times with
+    channels removed (engine.training.montages), so the stage probe, the event heads and
+    the outlier reference set also fit studies with fewer channels.  Event thresholds are
+    chosen on the calibration nights' own montage."""
     model.eval()
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(nights))
     n_val = max(1, int(round(val_fraction * len(nights)))) if len(nights) > 1 else 0
     val_idx = set(order[:n_val].tolist())
-    enc = []
+    enc = []  # per night: [(embeddings, second features)] for its own montage, then variants
     for i, sn in enumerate(nights):
-        e, s = encode_night(model, sn.night, device)
-        enc.append((e, s))
+        enc.append([encode_night(model, sn.night, device)])
+        for _ in range(montage_variants):
+            enc[i].append(encode_night(model, with_montage(sn.night, random_montage(rng)), device))
         if progress:
             progress(f"encoded {i + 1}/{len(nights)} nights")
     fit_ids = [i for i in range(len(nights)) if i not in val_idx] or list(range(len(nights)))
@@ -158,10 +166,11 @@ def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, s
             st = nights[i].stages
             if st is None:
                 continue
-            f = stage_features(enc[i][0], True)
-            ok = st[: len(f)] >= 0
-            xs.append(f[: len(st)][ok])
-            ys.append(st[: len(f)][ok].astype(np.int64))
+            for e, _ in enc[i]:
+                f = stage_features(e, True)
+                ok = st[: len(f)] >= 0
+                xs.append(f[: len(st)][ok])
+                ys.append(st[: len(f)][ok].astype(np.int64))
         if not xs:
             return None, None
         return np.concatenate(xs), np.concatenate(ys)
@@ -174,25 +183,26 @@ def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, s
         sp = fit_stage_probe(fx, fy, vx, vy, context=True)
         arrays.update(sp.to_arrays())
         meta["stage_probe"] = {"n_fit_epochs": int(len(fy)), "n_cal_epochs": int(0 if vy is None else len(vy)),
-                               "temperature": sp.temperature}
+                               "temperature": sp.temperature, "montage_variants": montage_variants}
     if progress:
         progress("stage probe fitted")
 
     # --- event heads
     has_events = any(nights[i].events for i in fit_ids)
     if has_events:
-        sub = np.concatenate([enc[i][1][rng.choice(len(enc[i][1]), min(4000, len(enc[i][1])), replace=False)]
-                              for i in fit_ids])
+        sub = np.concatenate([s[rng.choice(len(s), min(4000, len(s)), replace=False)]
+                              for i in fit_ids for _, s in enc[i]])
         pca_mean, pca_comp = fit_pca(sub, min(PCA_DIMS, sub.shape[1]))
 
-        def ev_rows(ids, stride):
+        def ev_rows(ids, stride, variants=True):
             xs, ys = [], []
             for i in ids:
-                g = (enc[i][1] - pca_mean) @ pca_comp
-                ms = multiscale_features(g)
-                y = per_second_labels(nights[i].events, len(g))
-                xs.append(ms[::stride])
-                ys.append(y[::stride])
+                for _, s in enc[i] if variants else enc[i][:1]:
+                    g = (s - pca_mean) @ pca_comp
+                    ms = multiscale_features(g)
+                    y = per_second_labels(nights[i].events, len(g))
+                    xs.append(ms[::stride])
+                    ys.append(y[::stride])
             return np.concatenate(xs), np.concatenate(ys)
 
         ex, ey = ev_rows(fit_ids, 3)
@@ -204,7 +214,7 @@ def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, s
         heads = EventHeads(pca_mean, pca_comp, mean.astype(np.float32), std.astype(np.float32), w, b)
         del ex, ey
         cal_ids = val_ids or fit_ids
-        cx, cy = ev_rows(cal_ids, 2)
+        cx, cy = ev_rows(cal_ids, 2, variants=False)
         t, bias = _platt(heads.logits(cx), cy)
         heads.temperature = t.astype(np.float32)
         heads.b = (heads.b / t + bias) * t  # fold the bias into b so proba = sigmoid(logit / T)
@@ -212,7 +222,7 @@ def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, s
         # thresholds for event F1 on the calibration nights
         probs = []
         for i in cal_ids:
-            g = (enc[i][1] - pca_mean) @ pca_comp
+            g = (enc[i][0][1] - pca_mean) @ pca_comp
             probs.append(heads.proba(multiscale_features(g)))
         thr = np.full(len(EVENT_TYPES), 0.5, np.float32)
         for k, t_name in enumerate(EVENT_TYPES):
@@ -238,7 +248,7 @@ def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, s
         progress("event heads fitted")
 
     # --- outlier reference set (embedding space) and reconstruction statistics
-    all_emb = np.concatenate([enc[i][0] for i in fit_ids])
+    all_emb = np.concatenate([e for i in fit_ids for e, _ in enc[i]])
     e_mean, e_std = all_emb.mean(0), all_emb.std(0) + 1e-6
     pick = rng.choice(len(all_emb), min(REF_POINTS, len(all_emb)), replace=False)
     zs = (all_emb[pick] - e_mean) / e_std

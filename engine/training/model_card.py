@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from engine.model.mae import count_params
 from engine.model.probes import EVENT_TYPES
 
@@ -58,7 +60,9 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
              f"{cfg.n_heads} heads, MLP ratio {cfg.mlp_ratio:g}, {count_params(lm.model) / 1e6:.2f} M parameters; "
              f"tokens are 0.5-s time steps of all 16 channels. Masking in pretraining: {cfg.mask_ratio:.0%} of "
              f"(channel, patch) cells plus, in {cfg.channel_drop_p:.0%} of samples, 1-{cfg.channel_drop_max} whole "
-             "channels. Input: per-study robust z-score per channel (median / IQR).\n")
+             "channels. Input: per-study robust z-score per channel (median / IQR) of the channels at 128 Hz; "
+             "SNORE enters as its loudness (RMS above 15 Hz in 0.25-s windows, engine/channels/snore.py), "
+             "because the phase of a snore buzz is noise no model can predict.\n")
     L.append("## Training data and time\n")
     n_train = len(fit.get("fit_nights", [])) + len(fit.get("calibration_nights", []))
     L.append(f"- Generated nights (7-9.5 h, ages 1-17 y, AHI 0.5-35, artefacts and randomly missing "
@@ -71,7 +75,10 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
                  f"threads ({pre['epochs_per_s']} epochs/s); masked MSE (z units) {pre['loss_first']} -> "
                  f"{pre['loss_last']}.\n")
     if fit:
-        L.append(f"- Probe fitting: {fit.get('seconds')} s.\n")
+        nv = lm.probe_meta.get("stage_probe", {}).get("montage_variants", 0)
+        L.append(f"- Probe fitting: {fit.get('seconds')} s" + (
+            f"; each night encoded with its own montage and {nv} random reduced montages (1-3 EEG derivations, "
+            "other channels dropped at lab-like rates; engine/training/montages.py)" if nv else "") + ".\n")
     L.append("\n## Held-out results\n")
     L.append(f"Stages ({st['n_epochs']} epochs): accuracy **{st['accuracy']:.3f}**, Cohen's kappa "
              f"**{st['kappa']:.3f}**, F1 per class " +
@@ -118,6 +125,17 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
                  f"epochs contain a movement, electrode-pop or line-noise artefact): AUROC of the combined score "
                  f"{ol['auroc_outlier_score']:.3f}, of the k-NN distance alone {ol['auroc_knn_distance']:.3f}, of the "
                  f"reconstruction error alone {ol['auroc_recon_error']:.3f}.\n")
+    mont = metrics.get("montages") or {}
+    if mont:
+        L.append("\nThe same held-out nights with only the channels of a reduced montage (the others removed "
+                 "before scoring):\n")
+        L.append("| montage | stage accuracy | kappa | event F1 (mean over types) | AHI error (mean) |\n|---|---|---|---|---|")
+        L.append(f"| full PSG | {st['accuracy']:.3f} | {st['kappa']:.3f} | "
+                 f"{np.nanmean([ev[t]['f1'] for t in EVENT_TYPES]):.3f} | {a['mean']:.2f} |")
+        for name, v in mont.items():
+            f1 = "-" if v["events_f1_mean"] is None else f"{v['events_f1_mean']:.3f}"
+            L.append(f"| {name} | {v['accuracy']:.3f} | {v['kappa']:.3f} | {f1} | {v['ahi_abs_error']:.2f} |")
+        L.append("")
     sp = metrics["speed"]
     L.append(f"\n## Speed\n\nHeadless whole-night scoring (`ModelRunner.score`: stages and events; no outlier pass, no reconstruction), measured during the held-out evaluation: "
              f"{sp['epochs_per_s']} epochs/s, i.e. **{sp['seconds_per_10h_night']} s per 10-h night** on "

@@ -43,6 +43,14 @@ def test_probes_saved(tiny_model):
     assert lm.probe_meta["event_types"][0] == "Obstructive apnea"
 
 
+def test_fit_probes_uses_the_variants(tiny_model):
+    path, nights, _ = tiny_model
+    meta = load_model(path).probe_meta
+    assert meta["stage_probe"]["montage_variants"] == 2
+    # stage rows: the fit night's epochs once per montage (its own + 2 variants)
+    assert meta["stage_probe"]["n_fit_epochs"] == 3 * nights[0].n_epochs
+
+
 def test_run_order_cancel_and_types(tiny_model):
     path, nights, _ = tiny_model
     runner = ModelRunner(path, device="cpu")
@@ -132,6 +140,17 @@ def test_held_out_evaluation_keys(tiny_model):
     assert set(g) >= {"EEG", "RESP", "SPO2"}
     assert set(g["EEG"]) == {"model", "mae", "mean", "linear"}
     assert m["speed"]["seconds_per_10h_night"] > 0
+    home = m["montages"]["home apnea test (no EEG/EOG/EMG)"]
+    assert "EEG C3-M2" not in home["channels"] and 0 <= home["accuracy"] <= 1
+    assert len(m["montages"]) == 3
+
+    from engine.training.model_card import write_card
+
+    card = tmp / "CARD.md"
+    write_card(card, load_model(path), m, tmp)
+    text = card.read_text()
+    assert "| home apnea test (no EEG/EOG/EMG) |" in text
+    assert "SNORE enters as its loudness" in text and "2 random reduced montages" in text
 
 
 def test_event_threshold_refit(tiny_model):
