@@ -26,6 +26,7 @@ from engine.channels.mapping import (
 )
 from engine.channels.model_input import load_model_input
 from engine.channels.profiles import ProfileStore
+from engine.channels.snore import PREFILTER as SNORE_PREFILTER
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
 from engine.io import Annotation, SignalInfo, Study, open_study
 from engine.scoring import (
@@ -70,7 +71,7 @@ __all__ = [
     "CheckpointError", "DEFAULT_FILTERS", "DisplayFilter", "EPOCH_S", "EventType", "ExtraSignal",
     "FILTER_CHOICES", "MIN_REVIEWED", "ProfileStore", "Provenance", "PyramidSet", "ReviewState",
     "STAGE_NAMES", "Scoring", "ScoringFormatError", "SignalInfo", "Stage", "Study", "StudyError",
-    "TraceSource", "UserError", "apply_batch", "apply_refit", "build_pyramids", "canonical_scale",
+    "SNORE_PREFILTER", "TraceSource", "UserError", "apply_batch", "apply_refit", "build_pyramids", "canonical_scale",
     "compare_scorings", "default_model_path", "export_edf_plus", "export_events_tsv",
     "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input",
     "load_model_runner", "map_study", "minmax_envelope", "n_corrections", "open_scoring", "open_study",

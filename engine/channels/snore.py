@@ -22,6 +22,8 @@ from scipy.signal import butter, sosfiltfilt
 HIGHPASS_HZ = 15.0
 WINDOW_S = 0.25
 MIN_SFREQ_HZ = 40.0
+# the EDF "prefiltering" field of an exported (reconstructed) loudness channel
+PREFILTER = f"HP:{HIGHPASS_HZ:g}Hz RMS:{WINDOW_S:g}s"
 
 
 def snore_loudness(x: np.ndarray, sfreq_hz: float) -> np.ndarray:

@@ -220,7 +220,7 @@ class AssistantUI:
     def accepted_extra_signals(self) -> list:
         """Reconstructed channels the scorer accepted, as whole-night export signals
         (labelled "... recon", transducer "reconstructed by PedSleepMAE")."""
-        from engine.api import CANONICAL_CHANNELS, reconstruction_signal
+        from engine.api import CANONICAL_CHANNELS, SNORE_PREFILTER, reconstruction_signal
 
         study = self.viewer.study
         out = []
@@ -229,8 +229,10 @@ class AssistantUI:
             if not pieces or study is None:
                 continue
             ch = CANONICAL_CHANNELS[c]
-            out.append(reconstruction_signal(pieces, pieces[0].sfreq_hz, study.duration_s, ch.name, ch.unit,
-                                             reason=pieces[0].reason, source_channel=ch.name))
+            loud = ch.model_view == "loudness"  # the model rebuilds the snore loudness, not the buzz
+            out.append(reconstruction_signal(pieces, pieces[0].sfreq_hz, study.duration_s, ch.model_label, ch.unit,
+                                             reason=pieces[0].reason, source_channel=ch.name,
+                                             prefilter=SNORE_PREFILTER if loud else ""))
         return out
 
     # --- accept / reject -----------------------------------------------------------------

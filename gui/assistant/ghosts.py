@@ -21,13 +21,13 @@ def canonical_of_ghost(sig: int) -> int:
 
 def ghost_row(canonical: int, pieces: list) -> ChannelDisplay:
     ch = CANONICAL_CHANNELS[canonical]
-    if ch.kind in DEFAULT_SCALE:
+    if ch.kind in DEFAULT_SCALE and ch.model_view == "waveform":
         scale, center = DEFAULT_SCALE[ch.kind]
     else:
         y = np.concatenate([p.mean for p in pieces[:20]]) if pieces else np.zeros(1)
         lo, hi = np.nanpercentile(y, [1, 99]) if np.isfinite(y).any() else (0.0, 1.0)
         scale, center = max(float(hi - lo) * 1.2, 1e-6), float((hi + lo) / 2)
-    return ChannelDisplay(sig=ghost_sig(canonical), label=f"{GHOST_PREFIX}{ch.name} reconstructed",
+    return ChannelDisplay(sig=ghost_sig(canonical), label=f"{GHOST_PREFIX}{ch.model_label} reconstructed",
                           unit=ch.unit, kind=ch.kind, visible=True, scale=scale, center=center,
                           filter=DisplayFilter(enabled=False), mapped_to=ch.name)
 

@@ -271,3 +271,27 @@ def test_export_carries_provenance_and_only_accepted_reconstructions(assisted, q
         assert "reconstructed" in r.getTransducer(i)
         for k in range(i):  # the study's own signals are untouched
             np.testing.assert_array_equal(r.readSignal(k, digital=True), w.viewer.study.read_digital(k))
+
+
+def test_missing_snore_is_rebuilt_and_exported_as_loudness(window, model_path, qtbot, tmp_path):
+    """The model reads SNORE as loudness, so that is what its ghost row shows and what an
+    accepted reconstruction exports (labelled and prefiltered as such)."""
+    import pyedflib
+
+    from engine.synth import NightParams, generate_night, write_night
+
+    study = tmp_path / "no-snore.edf"
+    write_night(generate_night(NightParams(hours=0.25, age_years=6.0, ahi=10.0, seed=12,
+                                           missing_channels=("SNORE",), artefacts=False)), study)
+    w = window
+    w.assistant.ctl.model_path = model_path
+    assert w.open_path(str(study))
+    wait_done(qtbot, w)
+    ghost = [r.label for r in w.viewer.rows if r.sig < 0]
+    assert any("SNORE loudness reconstructed" in lb for lb in ghost), ghost
+    w.assistant.accept_reconstruction(11)
+    out = tmp_path / "out.edf"
+    assert w.scoring.export_edf(str(out))
+    with pyedflib.EdfReader(str(out)) as r:
+        i = r.getSignalLabels().index("SNORE loud recon")
+        assert "RMS" in r.getPrefilter(i) and "reconstructed" in r.getTransducer(i)
