@@ -2,8 +2,11 @@
 
 For each study: ``OUTDIR/<stem>.scored.edf`` (signals unchanged; one ``Sleep stage X``
 annotation per epoch and the suggested events, all with provenance ``model`` and their
-confidence in the exporter's sidecar) and ``OUTDIR/<stem>.report.html`` (the sleep report,
-with a note naming the channels the model did not have)."""
+confidence in the exporter's sidecar) and ``OUTDIR/<stem>.report.html`` (the sleep report
+of this pre-scoring: the model's stages and suggested events, SpO2 nadir from the study,
+and a note naming the channels the model did not have). A study with no EEG or EOG (a
+home apnea test) gets events but no stages; its report gives indices per hour of
+recording (REI)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+from engine.channels.canonical import CANONICAL_NAMES, MODEL_SFREQ_HZ
+
 NAME = "score"
+SPO2 = CANONICAL_NAMES.index("SPO2")
 HELP = "pre-score studies with the model: annotated EDF+ and an HTML report per study"
 
 
@@ -63,6 +69,7 @@ def run(args) -> int:
         except Exception:  # noqa: BLE001
             pass
         session = runner.prepare(x, present, path.stem)
+        spo2 = x[SPO2].copy() if present[SPO2] else None  # for the report's nadir (and ODI)
         del x
 
         def progress(done, total, k=k, path=path):
@@ -75,7 +82,9 @@ def run(args) -> int:
         doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration)
         scored = out / f"{path.stem}.scored.edf"
         export_edf_plus(path, doc, scored, options=ExportOptions(include_suggestions=True))
-        rep = sleep_report(doc)
+        # the report of a pre-scoring counts the model's suggested events
+        rep = sleep_report(doc, include_suggestions=True, spo2_pct=spo2,
+                           spo2_sfreq_hz=MODEL_SFREQ_HZ if spo2 is not None else None)
         missing = session.missing_channels
         note = ("model input: channels missing from this study (masked, not used): " + ", ".join(missing)
                 if missing else "model input: all 16 canonical channels present")

@@ -63,8 +63,10 @@ class NightResult:
     seconds: float  # wall time of the run
 
     @property
-    def stages(self) -> np.ndarray:  # [n_epochs] int8 argmax 0..4
-        return self.stage_probs.argmax(1).astype(np.int8)
+    def stages(self) -> np.ndarray:  # [n_epochs] int8 argmax 0..4; -1 where not suggested
+        st = np.nan_to_num(self.stage_probs, nan=-1.0).argmax(1).astype(np.int8)
+        st[np.isnan(self.stage_probs).any(1)] = -1
+        return st
 
     @property
     def stage_confidence(self) -> np.ndarray:

@@ -24,8 +24,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.channels.canonical import CANONICAL_NAMES, EPOCH_S, EPOCH_SAMPLES, MODEL_SFREQ_HZ
+from engine.channels.canonical import (
+    CANONICAL_NAMES,
+    EPOCH_S,
+    EPOCH_SAMPLES,
+    MODEL_SFREQ_HZ,
+)
 from engine.errors import CheckpointError
+from engine.inference.requirements import can_stage, suggestable_events
 from engine.inference.results import (
     ChannelReconstruction,
     EpochBatch,
@@ -89,6 +95,16 @@ class NightSession:
     @property
     def embeddings(self) -> np.ndarray:
         return self.emb
+
+    @property
+    def can_stage(self) -> bool:
+        """Stages need EEG or EOG (engine.inference.requirements)."""
+        return can_stage(self.night.present)
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        """The event types suggested for this study (engine.inference.requirements)."""
+        return suggestable_events(self.night.present)
 
 
 class ModelRunner:
@@ -179,7 +195,7 @@ class ModelRunner:
         return torch.stack([s.tokens[e] for e in epochs])
 
     def stage_probs(self, s: NightSession, a: int, b: int) -> np.ndarray:
-        if self.stage_probe is None:
+        if self.stage_probe is None or not s.can_stage:
             return np.full((b - a, 5), np.nan, np.float32)
         lo, hi = max(0, a - 1), min(s.n_epochs, b + 1)
         p = self.stage_probe.predict_proba(s.emb[lo:hi])
@@ -194,7 +210,10 @@ class ModelRunner:
         ms = multiscale_features(np.nan_to_num(g), valid)
         prob = self.event_heads.proba(ms)
         out = []
+        allowed = s.event_types
         for k, t in enumerate(EVENT_TYPES):
+            if t not in allowed:
+                continue
             for onset, dur, conf in segments_from_proba(prob[:, k], float(self.event_heads.threshold[k]),
                                                         MIN_DURATION_S[t], 1.0, ra * EPOCH_S):
                 if a * EPOCH_S <= onset < b * EPOCH_S:

@@ -22,6 +22,10 @@ Definitions (AASM manual terms; every time in minutes, every index per hour of T
   when there are none but an SpO2 array is given, desaturations are found in it
   (a fall >= 3 % below the highest value of the previous 120 s, lasting >= 10 s);
 * SpO2 nadir: lowest valid (>= 50 %) SpO2 sample in the window, when an array is given;
+* nothing staged but events present (a home apnea test): the window is the whole
+  recording and every index is per hour of recording time (REI); sleep efficiency n/a;
+* ``include_suggestions``: pending model suggestions are counted too (the report of a
+  model pre-scoring, ``pedsleep score``), and the page says so;
 * severity from AHI: pediatric (< 1 normal, 1-5 mild, 5-10 moderate, > 10 severe) beside
   adult (< 5 normal, 5-15 mild, 15-30 moderate, > 30 severe).
 """
@@ -121,6 +125,10 @@ class SleepReport:
     ahi_severity_adult: str | None
     events_in_sleep_only: bool = True
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # "sleep": indices per hour of TST; "recording": nothing is staged (a home apnea test),
+    # indices per hour of recording time (REI)
+    index_basis: str = "sleep"
+    suggestions_counted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -172,8 +180,10 @@ def sleep_report(
     spo2_pct: np.ndarray | None = None,
     spo2_sfreq_hz: float | None = None,
     events_in_sleep_only: bool = True,
+    include_suggestions: bool = False,
 ) -> SleepReport:
-    """Compute the report (see module docstring for every definition)."""
+    """Compute the report (see module docstring for every definition).
+    ``include_suggestions`` also counts pending model suggestions (a model pre-scoring)."""
     ep = scoring.epoch_s
     st = scoring.stages().astype(np.int64)
     n = st.size
@@ -193,10 +203,17 @@ def sleep_report(
             notes.append("no lights off: the window starts at the first scored epoch")
         if on is None:
             notes.append("no lights on: the window ends after the last scored epoch")
+    elif scoring.events(decided_only=not include_suggestions) and scoring.recording_duration_s:
+        # events but no stages (a home apnea test): the window is the recording
+        w0, w1, source = 0.0, float(scoring.recording_duration_s), "recording (no stages)"
+        events_in_sleep_only = False
+        notes.append("no sleep stages: event indices are per hour of recording time "
+                     "(respiratory event index, REI), not per hour of sleep")
     else:
         w0 = w1 = 0.0
         source = "empty"
         notes.append("nothing is scored")
+    basis = "recording" if source == "recording (no stages)" else "sleep"
     # epochs whose start lies in [w0, w1)
     starts = np.arange(n) * ep
     in_win = (starts >= w0 - 1e-9) & (starts < w1 - 1e-9)
@@ -208,7 +225,7 @@ def sleep_report(
     is_sleep = np.isin(st, [s.value for s in SLEEP_STAGES])
     sleep_idx = np.flatnonzero(in_win & is_sleep)
     tst = float(sleep_idx.size * ep_min)
-    se = 100.0 * tst / tib if tib > 0 else None
+    se = 100.0 * tst / tib if tib > 0 and basis == "sleep" else None
     if sleep_idx.size:
         onset_s = float(sleep_idx[0] * ep)
         sol = max(0.0, (onset_s - w0) / 60.0)
@@ -228,7 +245,9 @@ def sleep_report(
         k = int(math.floor(ev.onset_s / ep + 1e-9))
         return 0 <= k < n and bool(is_sleep[k])
 
-    evs = [e for e in scoring.events(decided_only=True) if counted(e)]
+    evs = [e for e in scoring.events(decided_only=not include_suggestions) if counted(e)]
+    # per hour of sleep, or of recording when nothing is staged
+    per_h_min = tst if basis == "sleep" else tib
     by = {}
     for e in evs:
         by.setdefault(e.type, []).append(e)
@@ -240,9 +259,9 @@ def sleep_report(
     n_h = len(hyps)
     n_h_obs = sum(1 for h in hyps if h.attrs.get("hypopnea_kind") != "central")
     n_ar = len(by.get(EventType.AROUSAL, []))
-    ahi = _per_hour(n_oa + n_ca + n_ma + n_xa + n_h, tst)
-    oahi = _per_hour(n_oa + n_ma + n_h_obs, tst)
-    cai = _per_hour(n_ca, tst)
+    ahi = _per_hour(n_oa + n_ca + n_ma + n_xa + n_h, per_h_min)
+    oahi = _per_hour(n_oa + n_ma + n_h_obs, per_h_min)
+    cai = _per_hour(n_ca, per_h_min)
     desats = [
         e
         for e in by.get(EventType.DESATURATION, [])
@@ -264,7 +283,7 @@ def sleep_report(
                 if w0 <= onset < w1 and (not events_in_sleep_only or (0 <= k < n and is_sleep[k])):
                     n_des += 1
             notes.append("ODI computed from the SpO2 signal (no scored desaturations)")
-    odi = _per_hour(n_des, tst) if n_des is not None else None
+    odi = _per_hour(n_des, per_h_min) if n_des is not None else None
     return SleepReport(
         epoch_s=ep,
         window_start_s=float(w0),
@@ -279,7 +298,7 @@ def sleep_report(
         stage_min=stage_min,
         stage_pct_tst=pct,
         n_arousals=n_ar,
-        arousal_index=_per_hour(n_ar, tst),
+        arousal_index=_per_hour(n_ar, per_h_min),
         n_obstructive_apneas=n_oa,
         n_central_apneas=n_ca,
         n_mixed_apneas=n_ma,
@@ -295,6 +314,8 @@ def sleep_report(
         ahi_severity_adult=severity_adult(ahi),
         events_in_sleep_only=events_in_sleep_only,
         notes=tuple(notes),
+        index_basis=basis,
+        suggestions_counted=include_suggestions,
     )
 
 
@@ -302,7 +323,8 @@ def sleep_report(
 _LEVELS = {"W": 0, "R": 1, "N1": 2, "N2": 3, "N3": 4, "?": 5}
 
 
-def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220) -> str:
+def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220,
+                  include_suggestions: bool = False) -> str:
     """An inline SVG hypnogram: W, R, N1, N2, N3 from top, unscored as a grey band of its
     own (never drawn as wake), respiratory events and arousals as ticks underneath."""
     n = max(1, scoring.n_epochs)
@@ -363,7 +385,7 @@ def hypnogram_svg(scoring: Scoring, *, width_px: int = 900, height_px: int = 220
         EventType.DESATURATION: "#2a9d8f",
         EventType.AROUSAL: "#555555",
     }
-    for ev in scoring.events(decided_only=True):
+    for ev in scoring.events(decided_only=not include_suggestions):
         c = colors.get(ev.type)
         if c is None:
             continue
@@ -431,8 +453,8 @@ def report_html(
         ("Central apneas", r.n_central_apneas),
         ("Mixed apneas", r.n_mixed_apneas),
         ("Hypopneas", r.n_hypopneas),
-        ("AHI", _fmt(r.ahi, " /h")),
-        ("Obstructive AHI", _fmt(r.obstructive_ahi, " /h")),
+        ("AHI" if r.index_basis == "sleep" else "REI (per hour of recording)", _fmt(r.ahi, " /h")),
+        ("Obstructive AHI" if r.index_basis == "sleep" else "Obstructive REI", _fmt(r.obstructive_ahi, " /h")),
         ("Central apnea index", _fmt(r.central_apnea_index, " /h")),
         ("Arousals", r.n_arousals),
         ("Arousal index", _fmt(r.arousal_index, " /h")),
@@ -457,14 +479,14 @@ th{{background:#f4f4f4}} h1{{font-size:20px}} h2{{font-size:16px;margin-top:20px
 <h1>{e(title)}{(" — " + e(study_name)) if study_name else ""}</h1>
 {when}
 <h2>Hypnogram</h2>
-{hypnogram_svg(scoring)}
+{hypnogram_svg(scoring, include_suggestions=r.suggestions_counted)}
 <div class="grid">
 <div><h2>Sleep</h2><table>{"".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)}</table></div>
 <div><h2>Stages</h2><table><tr><th>Stage</th><th>min</th><th>% TST</th></tr>{stage_rows}</table></div>
 <div><h2>Respiration and arousals</h2><table>{"".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in resp)}</table></div>
 </div>
 <p>Events are counted {"in sleep epochs only" if r.events_in_sleep_only else "over the whole window"};
-only decided events (human, imported, accepted model suggestions) are counted.
+{"the model's pending suggestions are counted with decided events: this is a pre-scoring to review, not a scored study." if r.suggestions_counted else "only decided events (human, imported, accepted model suggestions) are counted."}
 Pediatric severity: AHI &lt; 1 normal, 1–5 mild, 5–10 moderate, &gt; 10 severe.
 Adult: &lt; 5 normal, 5–15 mild, 15–30 moderate, &gt; 30 severe.</p>
 {f"<ul>{notes}</ul>" if notes else ""}

@@ -13,7 +13,7 @@ from engine.channels.canonical import CANONICAL_NAMES
 from engine.inference.runner import ModelRunner
 from engine.model.probes import EVENT_TYPES
 from engine.training.data import load_scored_study
-from engine.training.metrics import ahi, event_metrics, stage_metrics
+from engine.training.metrics import ahi, event_metrics, rei, stage_metrics
 
 GROUPS = {"EEG": range(0, 7), "CAPNO": [7], "SPO2": [8], "RESP": [9, 10, 12], "SNORE": [11],
           "EOG": [13, 14], "EMG": [15]}
@@ -101,7 +101,7 @@ def imputation_nrmse(runner: ModelRunner, nights, coefs, per_night=24, seed=1):
 
 def expected_calibration_error(conf, y_true, y_pred, n_bins: int = 10) -> float:
     """Top-label ECE of the stage probabilities (scored epochs only)."""
-    ok = np.asarray(y_true) >= 0
+    ok = (np.asarray(y_true) >= 0) & np.isfinite(np.asarray(conf, float))  # NaN: not suggested
     conf = np.asarray(conf, float)[ok]
     correct = (np.asarray(y_true)[ok] == np.asarray(y_pred)[ok]).astype(float)
     if conf.size == 0:
@@ -129,8 +129,10 @@ def evaluate_nights(runner: ModelRunner, nights, progress=None) -> dict:
         pev = [(e.type, e.onset_s, e.duration_s) for e in res.events]
         true_ev += [(t, o + off, d) for (t, o, d) in tev]
         pred_ev += [(t, o + off, d) for (t, o, d) in pev]
-        a_true = ahi(tev, st)
-        a_pred = ahi(pev, res.stages)
+        if (res.stages < 0).all():  # not staged (no EEG/EOG): per hour of recording on both sides
+            a_true, a_pred = rei(tev, sn.n_epochs), rei(pev, sn.n_epochs)
+        else:
+            a_true, a_pred = ahi(tev, st), ahi(pev, res.stages)
         ahi_err.append(abs(a_pred - a_true))
         sm = stage_metrics(st[: sn.n_epochs], res.stages)
         per_night.append({"night": sn.name, "hours": round(sn.n_epochs / 120, 2), "accuracy": round(sm["accuracy"], 4),
@@ -198,7 +200,9 @@ def outlier_evaluation(runner: ModelRunner, nights, test_paths) -> dict:
 
 def montage_evaluation(runner: ModelRunner, nights) -> dict:
     """The held-out nights again with only the channels of each named reduced montage."""
+    from engine.inference.requirements import suggestable_events
     from engine.training.data import ScoredNight
+    from engine.training.metrics import APNEA_HYPOPNEA
     from engine.training.montages import NAMED_MONTAGES, montage_mask, with_montage
 
     out = {}
@@ -208,11 +212,16 @@ def montage_evaluation(runner: ModelRunner, nights) -> dict:
         keep = montage_mask(chans)
         sub = [ScoredNight(sn.name, with_montage(sn.night, keep), sn.stages, sn.events) for sn in nights]
         r = evaluate_nights(runner, sub)
-        f1 = [v for v in r["events_f1"].values() if np.isfinite(v)]
-        out[name] = {"channels": list(chans), "accuracy": round(r["stage"]["accuracy"], 4),
-                     "kappa": round(r["stage"]["kappa"], 4),
+        types = suggestable_events(keep)  # what the model suggests with these channels
+        f1 = [r["events_f1"][t] for t in types if np.isfinite(r["events_f1"][t])]
+        resp = any(t in APNEA_HYPOPNEA for t in types)
+        staged = r["stage"]["n_epochs"] > 0  # no EEG/EOG: the model suggests no stages
+        out[name] = {"channels": list(chans), "accuracy": round(r["stage"]["accuracy"], 4) if staged else None,
+                     "kappa": round(r["stage"]["kappa"], 4) if staged else None,
                      "events_f1_mean": round(float(np.mean(f1)), 4) if f1 else None,
-                     "events_f1": r["events_f1"], "ahi_abs_error": r["ahi_abs_error"]["mean"]}
+                     "event_types": list(types), "events_f1": r["events_f1"],
+                     "ahi_abs_error": r["ahi_abs_error"]["mean"] if resp else None,
+                     "ahi_basis": "AHI" if staged else "REI"}
     return out
 
 

@@ -78,3 +78,10 @@ def ahi(events, stages, epoch_s: float = 30.0) -> float:
     sleep_h = float(((stages >= 1) & (stages <= 4)).sum()) * epoch_s / 3600.0
     n = sum(1 for (t, *_) in events if t in APNEA_HYPOPNEA)
     return n / sleep_h if sleep_h > 0 else float("nan")
+
+
+def rei(events, n_epochs: int, epoch_s: float = 30.0) -> float:
+    """Apneas + hypopneas per hour of recording (respiratory event index: no staging)."""
+    hours = n_epochs * epoch_s / 3600.0
+    n = sum(1 for (t, *_) in events if t in APNEA_HYPOPNEA)
+    return n / hours if hours > 0 else float("nan")

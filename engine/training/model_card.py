@@ -129,13 +129,21 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
     if mont:
         L.append("\nThe same held-out nights with only the channels of a reduced montage (the others removed "
                  "before scoring):\n")
-        L.append("| montage | stage accuracy | kappa | event F1 (mean over types) | AHI error (mean) |\n|---|---|---|---|---|")
+        L.append("| montage | stage accuracy | kappa | event F1 (mean over the types suggested) | AHI error (mean) |\n"
+                 "|---|---|---|---|---|")
         L.append(f"| full PSG | {st['accuracy']:.3f} | {st['kappa']:.3f} | "
                  f"{np.nanmean([ev[t]['f1'] for t in EVENT_TYPES]):.3f} | {a['mean']:.2f} |")
         for name, v in mont.items():
             f1 = "-" if v["events_f1_mean"] is None else f"{v['events_f1_mean']:.3f}"
-            L.append(f"| {name} | {v['accuracy']:.3f} | {v['kappa']:.3f} | {f1} | {v['ahi_abs_error']:.2f} |")
-        L.append("")
+            acc, kap = (("not suggested (no EEG/EOG)", "-") if v["accuracy"] is None
+                        else (f"{v['accuracy']:.3f}", f"{v['kappa']:.3f}"))
+            err = "-" if v["ahi_abs_error"] is None else f"{v['ahi_abs_error']:.2f}" + (
+                " (REI)" if v.get("ahi_basis") == "REI" else "")
+            L.append(f"| {name} | {acc} | {kap} | {f1} | {err} |")
+        L.append("\nThe model suggests only what the recorded channels support "
+                 "(engine/inference/requirements.py): stages need EEG or EOG, arousals EEG, apneas and "
+                 "hypopneas airflow or effort, desaturations SpO2. Without staging, the AHI column compares "
+                 "events per hour of recording (REI) on both sides.\n")
     sp = metrics["speed"]
     L.append(f"\n## Speed\n\nHeadless whole-night scoring (`ModelRunner.score`: stages and events; no outlier pass, no reconstruction), measured during the held-out evaluation: "
              f"{sp['epochs_per_s']} epochs/s, i.e. **{sp['seconds_per_10h_night']} s per 10-h night** on "

@@ -167,7 +167,8 @@ class AssistantUI:
         self.progress.setVisible(False)
         if self.ctl.last_error is None and self.ctl.session is not None:
             s = self.ctl.session
-            self.panel.status.setText(f"Suggestions ready for {s.n_epochs} epochs · "
+            what = "Suggestions" if s.can_stage else "Event suggestions (no EEG or EOG: no stage suggestions)"
+            self.panel.status.setText(f"{what} ready for {s.n_epochs} epochs · "
                                       f"missing channels: {', '.join(s.missing_channels) or 'none'}")
 
     def _failed(self, msg: str) -> None:

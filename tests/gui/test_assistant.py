@@ -295,3 +295,22 @@ def test_missing_snore_is_rebuilt_and_exported_as_loudness(window, model_path, q
     with pyedflib.EdfReader(str(out)) as r:
         i = r.getSignalLabels().index("SNORE loud recon")
         assert "RMS" in r.getPrefilter(i) and "reconstructed" in r.getTransducer(i)
+
+
+def test_home_apnea_test_gets_event_suggestions_but_no_stages(window, model_path, qtbot, tmp_path):
+    from engine.channels.canonical import CANONICAL_NAMES
+    from engine.synth import NightParams, generate_night, write_night
+
+    keep = {"SPO2", "RESP THORACIC", "RESP ABDOMINAL", "C-FLOW", "SNORE"}
+    study = tmp_path / "hsat.edf"
+    write_night(generate_night(NightParams(hours=0.25, age_years=6.0, ahi=30.0, seed=13, artefacts=False,
+                                           missing_channels=tuple(n for n in CANONICAL_NAMES if n not in keep))),
+                study)
+    w = window
+    w.assistant.ctl.model_path = model_path
+    assert w.open_path(str(study))
+    wait_done(qtbot, w)
+    d = w.scoring.ctl.doc
+    assert not np.isfinite(d.suggestion_confidence()).any()  # no stage suggestions
+    assert "no stage suggestions" in w.assistant.panel.status.text()
+    assert all(e.type != "Arousal" for e in d.events() if e.provenance == Provenance.MODEL)

@@ -127,6 +127,30 @@ def test_score_and_evaluate_cli(tiny_model, capsys):
     assert res["stages"]["n_epochs"] == 30
 
 
+def test_home_apnea_test_gets_events_but_no_stages_or_arousals(tiny_model, capsys):
+    """No EEG/EOG: stages are not suggested (NaN, -1), arousals neither; the pre-scoring
+    report counts the suggested events per hour of recording (REI)."""
+    from engine.channels.canonical import CANONICAL_NAMES
+    from engine.cli import main
+
+    path, _, tmp = tiny_model
+    keep = {"SPO2", "RESP THORACIC", "RESP ABDOMINAL", "C-FLOW", "SNORE"}
+    edf = write_night(generate_night(NightParams(hours=0.25, ahi=30, seed=8, missing_channels=tuple(
+        n for n in CANONICAL_NAMES if n not in keep))), tmp / "hsat.edf")
+    runner = ModelRunner(path, device="cpu")
+    s = runner.open_study(edf)
+    assert not s.can_stage and "Arousal" not in s.event_types and "Hypopnea" in s.event_types
+    res = runner.score(s)
+    assert np.isnan(res.stage_probs).all() and (res.stages == -1).all()
+    assert all(e.type != "Arousal" for e in res.events)
+    out = tmp / "out-hsat"
+    assert main(["score", str(edf), "-o", str(out), "--model", str(path), "--device", "cpu", "--threads", "1"]) == 0
+    html = (out / "hsat.report.html").read_text()
+    assert "Sleep stage" not in html
+    if res.events:
+        assert "REI (per hour of recording)" in html and "pre-scoring" in html
+
+
 def test_held_out_evaluation_keys(tiny_model):
     from engine.training.evaluate import evaluate_model
 
@@ -141,7 +165,8 @@ def test_held_out_evaluation_keys(tiny_model):
     assert set(g["EEG"]) == {"model", "mae", "mean", "linear"}
     assert m["speed"]["seconds_per_10h_night"] > 0
     home = m["montages"]["home apnea test (no EEG/EOG/EMG)"]
-    assert "EEG C3-M2" not in home["channels"] and 0 <= home["accuracy"] <= 1
+    assert "EEG C3-M2" not in home["channels"] and home["accuracy"] is None  # no stages without EEG/EOG
+    assert 0 <= m["montages"]["2 EEG + EOG + chin, no respiration"]["accuracy"] <= 1
     assert len(m["montages"]) == 3
 
     from engine.training.model_card import write_card

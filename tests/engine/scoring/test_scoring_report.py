@@ -210,3 +210,26 @@ def test_compare_two_real_scorings():
     assert ag.n_epochs == 648 and ag.n_only_a == 100
     assert 0 < ag.kappa < 1
     assert int(ag.confusion.sum()) == 648
+
+
+def test_unstaged_study_gives_indices_per_hour_of_recording():
+    """A home apnea test: events, no stages -> the window is the recording, REI."""
+    doc = Scoring(240, recording_duration_s=7200.0)
+    for k in range(6):
+        doc.add_event(600.0 + 600 * k, 15.0, EventType.OBSTRUCTIVE_APNEA)
+    rep = sleep_report(doc)
+    assert rep.index_basis == "recording" and rep.window_source == "recording (no stages)"
+    assert rep.ahi == pytest.approx(3.0) and rep.sleep_efficiency_pct is None
+    html = report_html(rep, doc)
+    assert "REI (per hour of recording)" in html and "per hour of recording time" in html
+
+
+def test_report_of_a_pre_scoring_counts_pending_suggestions():
+    doc = Scoring(120)
+    doc.set_stages(0, [2] * 120)
+    doc.suggest_events([{"onset_s": 100.0 * k, "duration_s": 12.0, "type": EventType.HYPOPNEA,
+                         "confidence": 0.8} for k in range(1, 7)])
+    assert sleep_report(doc).n_hypopneas == 0  # a report of the scoring: undecided events don't count
+    rep = sleep_report(doc, include_suggestions=True)
+    assert rep.n_hypopneas == 6 and rep.ahi == pytest.approx(6.0) and rep.suggestions_counted
+    assert "pre-scoring to review" in report_html(rep, doc)

@@ -1,0 +1,36 @@
+"""What a study must record before the model suggests each thing.
+
+The model runs on any subset of the 16 channels, but a suggestion it cannot support from
+the recorded signals is noise a scorer has to reject: a sleep stage needs EEG or EOG
+(AASM does not stage a home apnea test either), an arousal is an EEG frequency shift,
+apneas and hypopneas are read from airflow or effort, a desaturation from SpO2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.channels.canonical import CANONICAL_CHANNELS
+
+STAGE_KINDS = ("eeg", "eog")
+EVENT_KINDS = {
+    "Obstructive apnea": ("flow", "resp"),
+    "Central apnea": ("flow", "resp"),
+    "Hypopnea": ("flow", "resp"),
+    "Oxygen desaturation": ("spo2",),
+    "Arousal": ("eeg",),
+}
+
+
+def _has(present: np.ndarray, kinds) -> bool:
+    return any(bool(present[i]) and c.kind in kinds for i, c in enumerate(CANONICAL_CHANNELS))
+
+
+def can_stage(present: np.ndarray) -> bool:
+    """present: bool [16], the channels recorded."""
+    return _has(present, STAGE_KINDS)
+
+
+def suggestable_events(present: np.ndarray) -> tuple[str, ...]:
+    """The event types the model suggests for a study recording ``present``."""
+    return tuple(t for t, kinds in EVENT_KINDS.items() if _has(present, kinds))
