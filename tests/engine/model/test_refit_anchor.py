@@ -40,4 +40,6 @@ def test_a_model_the_scorer_keeps_correcting_is_not_anchored():
     anchored = refit_stage_probe(emb, labels, base).predict_proba(emb)
     plain = refit_stage_probe(emb, labels, base, anchor=False).predict_proba(emb)
     np.testing.assert_allclose(anchored, plain, atol=2e-3)  # zero anchor weight (float summation aside)
-    assert ((anchored.argmax(1) == (before + 1) % 5)[rev]).mean() > 0.5  # it learned the corrections
+    p0 = base.predict_proba(emb)
+    want = (before[rev] + 1) % 5
+    assert anchored[rev, want].mean() > p0[rev, want].mean() + 0.2  # it moved towards the corrections
