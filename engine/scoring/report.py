@@ -22,7 +22,7 @@ Definitions (AASM manual terms; every time in minutes, every index per hour of T
   when there are none but an SpO2 array is given, desaturations are found in it
   (a fall >= 3 % below the highest value of the previous 120 s, lasting >= 10 s);
 * SpO2 nadir: lowest valid (>= 50 %) SpO2 sample in the window, when an array is given;
-* nothing staged but events present (a home apnea test): the window is the whole
+* nothing staged but respiratory events or desaturations present (a home apnea test): the window is the whole
   recording and every index is per hour of recording time (REI); sleep efficiency n/a;
 * ``include_suggestions``: pending model suggestions are counted too (the report of a
   model pre-scoring, ``pedsleep score``), and the page says so;
@@ -203,8 +203,9 @@ def sleep_report(
             notes.append("no lights off: the window starts at the first scored epoch")
         if on is None:
             notes.append("no lights on: the window ends after the last scored epoch")
-    elif scoring.events(decided_only=not include_suggestions) and scoring.recording_duration_s:
-        # events but no stages (a home apnea test): the window is the recording
+    elif scoring.recording_duration_s and scoring.events(
+            types=EventType.RESPIRATORY + (EventType.DESATURATION,), decided_only=not include_suggestions):
+        # respiratory events but no stages (a home apnea test): the window is the recording
         w0, w1, source = 0.0, float(scoring.recording_duration_s), "recording (no stages)"
         events_in_sleep_only = False
         notes.append("no sleep stages: event indices are per hour of recording time "

@@ -233,3 +233,9 @@ def test_report_of_a_pre_scoring_counts_pending_suggestions():
     rep = sleep_report(doc, include_suggestions=True)
     assert rep.n_hypopneas == 6 and rep.ahi == pytest.approx(6.0) and rep.suggestions_counted
     assert "pre-scoring to review" in report_html(rep, doc)
+
+
+def test_unstaged_study_with_only_artefacts_stays_empty():
+    doc = Scoring(240, recording_duration_s=7200.0)
+    doc.add_event(600.0, 5.0, "Artifact: movement")
+    assert sleep_report(doc).window_source == "empty"
