@@ -4,6 +4,11 @@ The model runs on any subset of the 16 channels, but a suggestion it cannot supp
 the recorded signals is noise a scorer has to reject: a sleep stage needs EEG or EOG
 (AASM does not stage a home apnea test either), an arousal is an EEG frequency shift,
 apneas and hypopneas are read from airflow or effort, a desaturation from SpO2.
+
+A missing or flat channel is reconstructed only from its own family: brain channels (EEG,
+EOG, chin EMG) from the brain channels a study has, cardio-respiratory ones (flow, belts,
+SpO2, CO2, snore) from the respiratory ones. An EEG "rebuilt" from breathing alone is
+the night's average and would only crowd the screen.
 """
 
 from __future__ import annotations
@@ -34,3 +39,16 @@ def can_stage(present: np.ndarray) -> bool:
 def suggestable_events(present: np.ndarray) -> tuple[str, ...]:
     """The event types the model suggests for a study recording ``present``."""
     return tuple(t for t, kinds in EVENT_KINDS.items() if _has(present, kinds))
+
+
+RECON_SOURCES = {
+    "eeg": ("eeg", "eog"), "eog": ("eeg", "eog"), "emg": ("eeg", "eog", "emg"),
+    "flow": ("flow", "resp"), "resp": ("flow", "resp"), "spo2": ("flow", "resp"),
+    "capno": ("flow", "resp", "capno"), "snore": ("flow", "resp"),
+}
+
+
+def reconstructable(present: np.ndarray) -> np.ndarray:
+    """bool [16]: channels the model may rebuild (when missing or flat) for a study
+    recording ``present``."""
+    return np.array([_has(present, RECON_SOURCES.get(c.kind, ())) for c in CANONICAL_CHANNELS], bool)

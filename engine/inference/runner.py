@@ -31,7 +31,7 @@ from engine.channels.canonical import (
     MODEL_SFREQ_HZ,
 )
 from engine.errors import CheckpointError
-from engine.inference.requirements import can_stage, suggestable_events
+from engine.inference.requirements import can_stage, reconstructable, suggestable_events
 from engine.inference.results import (
     ChannelReconstruction,
     EpochBatch,
@@ -265,7 +265,7 @@ class ModelRunner:
 
     def _reconstructions(self, s: NightSession, a: int, b: int, tokens, hid, recon2):
         hid_np = hid.cpu().numpy()  # [n, C]
-        chans = np.flatnonzero(hid_np.any(0))
+        chans = np.flatnonzero(hid_np.any(0) & reconstructable(s.night.present))
         if len(chans) == 0:
             return ()
         cfg = self.cfg

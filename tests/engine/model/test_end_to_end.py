@@ -143,6 +143,8 @@ def test_home_apnea_test_gets_events_but_no_stages_or_arousals(tiny_model, capsy
     res = runner.score(s)
     assert np.isnan(res.stage_probs).all() and (res.stages == -1).all()
     assert all(e.type != "Arousal" for e in res.events)
+    rebuilt = {r.name for b in runner.run(runner.open_study(edf), reconstruct=True) for r in b.reconstructions}
+    assert "CAPNO" in rebuilt and not any(n.startswith(("EEG", "EOG", "EMG")) for n in rebuilt)
     out = tmp / "out-hsat"
     assert main(["score", str(edf), "-o", str(out), "--model", str(path), "--device", "cpu", "--threads", "1"]) == 0
     html = (out / "hsat.report.html").read_text()

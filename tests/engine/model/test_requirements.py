@@ -25,3 +25,17 @@ def test_no_respiration_no_respiratory_events():
     assert suggestable_events(eeg_only) == ("Arousal",)
     eog_only = montage_mask(("EOG LOC-M2",))
     assert can_stage(eog_only) and suggestable_events(eog_only) == ()
+
+
+def test_channels_are_rebuilt_only_from_their_own_family():
+    from engine.channels.canonical import CANONICAL_NAMES
+    from engine.inference.requirements import reconstructable
+
+    hsat = montage_mask(NAMED_MONTAGES["home apnea test (no EEG/EOG/EMG)"])
+    r = dict(zip(CANONICAL_NAMES, reconstructable(hsat)))
+    assert not r["EEG C3-M2"] and not r["EOG LOC-M2"] and not r["EMG CHIN1-CHIN2"]
+    assert r["CAPNO"] and r["SPO2"]
+    eeg_only = montage_mask(NAMED_MONTAGES["2 EEG + EOG + chin, no respiration"])
+    r = dict(zip(CANONICAL_NAMES, reconstructable(eeg_only)))
+    assert r["EEG C3-M2"] and not r["C-FLOW"] and not r["SPO2"]
+    assert reconstructable(np.ones(16, bool)).all()
