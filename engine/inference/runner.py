@@ -263,6 +263,16 @@ class ModelRunner:
             out[j] = a * mae_z[j] + (1 - a) * linear_conditional(m, x[j], vis, c)
         return out
 
+    def _physical_frame(self, s: NightSession, c: int) -> tuple[float, float, str]:
+        """(center, scale, reason) to turn channel ``c``'s z units back into physical ones:
+        the night's own statistics when the channel is recorded (flat epochs), else the
+        typical ones of the training nights (missing channel)."""
+        if s.night.present[c]:
+            return float(s.night.center[c]), float(s.night.scale[c]), "flat"
+        n = self.cfg.n_chans
+        return (float(self.recon.get("typical_center", np.zeros(n))[c]),
+                float(self.recon.get("typical_scale", np.ones(n))[c]), "missing")
+
     def _reconstructions(self, s: NightSession, a: int, b: int, tokens, hid, recon2):
         hid_np = hid.cpu().numpy()  # [n, C]
         chans = np.flatnonzero(hid_np.any(0) & reconstructable(s.night.present))
@@ -284,13 +294,7 @@ class ModelRunner:
             mc = np.convolve(mc, np.ones(k) / k, mode="same")
             sig = np.sqrt(mc**2 + float(rmse[c]) ** 2)
             mask = np.repeat(hid_np[:, c], EPOCH_SAMPLES)
-            night = s.night
-            if night.present[c]:
-                center, scale, reason = night.center[c], night.scale[c], "flat"
-            else:
-                center = float(self.recon.get("typical_center", np.zeros(cfg.n_chans))[c])
-                scale = float(self.recon.get("typical_scale", np.ones(cfg.n_chans))[c])
-                reason = "missing"
+            center, scale, reason = self._physical_frame(s, int(c))
             mean = np.where(mask, m0 * scale + center, np.nan).astype(np.float32)
             band = (sig * scale).astype(np.float32)
             out.append(ChannelReconstruction(int(c), CANONICAL_NAMES[c], a * EPOCH_S, MODEL_SFREQ_HZ,
@@ -396,13 +400,7 @@ class ModelRunner:
         n_ep = b - a
         xz = x.cpu().numpy()
         best = self.blend_linear(channel, draws[0].reshape(n_ep, -1), xz, ~hid.cpu().numpy()).reshape(-1)
-        night = s.night
-        if night.present[channel]:
-            center, scale, reason = night.center[channel], night.scale[channel], "flat"
-        else:
-            center = float(self.recon.get("typical_center", np.zeros(cfg.n_chans))[channel])
-            scale = float(self.recon.get("typical_scale", np.ones(cfg.n_chans))[channel])
-            reason = "missing"
+        center, scale, reason = self._physical_frame(s, int(channel))
         mean = (best * scale + center).astype(np.float32)
         band = (sig * scale).astype(np.float32)
         return ChannelReconstruction(int(channel), CANONICAL_NAMES[channel], a * EPOCH_S, MODEL_SFREQ_HZ,
