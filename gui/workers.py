@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import traceback
+import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -22,6 +23,20 @@ _ids = itertools.count(1)
 
 
 WORKER_NICE = 10
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every GeneratorWorker not yet collected
+
+
+def running_workers() -> list[GeneratorWorker]:
+    """Workers whose thread is still running (tests fail on any left behind)."""
+    out = []
+    for w in list(_LIVE):
+        try:
+            if w.is_running():
+                out.append(w)
+        except RuntimeError:  # the C++ side is gone: nothing runs
+            pass
+    return out
 
 
 def _lower_this_thread() -> None:
@@ -83,6 +98,7 @@ class GeneratorWorker(QObject):
         self._runner.done.connect(self._on_done)
         self._priority = priority
         self._running = False
+        _LIVE.add(self)
 
     def start(self) -> None:
         self._running = True

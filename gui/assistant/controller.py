@@ -49,6 +49,11 @@ def _load_runner(path: str | None, device: str):
     return _RUNNERS[key]
 
 
+def reset_runner_cache() -> None:
+    """Forget loaded models (tests start each from a clean slate)."""
+    _RUNNERS.clear()
+
+
 class AssistantController(QObject):
     progress = Signal(float, str)  # fraction done, message
     updated = Signal()  # suggestions / outliers / reconstructions changed

@@ -11,8 +11,26 @@ def night_edf(tmp_path):
     return p
 
 
+@pytest.fixture(autouse=True)
+def _no_thread_left_behind(qtbot):
+    """napari-style: a test that leaves a worker thread running fails, and the model cache
+    starts empty for every test, so no result from one test arrives in another."""
+    from gui.assistant.controller import reset_runner_cache
+    from gui.workers import running_workers
+
+    reset_runner_cache()
+    yield
+    left = running_workers()
+    for w in left:
+        w.cancel()
+    reset_runner_cache()
+    assert not left, f"{len(left)} worker thread(s) left running: {[getattr(w, 'kind', '?') for w in left]}"
+
+
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(qtbot, tmp_path, request):
+    """The main window with the assistant OFF, so nothing arrives from a model thread in
+    the middle of a test; a test opts in with ``@pytest.mark.assistant``."""
     from engine.channels.profiles import ProfileStore
     from gui.app import configure_pyqtgraph
     from gui.main_window import MainWindow
@@ -20,11 +38,14 @@ def window(qtbot, tmp_path):
     configure_pyqtgraph()
     w = MainWindow(profiles=ProfileStore(tmp_path / "profiles"))
     qtbot.addWidget(w)
+    if request.node.get_closest_marker("assistant") is None:
+        w.assistant.enabled_action.setChecked(False)
+        w.assistant.set_enabled(False)
     w.resize(1600, 900)
     w.show()
     qtbot.waitExposed(w)
     yield w
-    w.viewer.close_study()
+    w.close_study()
 
 
 def wait_pyramids(qtbot, w, timeout=20000):

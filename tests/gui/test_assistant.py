@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from engine.inference import default_model_path
 from engine.scoring import Provenance, Stage
 
+pytestmark = pytest.mark.assistant
+
 
 @pytest.fixture(scope="session")
 def model_path(tmp_path_factory):
