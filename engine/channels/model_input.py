@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from engine.channels.canonical import CANONICAL_CHANNELS, MODEL_SFREQ_HZ, N_CANONICAL
 from engine.channels.mapping import ChannelMap
 from engine.channels.resample import resample
 from engine.channels.snore import snore_loudness
+
+if TYPE_CHECKING:
+    from engine.io import Study
 
 PAD_S = 4.0  # read this much either side so resampling filters have no edge effects
 CHUNK_S = 1800.0  # long windows go half an hour at a time: every signal of a chunk comes
@@ -65,3 +70,16 @@ def load_model_input(study, chmap: ChannelMap, start_s: float = 0.0,
         x[c, :len(seg)] = seg
         present[c] = True
     return x, present
+
+
+def load_study_input(path) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], Study]:
+    """Open ``path`` and read the whole night as the model sees it: (x [16, T] float32
+    physical at 128 Hz, present [16] bool, channel names (empty: canonical order), study).
+    The caller closes the study."""
+    from engine.channels.mapping import map_study
+    from engine.io import open_study
+
+    study = open_study(str(path))
+    chmap = map_study(study)
+    x, present = load_model_input(study, chmap)
+    return np.asarray(x, np.float32), np.asarray(present, bool), (), study

@@ -141,7 +141,7 @@ class ModelRunner:
         return self._session(prepare_night(x, present), name)
 
     def open_study(self, path) -> NightSession:
-        from engine.training.data import load_study_input
+        from engine.channels.model_input import load_study_input
 
         x, present, _, study = load_study_input(path)
         try:

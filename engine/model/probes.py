@@ -175,7 +175,7 @@ def fit_stage_probe(train_feats: np.ndarray, train_y: np.ndarray, val_feats=None
                        class_weight=class_weights(train_y, N_STAGES), l2=l2)
     probe = StageProbe(mean.astype(np.float32), std.astype(np.float32), w, b, 1.0, context)
     if val_feats is not None and len(val_y):
-        probe.temperature = fit_temperature(probe.logits(val_feats), val_y, False)
+        probe.temperature = float(fit_temperature(probe.logits(val_feats), val_y, False))
     return probe
 
 
@@ -320,7 +320,7 @@ def segments_from_proba(p: np.ndarray, threshold: float, min_dur_s: float, step_
     # close short gaps
     idx = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
     starts, ends = idx[::2], idx[1::2]
-    merged = []
+    merged: list[list[int]] = []
     for s, e in zip(starts, ends):
         if merged and (s - merged[-1][1]) * step_s <= max_gap_s:
             merged[-1][1] = e

@@ -163,7 +163,7 @@ def schedule_events(
 
 def wake_bouts(stages: np.ndarray) -> list[tuple[float, float]]:
     """(onset_s, duration_s) of each run of W epochs after sleep onset."""
-    out = []
+    out: list[tuple[float, float]] = []
     is_w = np.concatenate([[False], stages == W, [False]])
     d = np.diff(is_w.astype(np.int8))
     starts = np.flatnonzero(d == 1)
@@ -171,7 +171,7 @@ def wake_bouts(stages: np.ndarray) -> list[tuple[float, float]]:
     first_sleep = int(np.argmax(stages != W)) if np.any(stages != W) else len(stages)
     for a, b in zip(starts, ends, strict=False):
         if a > first_sleep:
-            out.append((a * EPOCH_S, (b - a) * EPOCH_S))
+            out.append((float(a * EPOCH_S), float((b - a) * EPOCH_S)))
     return out
 
 

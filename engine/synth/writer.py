@@ -95,7 +95,7 @@ def write_night(night: Night, path: str | Path) -> Path:
                 "digital_min": DIG_MIN, "digital_max": DIG_MAX,
                 "transducer": "synthetic", "prefilter": "",
             })
-        w.setSignalHeaders(headers)
+        w.setSignalHeaders(headers)  # type: ignore[arg-type]  # pyedflib's stub is narrower than its API
         w.setStartdatetime(night.params.start)
         w.setPatientCode(f"SYN-{night.params.seed}")
         w.setPatientName("Synthetic")

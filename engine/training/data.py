@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.channels.model_input import load_study_input
 from engine.errors import UserError
 from engine.model.preprocess import NightInput, prepare_night
 
@@ -73,18 +74,6 @@ def expand_study_paths(paths) -> list[Path]:
     if not out:
         raise UserError("no EDF studies found in " + ", ".join(map(str, paths)))
     return out
-
-
-def load_study_input(path) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], object]:
-    """(x [16, T] float32 physical at 128 Hz, present [16] bool, channel names, study)."""
-    from engine.channels.mapping import map_study
-    from engine.channels.model_input import load_model_input
-    from engine.io import open_study
-
-    study = open_study(str(path))
-    chmap = map_study(study)
-    x, present = load_model_input(study, chmap)
-    return np.asarray(x, np.float32), np.asarray(present, bool), (), study
 
 
 def _truth_for(path: Path):

@@ -118,6 +118,7 @@ def evaluate_nights(runner: ModelRunner, nights, progress=None) -> dict:
         s = runner._session(sn.night, sn.name)
         t0 = time.perf_counter()
         res = runner.score(s)
+        assert res is not None  # not cancelled
         secs.append(time.perf_counter() - t0)
         n_ep += sn.n_epochs
         st = sn.stages if sn.stages is not None else np.full(sn.n_epochs, -1)
@@ -174,7 +175,7 @@ def outlier_evaluation(runner: ModelRunner, nights, test_paths) -> dict:
     import json
     from pathlib import Path
 
-    sc = {"outlier_score": [], "knn_distance": [], "recon_error": []}
+    sc: dict[str, list] = {"outlier_score": [], "knn_distance": [], "recon_error": []}
     lab = []
     for sn, p in zip(nights, test_paths):
         tp = Path(p).with_name(Path(p).stem + ".truth.json")

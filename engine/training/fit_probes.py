@@ -102,7 +102,7 @@ def channel_recon_stats(model: PedSleepMAE, nights, moments, device="cpu", per_n
     c_n = cfg.n_chans
     num = np.zeros(c_n)
     den = np.zeros(c_n)
-    parts = [[] for _ in range(c_n)]  # (truth, mae, lin) per channel
+    parts: list[list[tuple]] = [[] for _ in range(c_n)]  # (truth, mae, lin) per channel
     for sn in nights:
         night = sn.night
         ep = rng.choice(night.n_epochs, min(per_night, night.n_epochs), replace=False)
@@ -258,12 +258,12 @@ def fit_probes(model: PedSleepMAE, nights, *, device="cpu", val_fraction=0.25, s
     arrays.update({"ref.e_mean": e_mean.astype(np.float32), "ref.e_std": e_std.astype(np.float32),
                    "ref.pca_mean": r_mean, "ref.pca_comp": r_comp, "ref.points": pts.astype(np.float32),
                    "ref.knn_quantiles": np.quantile(ref_d, np.linspace(0, 1, 101)).astype(np.float32)})
-    errs = []
+    err_parts: list[np.ndarray] = []
     for i in fit_ids[:8]:
         night = nights[i].night
         ep = rng.choice(night.n_epochs, min(64, night.n_epochs), replace=False)
-        errs.append(masked_recon_error(model, night, sorted(ep.tolist()), device))
-    errs = np.concatenate(errs)
+        err_parts.append(masked_recon_error(model, night, sorted(ep.tolist()), device))
+    errs = np.concatenate(err_parts)
     arrays["ref.recon_quantiles"] = np.quantile(errs, np.linspace(0, 1, 101)).astype(np.float32)
     moments = sample_moments([nights[i] for i in fit_ids])
     alpha, rmse = channel_recon_stats(model, [nights[i] for i in (val_ids or fit_ids)[:6]], moments, device)

@@ -154,7 +154,7 @@ def pretrain(nights, cfg: ModelConfig, out, settings: PretrainSettings | None = 
                              {"params": no_decay, "weight_decay": 0.0}], lr=s.lr, betas=(0.9, 0.95))
     if opt_state is not None:
         opt.load_state_dict(opt_state)
-    net = model
+    net: torch.nn.Module = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index or 0] if device.type == "cuda" else None)
