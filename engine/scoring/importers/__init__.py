@@ -4,7 +4,8 @@ item with provenance ``imported``.
 
 Formats: ``edf`` (EDF+/BDF+ annotations), ``csv-hypnogram`` (CSV/TSV hypnograms, BIDS
 events.tsv), ``nsrr-xml``, ``ucddb-stage`` (merged with its ``_respevt.txt`` sibling),
-``ucddb-respevt``, ``wfdb-text`` (rdann output), ``noxturnal-csv``.
+``ucddb-respevt``, ``wfdb-text`` (rdann output), ``noxturnal-csv``, ``dreams-hypnogram``
+(DREAMS ``Hypnogram_excerptN.txt``: 5-s R&K codes, 30-s epochs by majority).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from engine.errors import ScoringFormatError
 from engine.scoring.document import Scoring
 from engine.scoring.importers._common import ImportResult, ScoringBuilder
 from engine.scoring.importers.csv_hypnogram import import_csv_hypnogram
+from engine.scoring.importers.dreams_hypnogram import import_dreams_hypnogram, looks_like_dreams
 from engine.scoring.importers.edf_annotations import import_edf_annotations, read_edf_annotations
 from engine.scoring.importers.noxturnal_csv import import_noxturnal_csv, looks_like_noxturnal
 from engine.scoring.importers.nsrr_xml import import_nsrr_xml
@@ -35,6 +37,7 @@ __all__ = [
     "shift_scoring",
     "import_scoring",
     "import_csv_hypnogram",
+    "import_dreams_hypnogram",
     "import_edf_annotations",
     "import_noxturnal_csv",
     "import_nsrr_xml",
@@ -53,6 +56,7 @@ FORMATS = (
     "ucddb-respevt",
     "wfdb-text",
     "noxturnal-csv",
+    "dreams-hypnogram",
 )
 
 
@@ -113,6 +117,8 @@ def detect_format(path: str | os.PathLike) -> str:
         return "wfdb-text"
     if looks_like_noxturnal(head[: len(head) // 2 * 2]):
         return "noxturnal-csv"
+    if looks_like_dreams(head, path.name):
+        return "dreams-hypnogram"
     if name.endswith((".csv", ".tsv", ".txt", ".hyp")):
         return "csv-hypnogram"
     if name.endswith((".edf", ".bdf", ".rec")):
@@ -151,6 +157,8 @@ def import_scoring(
         res = import_wfdb_text(path)
     elif fmt == "noxturnal-csv":
         res = import_noxturnal_csv(path, recording_start=recording_start)
+    elif fmt == "dreams-hypnogram":
+        res = import_dreams_hypnogram(path)
     else:
         raise ScoringFormatError(f"unknown scoring format {fmt!r}; known: {', '.join(FORMATS)}")
     if (
