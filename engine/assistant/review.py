@@ -24,10 +24,12 @@ def reviewed_mask(doc) -> np.ndarray:
     suggestion, or scored it by hand."""
     states = doc.suggestion_states()
     prov = doc.stage_provenance()
-    decided = np.array([s in (Provenance.MODEL_ACCEPTED, Provenance.MODEL_REJECTED) for s in states])
-    # a stage the scorer set (clearing one is not a review)
-    human = np.array([p == Provenance.HUMAN for p in prov]) & (np.asarray(doc.stages()) >= 0)
-    return decided | human if len(states) else np.zeros(0, bool)
+    decided = np.array([s in (Provenance.MODEL_ACCEPTED, Provenance.MODEL_REJECTED) for s in states],
+                       dtype=bool)
+    # a stage the scorer set (clearing one is not a review); bool dtype also when a study
+    # has 0 epochs (an annotation-only EDF+), where np.array([]) would be float
+    human = np.array([p == Provenance.HUMAN for p in prov], dtype=bool) & (np.asarray(doc.stages()) >= 0)
+    return decided | human
 
 
 def review_priority(doc, outlier: np.ndarray | None = None) -> np.ndarray:

@@ -8,13 +8,17 @@ line what is wrong with a file neither library accepts.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from dataclasses import dataclass
 
-from engine.errors import StudyError
+from engine.errors import StudyError, show_bytes
 
 MAX_SFREQ_HZ = 100_000.0  # above this a sampling rate is taken as a corrupt header
+MAX_RECORD_S = 3600.0  # a data record longer than an hour is a corrupt header
+MAX_RECORDING_S = 7 * 86400.0  # no sleep study (nor its annotations) spans more than a week
+MAX_SIGNALS = 4096
 BDF_MAGIC = b"\xffBIOSEMI"
 
 
@@ -74,11 +78,21 @@ def _text(raw: bytes) -> str:
 
 
 def _number(raw: bytes, what: str, path: str, cast=float):
+    """A numeric header field: finite, and a whole number of sane size when ``cast`` is int
+    (an 8-character field holds at most 99,999,999)."""
     s = raw.decode("latin-1").strip().replace(",", ".")
+    name = os.path.basename(path)
     try:
-        return cast(float(s)) if cast is int else cast(s)
+        v = float(s)
     except ValueError:
-        raise StudyError(f"{os.path.basename(path)}: header field '{what}' is not a number ({s!r})") from None
+        raise StudyError(f"{name}: header field '{what}' is not a number ({show_bytes(raw.strip())})") from None
+    if not math.isfinite(v) or abs(v) > 1e15:
+        raise StudyError(f"{name}: header field '{what}' is {s!r}, not a usable number")
+    if cast is int:
+        if v != int(v):
+            raise StudyError(f"{name}: header field '{what}' is {s!r}, not a whole number")
+        return int(v)
+    return v
 
 
 def _parse_start(date_raw: bytes, time_raw: bytes, recording: str) -> dt.datetime:
@@ -105,21 +119,30 @@ def read_raw_header(path: str) -> RawHeader:
         size = os.path.getsize(path)
         with open(path, "rb") as f:
             head = f.read(256)
-            if len(head) < 256:
-                raise StudyError(f"{name}: not an EDF/BDF file (only {len(head)} bytes)")
             version = head[:8]
             is_bdf = version == BDF_MAGIC
+            looks_edf = is_bdf or version == b"0       "
+            if len(head) < 256:
+                if looks_edf:
+                    raise StudyError(
+                        f"{name} is truncated inside its header (only {len(head)} bytes); "
+                        "nothing to open"
+                    )
+                raise StudyError(f"{name}: not an EDF/BDF file (only {len(head)} bytes)")
             if not is_bdf and version.strip() != b"0":
-                raise StudyError(f"{name}: not an EDF/BDF file (version field {version!r})")
+                raise StudyError(f"{name}: not an EDF/BDF file (version field {show_bytes(version)})")
             ns = _number(head[252:256], "number of signals", path, int)
-            if ns < 1 or ns > 4096:
+            if ns < 1 or ns > MAX_SIGNALS:
                 raise StudyError(f"{name}: header says {ns} signals; the file is corrupt")
             header_bytes = _number(head[184:192], "header bytes", path, int)
             rest = f.read(256 * ns)
     except OSError as exc:
         raise StudyError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if len(rest) < 256 * ns:
-        raise StudyError(f"{name}: truncated inside the header")
+        raise StudyError(
+            f"{name} is truncated inside its header ({256 + len(rest)} of {256 * (ns + 1)} "
+            "header bytes); nothing to open"
+        )
     warnings: list[str] = []
     if header_bytes != 256 * (ns + 1):
         warnings.append(f"header-bytes field says {header_bytes}, expected {256 * (ns + 1)}")
@@ -171,8 +194,8 @@ def read_raw_header(path: str) -> RawHeader:
     else:
         variant = "BDF" if is_bdf else "EDF"
 
-    if rec_dur < 0:
-        raise StudyError(f"{name}: data record duration is {rec_dur} s; the header is corrupt")
+    if rec_dur < 0 or rec_dur > MAX_RECORD_S:
+        raise StudyError(f"{name}: data record duration is {rec_dur:g} s; the header is corrupt")
     if rec_dur > 0:
         for s in signals:
             sf = s.samples_per_record / rec_dur
@@ -187,6 +210,8 @@ def read_raw_header(path: str) -> RawHeader:
     n_present = data_bytes // rec_size if rec_size else 0
     if n_declared == 0:
         raise StudyError(f"{name}: the file has no data records")
+    if n_declared < -1:
+        raise StudyError(f"{name}: header says {n_declared} data records; the header is corrupt")
     if n_declared < 0:
         n_records = n_present
         warnings.append(f"record count unknown (-1) in header; {n_present} records found")
@@ -194,6 +219,11 @@ def read_raw_header(path: str) -> RawHeader:
         n_records = n_declared
     if n_records == 0:
         raise StudyError(f"{name}: the file has no data records")
+    if min(n_records, max(n_present, 1)) * rec_dur > MAX_RECORDING_S:
+        raise StudyError(
+            f"{name}: header says {n_records} records of {rec_dur:g} s "
+            f"({n_records * rec_dur / 86400:.0f} days); the header is corrupt"
+        )
     return RawHeader(
         path=path, is_bdf=is_bdf, variant=variant, patient=patient, recording=recording,
         start=_parse_start(head[168:176], head[176:184], recording), header_bytes=header_bytes,

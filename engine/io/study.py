@@ -1,7 +1,10 @@
 """A recording opened for lazy reading: header, annotations and windowed signal reads.
 
-Opening tries pyedflib first (the reference C reader), then edfio (it reads EDF+D and files
-with non-ASCII labels that pyedflib refuses). Samples are then read with positioned reads
+Opening tries pyedflib first (the reference C reader); files it refuses (EDF+D, non-ASCII
+labels, repaired files) are read by our own header parser and linear-time TAL reader
+(``engine/io/annotations.py``; edfio is not used here: its annotation regex is quadratic).
+Every header value is range-checked against the file's real length before anything is
+allocated, and every annotation is bounded by the recording. Samples are then read with positioned reads
 (``os.pread``) of whole data records, a block of about a minute at a time, decoded for
 every signal at once into float32 and kept in a bounded LRU cache: a 10-h night never
 sits in memory, as float64 or otherwise. (A memory map would be simpler, but every page
@@ -20,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import StudyError
-from engine.io.edf_header import RawHeader, check_size, read_raw_header
-from engine.io.tal import parse_tals
+from engine.errors import StudyError, UserError
+from engine.io.annotations import read_raw_annotations, read_record_onsets, sanitize_annotations
+from engine.io.edf_header import MAX_RECORDING_S, RawHeader, check_size, read_raw_header
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ class Study:
                  annotations: list[Annotation], warnings: list[str], cache_bytes: int):
         self.path = header.path
         self.header = header
-        self.backend = backend  # which library accepted the file: pyedflib | edfio | raw
+        self.backend = backend  # which reader accepted the file: pyedflib | raw (our own)
         self.variant = header.variant
         self.start_datetime: dt.datetime = header.start
         self.patient = header.patient
@@ -130,26 +133,49 @@ class Study:
         self._offsets = offsets
 
         self._fd: int | None = os.open(header.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        self.record_onsets_s = self._record_onsets()
-        self.annotations: tuple[Annotation, ...] = tuple(annotations)
+        try:
+            self.record_onsets_s = self._record_onsets()
+        except BaseException:
+            self.close()
+            raise
         if self.record_onsets_s is not None:
             self.duration_s = float(self.record_onsets_s[-1] + self.record_duration_s) if n_records else 0.0
         else:
             self.duration_s = n_records * self.record_duration_s
+        kept, notes = sanitize_annotations(
+            [(a.onset_s, a.duration_s, a.text) for a in annotations], self.duration_s,
+            os.path.basename(header.path))
+        self.warnings += tuple(notes)
+        self.annotations: tuple[Annotation, ...] = tuple(Annotation(o, d, t) for o, d, t in kept)
 
     # --- layout -------------------------------------------------------------------------
     def _record_onsets(self) -> np.ndarray | None:
-        """Per-record onset for EDF+D (from each record's first TAL); None if continuous."""
+        """Per-record onset for EDF+D (from each record's first TAL); None if continuous.
+        Onsets that go backwards, overlap, or lie beyond a week are a corrupt file."""
         if not self.header.is_discontinuous or not self._ann_offsets or self.n_records == 0:
             return None
-        off, spr = self._ann_offsets[0]
-        b0, b1 = off * self._bps, (off + spr) * self._bps
+        name = os.path.basename(self.path)
+        raw = read_record_onsets(self.header, self.n_records)
         onsets = np.empty(self.n_records)
-        recs = self._raw_records(0, self.n_records)
-        for r in range(self.n_records):
-            tals = parse_tals(bytes(recs[r, b0:b1]))
-            onsets[r] = tals[0][0] if tals else (onsets[r - 1] + self.record_duration_s if r else 0.0)
-        return onsets - onsets[0] if self.n_records else onsets
+        rd = self.record_duration_s
+        for r, o in enumerate(raw):
+            onsets[r] = o if o is not None else (onsets[r - 1] + rd if r else 0.0)
+        onsets -= onsets[0]
+        steps = np.diff(onsets)
+        bad = np.flatnonzero(steps < rd - 1e-6)
+        if bad.size:
+            r = int(bad[0]) + 1
+            what = "goes back in time" if steps[bad[0]] < 0 else "overlaps the one before"
+            raise StudyError(
+                f"{name} is EDF+D but record {r + 1} (onset {onsets[r]:g} s) {what}; "
+                "the record times are corrupt"
+            )
+        if onsets[-1] + rd > MAX_RECORDING_S:
+            raise StudyError(
+                f"{name}: its last record starts {onsets[-1]:g} s after the first; "
+                "the record times are corrupt"
+            )
+        return onsets
 
     @property
     def is_continuous(self) -> bool:
@@ -322,31 +348,9 @@ def _annotations_pyedflib(path: str) -> list[Annotation]:
             for o, d, t in zip(onsets, durations, texts)]
 
 
-def _annotations_edfio(path: str) -> list[Annotation]:
-    import edfio
-
-    e = edfio.read_edf(path, lazy_load_data=True)
-    return [Annotation(float(a.onset), float(a.duration or 0.0), a.text) for a in e.annotations]
-
-
 def _annotations_raw(h: RawHeader, n_records: int) -> list[Annotation]:
-    """Our own TAL reader: used when neither library accepts the file (a repaired one)."""
-    bps = h.bytes_per_sample
-    off = 0
-    out: list[Annotation] = []
-    if not any(s.is_annotation for s in h.signals):
-        return out
-    with open(h.path, "rb") as f:
-        f.seek(h.header_bytes)
-        raw = np.frombuffer(f.read(n_records * h.record_size), np.uint8).reshape(n_records, h.record_size)
-    for s in h.signals:
-        if s.is_annotation:
-            for r in range(n_records):
-                chunk = bytes(raw[r, off * bps:(off + s.samples_per_record) * bps])
-                for onset, dur, texts in parse_tals(chunk):
-                    out.extend(Annotation(onset, dur, t) for t in texts if t)
-        off += s.samples_per_record
-    return out
+    """Our own TAL reader: used when pyedflib does not accept the file."""
+    return [Annotation(o, d, t) for o, d, t in read_raw_annotations(h, n_records) if t]
 
 
 def open_study(path: str | os.PathLike, repair: bool = False, cache_mb: int = 128) -> Study:
@@ -371,21 +375,25 @@ def open_study(path: str | os.PathLike, repair: bool = False, cache_mb: int = 12
             raise StudyError(f"{size_problem}; nothing to open")
         warnings.append(f"{size_problem}; opened {n_ok} records")
     backend, annotations = None, None
-    if not size_problem:
-        errors = []
-        for name, fn in (("pyedflib", _annotations_pyedflib), ("edfio", _annotations_edfio)):
-            try:
-                annotations = fn(path)
-                backend = name
-                break
-            except Exception as exc:  # library refusals come in many types
-                errors.append(f"{name}: {exc}")
-        if backend is None:
-            log.info("both readers refused %s: %s", path, "; ".join(errors))
-            warnings.append("pyedflib and edfio refused the file; read with PedSleep's own parser")
+    if not size_problem and not h.is_discontinuous:
+        try:
+            annotations = _annotations_pyedflib(path)
+            backend = "pyedflib"
+        except Exception as exc:  # noqa: BLE001 - library refusals come in many types
+            log.info("pyedflib refused %s: %s", path, exc)
     if backend is None:
         backend = "raw"
-        annotations = _annotations_raw(h, n_ok)
+        try:
+            annotations = _annotations_raw(h, n_ok)
+        except OSError as exc:
+            raise StudyError(f"{os.path.basename(path)}: cannot be read ({exc.strerror or exc})") from None
     # drop EDF+ time-keeping TALs (empty text) but keep everything a person wrote
     annotations = [a for a in annotations if a.text.strip()]
-    return Study(h, n_ok, backend, annotations, warnings, cache_bytes=cache_mb * 1024 * 1024)
+    try:
+        return Study(h, n_ok, backend, annotations, warnings, cache_bytes=cache_mb * 1024 * 1024)
+    except UserError:
+        raise
+    except OSError as exc:
+        raise StudyError(f"{os.path.basename(path)}: cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, OverflowError, MemoryError) as exc:
+        raise StudyError(f"{os.path.basename(path)}: the file is corrupt ({exc})") from None

@@ -1,5 +1,7 @@
 """EDF+/BDF+ annotations (Sleep-EDF R&K hypnograms, HMC AASM files, ResMed EVE, our own
-exports). Read with pyedflib; edfio when pyedflib refuses (EDF+D, UTF-8 labels)."""
+exports). Read with pyedflib; our own linear-time reader (engine/io) when pyedflib refuses
+(EDF+D, UTF-8 labels). Annotations beyond a week or not finite are dropped before the
+scoring allocates epochs for them."""
 
 from __future__ import annotations
 
@@ -41,24 +43,41 @@ def read_edf_annotations(
             d = float(d)
             anns.append((float(o), None if d < 0 else d, str(t)))
         return anns, start, dur, "pyedflib"
-    except Exception as exc:  # noqa: BLE001 - fall back to edfio
+    except Exception as exc:  # noqa: BLE001 - fall back to our own reader
         errors.append(f"pyedflib: {exc}")
-    try:
-        import edfio
+    # our own header parser and linear-time TAL reader (EDF+D, UTF-8 labels); edfio's
+    # annotation regex is quadratic on a damaged file
+    from engine.errors import UserError
+    from engine.io.annotations import read_raw_annotations
+    from engine.io.edf_header import check_size, read_raw_header
 
-        with open(path, "rb") as fh:
-            is_bdf = fh.read(1) == b"\xff"
-        e = edfio.read_bdf(path) if is_bdf else edfio.read_edf(path, lazy_load_data=True)
-        start = None
-        try:
-            start = _dt.datetime.combine(e.startdate, e.starttime)
-        except Exception:  # noqa: BLE001 - anonymised dates
-            pass
-        anns = [(float(a.onset), a.duration, str(a.text)) for a in e.annotations]
-        return anns, start, float(e.duration) if e.signals else 0.0, "edfio"
-    except Exception as exc:  # noqa: BLE001
-        errors.append(f"edfio: {exc}")
-    raise ScoringFormatError(f"{path.name}: cannot read EDF+ annotations ({'; '.join(errors)})")
+    try:
+        h = read_raw_header(str(path))
+        n_ok, _problem = check_size(h)
+        anns_raw = read_raw_annotations(h, n_ok)
+    except (UserError, OSError) as exc:
+        errors.append(f"PedSleep: {exc}")
+        raise ScoringFormatError(
+            f"{path.name}: cannot read EDF+ annotations ({'; '.join(errors)})"
+        ) from None
+    if not any(s.is_annotation for s in h.signals):
+        raise ScoringFormatError(f"{path.name}: has no EDF+ annotation signal")
+    anns = [(o, d if d > 0 else None, t) for o, d, t in anns_raw if t]
+    has_data = h.record_duration_s > 0 and any(not s.is_annotation for s in h.signals)
+    return anns, h.start, n_ok * h.record_duration_s if has_data else 0.0, "pedsleep"
+
+
+def _bounded(
+    anns: list[tuple[float, float | None, str]], path: Path
+) -> tuple[list[tuple[float, float | None, str]], list[str]]:
+    """Drop annotations no study can hold (non-finite, beyond a week) and clip durations
+    before the scoring allocates an epoch for them."""
+    from engine.io.annotations import sanitize_annotations
+
+    kept, warnings = sanitize_annotations(
+        [(o, d or 0.0, t) for o, d, t in anns], None, path.name
+    )
+    return [(o, d if d > 0 else None, t) for o, d, t in kept], warnings
 
 
 def import_edf_annotations(
@@ -72,7 +91,9 @@ def import_edf_annotations(
     (``label@@channel`` keeps the channel), lights off/on. Stage annotations longer than one
     epoch cover several epochs. ``Movement time`` stays an event."""
     anns, start, file_dur, reader = read_edf_annotations(path)
+    anns, bound_warnings = _bounded(anns, Path(path))
     b = ScoringBuilder(epoch_s)
+    b.warnings.extend(bound_warnings)
     for onset, dur, text in anns:
         label, _, chan = text.partition("@@")
         t = normalize_text(label)
@@ -111,8 +132,10 @@ def import_edf_annotations(
         start_datetime=start,
         recording_duration_s=file_dur if file_dur > 0 else None,
     )
-    if reader == "edfio":
-        res.warnings.insert(0, f"{Path(path).name}: read with edfio (pyedflib refused it)")
+    if reader == "pedsleep":
+        res.warnings.insert(
+            0, f"{Path(path).name}: read with PedSleep's own EDF+ reader (pyedflib refused it)"
+        )
     if use_sidecar:
         _apply_sidecar(Path(path), anns, res)
     return res

@@ -19,7 +19,7 @@ def test_every_shared_file_opens(shared_data):
     for f in files:
         s = open_study(f)
         assert s.duration_s >= 0
-        assert s.backend in ("pyedflib", "edfio")
+        assert s.backend in ("pyedflib", "raw")
         for sig in s.signals:
             assert sig.sfreq_hz > 0 and sig.label
 
@@ -67,13 +67,13 @@ def test_bdf_matches_edf(shared_data):
     assert np.corrcoef(x, y)[0, 1] > 0.999
 
 
-def test_nox_utf8_labels_via_edfio(shared_data):
-    """pyedflib refuses this file; edfio reads it; labels are UTF-8 decoded."""
+def test_nox_utf8_labels_by_our_reader(shared_data):
+    """pyedflib refuses this file; our reader reads it as edfio does; labels are UTF-8 decoded."""
     import edfio
 
     path = shared_data / "nox/nox-a1-120s.edf"
     s = open_study(path)
-    assert s.backend == "edfio"
+    assert s.backend == "raw"
     assert len(s.signals) == 89
     labels = [x.label for x in s.signals]
     assert "1 Impédance" in labels

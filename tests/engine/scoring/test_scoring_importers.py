@@ -69,7 +69,7 @@ def test_hmc_aasm_labels_and_lights(data_dir: Path):
 
 
 @needs_data
-def test_resmed_eve_edf_plus_d_falls_back_to_edfio(data_dir: Path):
+def test_resmed_eve_edf_plus_d_falls_back_to_our_reader(data_dir: Path):
     res = import_scoring(data_dir / "resmed" / "20260111_210642_EVE.edf")
     doc = res.scoring
     # 5 annotations: "Recording starts" (a marker, skipped) + 4 obstructive apneas
@@ -80,7 +80,7 @@ def test_resmed_eve_edf_plus_d_falls_back_to_edfio(data_dir: Path):
         (26424.0, 11.0),
         (29628.0, 14.0),
     ]
-    assert any("edfio" in w for w in res.warnings)
+    assert any("own EDF+ reader" in w for w in res.warnings)
 
 
 def test_movement_time_stays_an_event_and_long_stages_expand(tmp_path: Path):
