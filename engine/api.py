@@ -45,6 +45,7 @@ from engine.scoring import (
 )
 from engine.scoring.exporters import ExtraSignal, reconstruction_signal
 from engine.scoring.labels import STAGE_NAMES, EventType
+from engine.scoring.min_durations import event_min_duration_s, shorter_than_minimum
 from engine.scoring.report import write_report_html
 from engine.signal.decimate import minmax_envelope
 from engine.signal.filters import DEFAULT_FILTERS, FILTER_CHOICES, DisplayFilter
@@ -77,4 +78,5 @@ __all__ = [
     "load_model_runner", "map_study", "minmax_envelope", "n_corrections", "open_scoring", "open_study",
     "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "signal_kind",
     "sleep_report", "training_labels", "write_report_html",
+    "event_min_duration_s", "shorter_than_minimum",
 ]

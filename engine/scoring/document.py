@@ -643,7 +643,7 @@ class Scoring:
     ) -> Change:
         """Score one epoch (``Stage.UNSCORED`` clears it)."""
         op = self._stage_op(np.array([epoch]), int(stage), provenance, confidence)
-        return self._commit(f"Stage {Stage(int(stage)).short} at epoch {epoch}", [op])
+        return self._commit(f"Stage {Stage(int(stage)).short} at epoch {epoch + 1}", [op])
 
     def set_stages(
         self,
@@ -756,7 +756,7 @@ class Scoring:
             {"op": "sugg", **_encode_idx(idx), "state": [_SUGG_ACCEPTED] * idx.size},
         ]
         lbl = label or (
-            f"Accept suggestion at epoch {idx[0]}"
+            f"Accept suggestion at epoch {idx[0] + 1}"
             if idx.size == 1
             else f"Accept {idx.size} suggestions (confidence >= {min_confidence:g})"
         )
@@ -785,7 +785,7 @@ class Scoring:
         if from_model.size:
             ops.append(self._stage_op(from_model, Stage.UNSCORED, Provenance.MODEL_REJECTED, None))
         lbl = (
-            f"Reject suggestion at epoch {idx[0]}"
+            f"Reject suggestion at epoch {idx[0] + 1}"
             if idx.size == 1
             else f"Reject {idx.size} suggestions"
         )

@@ -6,7 +6,7 @@ File layout, one JSON object per line::
 
     {"kind": "header", "format": "pedsleep-journal", "version": 1, "study": ..., ...}
     {"kind": "snapshot", "scoring": {...Scoring.to_dict()...}}
-    {"kind": "do", "label": "Stage N2 at epoch 12", "ops": [...], "undoable": true, "seq": 1}
+    {"kind": "do", "label": "Stage N2 at epoch 13", "ops": [...], "undoable": true, "seq": 1}
     {"kind": "undo", "seq": 2}
     ...
 
@@ -252,6 +252,9 @@ class Journal:
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
             )
+            from engine.scoring.exporters._common import user_file_mode
+
+            os.fchmod(fd, user_file_mode())  # as readable as any file the user writes
             with os.fdopen(fd, "wb") as fh:
                 fh.write(text.encode("utf-8"))
                 fh.flush()

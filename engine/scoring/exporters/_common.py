@@ -153,6 +153,21 @@ def flat_annotations(
     return out, clipped
 
 
+def user_file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give a new file: 0o666 less the umask
+    (mkstemp's temp files are 0o600, readable only by their owner)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it by setting it back at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) -> None:
     """Write through ``writer(fh)`` into a temp file beside ``path``, fsync, rename."""
     path = Path(path)
@@ -160,6 +175,7 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) ->
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        os.fchmod(fd, user_file_mode())  # the user's normal permissions, not mkstemp's 0600
         with os.fdopen(fd, "wb") as fh:  # fd itself is O_RDWR (mkstemp)
             writer(fh)
             fh.flush()
