@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 
@@ -13,6 +14,8 @@ from engine.api import FILTER_CHOICES, ProfileStore, StudyError, UserError, map_
 from gui import settings as st
 from gui.dialogs.mapping_dialog import MappingDialog
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
+
+log = logging.getLogger(__name__)
 
 EDF_FILTER = "Recordings (*.edf *.EDF *.bdf *.BDF *.rec);;All files (*)"
 KIND_NAMES = {"eeg": "EEG", "eog": "EOG", "emg": "EMG", "ecg": "ECG", "resp": "Respiratory effort",
@@ -72,7 +75,6 @@ class MainWindow(QMainWindow):
         anything unexpected a message too — never a dead GUI. Passes Qt's ``checked``
         argument on only to slots that take one."""
         import inspect
-        import traceback
 
         try:
             params = [p for p in inspect.signature(slot).parameters.values()
@@ -88,7 +90,7 @@ class MainWindow(QMainWindow):
             except UserError as exc:
                 self.report_error("PedSleep Assist", str(exc))
             except Exception as exc:  # noqa: BLE001
-                traceback.print_exc()
+                log.exception("unexpected error in %s", getattr(slot, "__name__", slot))
                 self.report_error("Unexpected error", f"{type(exc).__name__}: {exc} (nothing was lost)")
 
         return run
@@ -319,8 +321,6 @@ class MainWindow(QMainWindow):
             self.scoring.close()
             self.viewer.close_study()
         except Exception as exc:  # closing must never crash the app
-            import traceback
-
-            traceback.print_exc()
+            log.exception("error while closing")
             self.last_error = str(exc)
         super().closeEvent(ev)

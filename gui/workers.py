@@ -12,13 +12,14 @@ import itertools
 import os
 import sys
 import threading
-import traceback
+import logging
 import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from engine.api import UserError
 
+log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 
 
@@ -72,7 +73,7 @@ class _Runner(QObject):
         except UserError as exc:  # a bad model file, a damaged study: say it plainly
             self.failed.emit(self.request_id, str(exc))
         except Exception as exc:  # a crashing job must never take the GUI down
-            traceback.print_exc()
+            log.exception("background job failed")
             self.failed.emit(self.request_id, f"{type(exc).__name__}: {exc}")
         finally:
             self.done.emit(self.request_id)

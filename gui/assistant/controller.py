@@ -11,7 +11,7 @@ document is only ever touched here, in the main thread.
 from __future__ import annotations
 
 import os
-import traceback
+import logging
 from collections import defaultdict
 
 import numpy as np
@@ -32,6 +32,7 @@ from engine.api import (
 )
 from gui.workers import GeneratorWorker
 
+log = logging.getLogger(__name__)
 _RUNNERS: dict = {}  # model path -> ModelRunner, loaded once per app
 
 
@@ -173,7 +174,7 @@ class AssistantController(QObject):
         try:
             self._apply(item)
         except Exception as exc:  # a bad result must not take the viewer down
-            traceback.print_exc()
+            log.exception("assistant job failed")
             self._on_failed(rid, f"{type(exc).__name__}: {exc}")
 
     def _apply(self, item) -> None:
