@@ -9,10 +9,10 @@ items whose id is stale. ``cancel()`` sets the flag and waits for the thread.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import sys
 import threading
-import logging
 import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal

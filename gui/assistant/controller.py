@@ -10,8 +10,8 @@ document is only ever touched here, in the main thread.
 
 from __future__ import annotations
 
-import os
 import logging
+import os
 from collections import defaultdict
 
 import numpy as np
