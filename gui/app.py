@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the model runs (auto: CUDA when present)")
     parser.add_argument("--no-assistant", action="store_true", help="open without model suggestions")
     args = parser.parse_args(argv[1:])
-    from engine.logs import setup_logging
+    from engine.api import setup_logging
 
     setup_logging()
     app = create_app(argv[:1])
