@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from engine.channels.aliases import AliasTable, candidates, load_aliases, normalise
+from engine.channels.aliases import AliasTable, candidates, load_aliases
 from engine.channels.canonical import CANONICAL_CHANNELS, CANONICAL_NAMES
+from engine.channels.derivations import parse_derivation
 from engine.channels.units import unit_factor
 
 
@@ -22,17 +23,29 @@ class ChannelSource:
     minus: str | None = None  # display label subtracted (derived channel), else None
     how: str = "missing"  # exact | derived | approximate | manual | missing
     scale: float = 1.0  # unit conversion factor to the canonical unit
+    note: str = ""  # why a stand-in was chosen, e.g. "nearest central derivation"
 
     @property
     def present(self) -> bool:
         return self.plus is not None
 
     def describe(self) -> str:
+        """e.g. ``CZ-A1 ≈ (nearest central derivation, ear reference for mastoid)``."""
         if not self.present:
             return "missing"
         src = self.plus if self.minus is None else f"{self.plus} − {self.minus}"
         mark = " ≈" if self.how == "approximate" else ""
-        return f"{src}{mark}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{src}{mark}{note}"
+
+    def explain(self) -> str:
+        """One line in the issue's words: ``C3-M2 ← CZ-A1, nearest central derivation``."""
+        target = self.canonical.split(" ", 1)[-1] if self.canonical.startswith(("EEG ", "EOG ", "EMG ")) \
+            else self.canonical
+        if not self.present:
+            return f"{target}: missing"
+        src = self.plus if self.minus is None else f"{self.plus} − {self.minus}"
+        return f"{target} ← {src}" + (f", {self.note}" if self.note else "")
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,8 @@ class ChannelMap:
         return None
 
     def to_dict(self) -> dict:
-        return {s.canonical: {"plus": s.plus, "minus": s.minus, "how": s.how, "scale": s.scale}
+        return {s.canonical: {"plus": s.plus, "minus": s.minus, "how": s.how, "scale": s.scale,
+                              **({"note": s.note} if s.note else {})}
                 for s in self.sources}
 
     @classmethod
@@ -73,7 +87,8 @@ class ChannelMap:
         for name in CANONICAL_NAMES:
             e = d.get(name) or {}
             srcs.append(ChannelSource(name, e.get("plus"), e.get("minus"), e.get("how", "missing")
-                                      if e.get("plus") else "missing", float(e.get("scale", 1.0))))
+                                      if e.get("plus") else "missing", float(e.get("scale", 1.0)),
+                                      str(e.get("note", "")) if e.get("plus") else ""))
         return cls(tuple(srcs), profile)
 
 
@@ -138,7 +153,33 @@ def map_labels(labels: list[LabelInfo], aliases: AliasTable | None = None) -> Ch
             continue
         taken.setdefault(src.plus, rank)
         result[canon] = src
+    _by_region(usable, result)
     return ChannelMap(tuple(result.get(n, ChannelSource(n, None)) for n in CANONICAL_NAMES))
+
+
+def _by_region(usable: list[LabelInfo], result: dict[str, ChannelSource]) -> None:
+    """EEG/EOG derivations the alias table does not list (``CZ-A1``, ``FP1-A1``,
+    ``EOG1-A1``) fill the nearest free canonical slot by region, side and reference
+    (engine.channels.derivations); approximate stand-ins get a note saying why."""
+    used = {s.plus for s in result.values()} | {s.minus for s in result.values() if s.minus}
+    for canon, src in list(result.items()):
+        if src.how == "approximate" and src.minus is None and not src.note:
+            d = parse_derivation(src.plus)
+            if d is not None and canon in d.slots():
+                result[canon] = replace(src, note=d.note_for(canon))
+    for lb in usable:
+        if lb.display_label in used:
+            continue
+        d = parse_derivation(lb.display_label)
+        if d is None:
+            continue
+        free = [s for s in d.slots() if s not in result]
+        if not free:
+            continue
+        canon = free[0]
+        result[canon] = ChannelSource(canon, lb.display_label, None, "approximate",
+                                      canonical_scale(canon, lb.unit), d.note_for(canon))
+        used.add(lb.display_label)
 
 
 def canonical_scale(canonical: str, unit: str) -> float:
@@ -159,32 +200,14 @@ def map_study(study, profiles=None) -> ChannelMap:
 
 
 def signal_kind(display_label: str, unit: str = "", chmap: ChannelMap | None = None) -> str:
-    """Kind of any signal for display defaults (filters, scale): eeg, eog, emg, resp, flow,
-    spo2, capno, snore, ecg, or other."""
-    if chmap is not None:
+    """Kind of any signal for display defaults (filters, scale): one of
+    engine.channels.types.KINDS, from its label and unit (engine.channels.types.classify);
+    a label the types do not know takes the kind of the canonical channel it is mapped to."""
+    from engine.channels.types import classify
+
+    kind = classify(display_label, unit).kind
+    if kind == "other" and chmap is not None:
         canon = chmap.canonical_of(display_label)
         if canon:
             return CANONICAL_CHANNELS[CANONICAL_NAMES.index(canon)].kind
-    n = normalise(display_label)
-    if "ECG" in n or "EKG" in n:
-        return "ecg"
-    if n.startswith("EOG") or n.startswith(("E1", "E2", "LOC", "ROC")):
-        return "eog"
-    if n.startswith("EMG") or "CHIN" in n or "LEG" in n or "TIB" in n or "SUBMENTAL" in n:
-        return "emg"
-    if n.startswith("EEG") or n.split("-")[0] in {"C3", "C4", "O1", "O2", "F3", "F4", "CZ", "FZ",
-                                                  "PZ", "OZ", "FPZ", "M1", "M2", "A1", "A2"}:
-        return "eeg"
-    if "SPO2" in n or "SAO2" in n or "SAT" in n:
-        return "spo2"
-    if "CO2" in n or "CAPNO" in n:
-        return "capno"
-    if "SNOR" in n:
-        return "snore"
-    if "FLOW" in n or "PRESS" in n or "NASAL" in n:
-        return "flow"
-    if any(w in n for w in ("THOR", "ABD", "CHEST", "RESP", "RIP", "EFFORT")):
-        return "resp"
-    if unit.strip().lower() in ("uv", "µv", "mv"):
-        return "eeg"
-    return "other"
+    return kind

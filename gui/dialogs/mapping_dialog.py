@@ -32,8 +32,9 @@ class MappingDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel("Which signal feeds each model channel. A channel left missing is "
                              "masked by the model (and can be reconstructed)."))
-        self.table = QTableWidget(len(CANONICAL_NAMES), 3, self)
-        self.table.setHorizontalHeaderLabels(["Model channel", "Signal", "minus (reference)"])
+        self.table = QTableWidget(len(CANONICAL_NAMES), 4, self)
+        self.table.setHorizontalHeaderLabels(["Model channel", "Signal", "minus (reference)", "How"])
+        self.how: list[QLabel] = []
         self.plus: list[QComboBox] = []
         self.minus: list[QComboBox] = []
         for i, src in enumerate(chmap.sources):
@@ -47,10 +48,15 @@ class MappingDialog(QDialog):
                 m.setCurrentText(src.minus)
             self.table.setCellWidget(i, 1, p)
             self.table.setCellWidget(i, 2, m)
+            how = QLabel(self._how_text(src))
+            self.table.setCellWidget(i, 3, how)
             self.plus.append(p)
             self.minus.append(m)
+            self.how.append(how)
+            p.currentTextChanged.connect(lambda _t, i=i: self._refresh_how(i))
+            m.currentTextChanged.connect(lambda _t, i=i: self._refresh_how(i))
         self.table.resizeColumnsToContents()
-        self.table.setMinimumWidth(640)
+        self.table.setMinimumWidth(820)
         self.table.setMinimumHeight(420)
         lay.addWidget(self.table)
         row = QHBoxLayout()
@@ -66,6 +72,19 @@ class MappingDialog(QDialog):
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
         self._original = chmap
+
+    @staticmethod
+    def _how_text(src: ChannelSource) -> str:
+        """What the mapping did, e.g. "C3-M2 ← CZ-A1, nearest central derivation"."""
+        if not src.present:
+            return "missing (masked)"
+        kind = {"exact": "", "derived": " (referential difference)", "manual": " (set by hand)",
+                "approximate": " ≈"}.get(src.how, "")
+        return src.explain() + kind
+
+    def _refresh_how(self, i: int) -> None:
+        if hasattr(self, "_original"):
+            self.how[i].setText(self._how_text(self.mapping().sources[i]))
 
     def set_source(self, canonical: str, plus: str | None, minus: str | None = None) -> None:
         i = CANONICAL_NAMES.index(canonical)

@@ -48,7 +48,9 @@ def test_impedance_and_calibration_channels_never_map():
 def test_exact_beats_approximate_and_missing_listed():
     m = _map("EEG Fpz-Cz", "C3-M2")
     assert m["EEG C3-M2"].plus == "C3-M2"
-    assert "CAPNO" in m.missing and len(m.missing) == 15
+    # the stand-in is not dropped: it fills the nearest free slot, marked approximate
+    assert m["EEG C4-M1"].plus == "EEG Fpz-Cz" and m["EEG C4-M1"].how == "approximate"
+    assert "CAPNO" in m.missing and len(m.missing) == 14
 
 
 def test_units_converted_to_microvolts():
