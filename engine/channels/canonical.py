@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.epochs import EPOCH_S
+
 MODEL_SFREQ_HZ = 128.0
-EPOCH_S = 30.0
 EPOCH_SAMPLES = int(MODEL_SFREQ_HZ * EPOCH_S)  # 3840
 
 
