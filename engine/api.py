@@ -24,9 +24,20 @@ from engine.channels.mapping import (
     map_study,
     signal_kind,
 )
+from engine.channels.derived import Derivation, DerivedStudy
 from engine.channels.model_input import load_model_input
+from engine.channels.montages import (
+    BUILTIN_PSG,
+    LARGE_FILE_SIGNALS,
+    Montage,
+    MontageRow,
+    MontageStore,
+    builtin_psg_montage,
+)
 from engine.channels.profiles import ProfileStore
 from engine.channels.snore import PREFILTER as SNORE_PREFILTER
+from engine.channels.types import KIND_NAMES, KINDS, ChannelType, classify, classify_signal
+from engine.channels.units import engineering, pretty_unit
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
 from engine.io import Annotation, SignalInfo, Study, open_study
 from engine.logs import setup_logging
@@ -49,8 +60,9 @@ from engine.scoring.labels import STAGE_NAMES, EventType
 from engine.scoring.min_durations import event_min_duration_s, shorter_than_minimum
 from engine.scoring.report import write_report_html
 from engine.signal.decimate import minmax_envelope
-from engine.signal.filters import DEFAULT_FILTERS, FILTER_CHOICES, DisplayFilter
+from engine.signal.filters import DEFAULT_FILTERS, FILTER_CHOICES, DisplayFilter, apply_filter, default_filter
 from engine.signal.pyramid import PyramidSet, build_pyramids
+from engine.signal.scales import RowScale, row_scale
 from engine.signal.traces import TraceSource
 
 
@@ -80,4 +92,9 @@ __all__ = [
     "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "setup_logging", "signal_kind",
     "sleep_report", "training_labels", "write_report_html",
     "event_min_duration_s", "shorter_than_minimum",
+    # channel types, scales, montages (issue #11)
+    "BUILTIN_PSG", "ChannelType", "Derivation", "DerivedStudy", "KINDS", "KIND_NAMES",
+    "LARGE_FILE_SIGNALS", "Montage", "MontageRow", "MontageStore", "RowScale", "apply_filter",
+    "builtin_psg_montage", "classify", "classify_signal", "default_filter", "engineering",
+    "pretty_unit", "row_scale",
 ]

@@ -43,21 +43,40 @@ class DisplayFilter:
     def with_notch(self, notch_hz: float | None) -> DisplayFilter:
         return replace(self, notch_hz=notch_hz)
 
+    def for_rate(self, sfreq_hz: float) -> DisplayFilter:
+        """This filter without the parts a signal sampled at ``sfreq_hz`` cannot carry
+        (a corner at or above 0.9 × Nyquist, a notch above 0.95 × Nyquist), so its label says
+        what is really applied: a 1-Hz channel keeps no 5-Hz low-pass, and stays visible."""
+        if not self.enabled or not sfreq_hz or sfreq_hz <= 0:
+            return self
+        nyq = sfreq_hz / 2.0
+        hp = self.highpass_hz if self.highpass_hz and self.highpass_hz < nyq * 0.9 else None
+        lp = self.lowpass_hz if self.lowpass_hz and self.lowpass_hz < nyq * 0.9 else None
+        notch = self.notch_hz if self.notch_hz and self.notch_hz < nyq * 0.95 else None
+        if hp is None and lp is None and notch is None:
+            return NO_FILTER
+        return replace(self, highpass_hz=hp, lowpass_hz=lp, notch_hz=notch)
+
 
 NO_FILTER = DisplayFilter(enabled=False)
 
-# AASM-style display defaults per channel kind
+# AASM-style display defaults per channel kind (engine.channels.types.KINDS)
 DEFAULT_FILTERS: dict[str, DisplayFilter] = {
     "eeg": DisplayFilter(0.3, 35.0),
     "eog": DisplayFilter(0.3, 35.0),
     "emg": DisplayFilter(10.0, 100.0),
+    "leg": DisplayFilter(10.0, 100.0),
     "ecg": DisplayFilter(0.3, 70.0),
     "resp": DisplayFilter(None, 5.0),
     "flow": DisplayFilter(None, 5.0),
+    "cpap": NO_FILTER,
     "snore": DisplayFilter(10.0, 100.0),
     "spo2": NO_FILTER,
+    "pulse": NO_FILTER,
+    "position": NO_FILTER,
     "capno": NO_FILTER,
     "other": NO_FILTER,
+    "event": NO_FILTER,
 }
 
 # menu choices per kind (the default first)
@@ -73,7 +92,21 @@ FILTER_CHOICES: dict[str, tuple[DisplayFilter, ...]] = {
     "spo2": (NO_FILTER,),
     "capno": (NO_FILTER, DisplayFilter(None, 2.0)),
     "other": (NO_FILTER, DisplayFilter(0.3, 35.0)),
+    "leg": (DisplayFilter(10.0, 100.0), DisplayFilter(10.0, None), NO_FILTER),
+    "cpap": (NO_FILTER, DisplayFilter(None, 5.0)),
+    "pulse": (NO_FILTER,),
+    "position": (NO_FILTER,),
+    "event": (NO_FILTER,),
 }
+
+
+def default_filter(kind: str, sfreq_hz: float, detail: str = "") -> DisplayFilter:
+    """The display filter a channel of ``kind`` opens with, limited to what its rate
+    carries. An envelope or loudness channel (already rectified and smoothed by the
+    recorder) is drawn as recorded."""
+    if detail in ("envelope", "loudness"):
+        return NO_FILTER
+    return DEFAULT_FILTERS.get(kind, NO_FILTER).for_rate(sfreq_hz)
 
 
 @functools.lru_cache(maxsize=256)
