@@ -1,6 +1,7 @@
 """`pedsleep convert STUDY --annotations SCORING -o OUT.edf`: import a scoring and write
 it, headless, as an annotated EDF+ (signals bit-identical to STUDY), or as events.tsv /
-hypnogram CSV when OUT ends in .tsv / .csv."""
+hypnogram CSV when OUT ends in .tsv / .csv. The output never replaces an input (the study,
+a scoring file or its sidecar), and appears whole or not at all."""
 
 from __future__ import annotations
 
@@ -60,54 +61,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _recording_info(study: Path):
-    """(duration_s, start datetime) of the study, read from its header."""
-    import datetime as _dt
+    """(duration_s, start datetime, continuous) of the study, from our own validated
+    reader (header numbers range-checked; raises StudyError with one line)."""
+    from engine.io import open_study
 
+    s = open_study(study)
     try:
-        import edfio
-
-        with open(study, "rb") as fh:
-            is_bdf = fh.read(1) == b"\xff"
-        e = edfio.read_bdf(study) if is_bdf else edfio.read_edf(study, lazy_load_data=True)
-        try:
-            start = _dt.datetime.combine(e.startdate, e.starttime)
-        except Exception:  # noqa: BLE001
-            start = None
-        return float(e.duration), start
-    except Exception as exc:  # noqa: BLE001
-        try:
-            import pyedflib
-
-            r = pyedflib.EdfReader(str(study))
-            try:
-                return float(r.getFileDuration()), r.getStartdatetime()
-            finally:
-                r.close()
-        except Exception:  # noqa: BLE001
-            raise UserError(f"cannot read the study {study}: {exc}") from exc
+        return float(s.duration_s), s.start_datetime, s.is_continuous
+    finally:
+        s.close()
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.scoring.exporters import (
-        ExportOptions,
-        export_edf_plus,
-        export_events_tsv,
-        export_hypnogram_csv,
-    )
+    from engine.scoring.exporters import ExportOptions
     from engine.scoring.importers import import_scoring
 
     if not args.annotations:
         raise UserError("give the scoring to convert with --annotations FILE")
     out: Path = args.output
     suffix = out.suffix.lower()
+    if suffix not in (".edf", ".bdf", ".tsv", ".csv"):
+        raise UserError(f"unknown output type {out.suffix!r}: use .edf, .tsv or .csv")
     if suffix in (".edf", ".bdf") and args.study is None:
         raise UserError("EDF+ output needs the STUDY recording whose signals it carries")
+    from engine.io.safe_output import output_set, refuse_overwrite
+    from engine.scoring.exporters import sidecar_path
+
+    inputs = [("source recording", args.study)] + [("scoring", a) for a in args.annotations]
+    inputs += [("scoring's sidecar", sidecar_path(a)) for a in args.annotations]
+    outputs = [out] + ([sidecar_path(out)] if suffix in (".edf", ".bdf") and not args.no_sidecar else [])
+    refuse_overwrite(outputs, inputs)
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give an output file name")
     duration_s = start = None
     n_epochs = None
     if args.study is not None:
         if not args.study.exists():
             raise UserError(f"{args.study}: no such file")
-        duration_s, start = _recording_info(args.study)
+        duration_s, start, continuous = _recording_info(args.study)
+        if suffix in (".edf", ".bdf") and not continuous:
+            raise UserError(
+                f"{args.study.name} is EDF+D (discontinuous); an annotated copy would lose its "
+                "record times — write events.tsv (.tsv) or a hypnogram (.csv) instead"
+            )
         n_epochs = int(math.ceil(duration_s / 30.0 - 1e-9)) if duration_s else None
     if args.study_start:
         import datetime as _dt
@@ -163,6 +159,14 @@ def run(args: argparse.Namespace) -> int:
         include_rejected=args.include_rejected,
         unscored_epochs=not args.scored_only,
     )
+    with output_set():  # all of it or nothing (a full disk leaves no half output)
+        _write(args, doc, out, suffix, options, duration_s)
+    return 0
+
+
+def _write(args, doc, out: Path, suffix: str, options, duration_s) -> None:
+    from engine.scoring.exporters import export_edf_plus, export_events_tsv, export_hypnogram_csv
+
     if suffix in (".edf", ".bdf"):
         rep = export_edf_plus(args.study, doc, out, options=options, sidecar=not args.no_sidecar)
         for w in rep.warnings:
@@ -179,6 +183,3 @@ def run(args: argparse.Namespace) -> int:
             doc, out, include_suggestions=args.include_suggestions, source=args.study
         )
         print(f"wrote {out}")
-    else:
-        raise UserError(f"unknown output type {out.suffix!r}: use .edf, .tsv or .csv")
-    return 0

@@ -99,9 +99,27 @@ def sanitize_annotations(
             clipped += 1
         kept.append((onset, dur, text))
     warnings = []
-    span = f"{limit:g} s recording" if end_s and end_s > 0 else "week an annotation file may span"
+    where = f"{name}: " if name else ""
+    span = (f"the {limit:g}-s recording" if end_s and end_s > 0
+            else f"{MAX_RECORDING_S / 86400:g} days (the longest a study may span)")
     if dropped:
-        warnings.append(f"{name}: {dropped} annotation(s) outside the {span} dropped")
+        warnings.append(f"{where}{dropped} annotation(s) starting outside {span} dropped")
     if clipped:
-        warnings.append(f"{name}: {clipped} annotation(s) lasting past the end of the {span} clipped")
+        warnings.append(f"{where}{clipped} annotation(s) lasting past {span} clipped")
     return kept, warnings
+
+
+def first_tal_bytes(h: RawHeader) -> int | None:
+    """Length of the first record's time-keeping TAL (up to its NUL), None when the file
+    has no annotation signal, -1 when that TAL is missing or unterminated. Libraries that
+    parse it with a regular expression (edfio) are safe only when it is short."""
+    slices = _annotation_slices(h)
+    if not slices:
+        return None
+    b0, b1 = slices[0]
+    with open(h.path, "rb") as f:
+        raw = os.pread(f.fileno(), b1 - b0, h.header_bytes + b0)
+    end = raw.find(b"\x00")
+    if end < 0 or record_onset(raw) is None:
+        return -1
+    return end

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from engine.errors import UserError
+from engine.io.safe_output import active_output_set
 from engine.scoring.document import Scoring
 from engine.scoring.labels import Provenance, Stage, stage_label
 
@@ -169,7 +170,8 @@ def user_file_mode() -> int:
 
 
 def atomic_write(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) -> None:
-    """Write through ``writer(fh)`` into a temp file beside ``path``, fsync, rename."""
+    """Write through ``writer(fh)`` into a temp file beside ``path``, fsync, rename (inside
+    ``engine.io.safe_output.output_set()``: rename when the whole set is written)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = None
@@ -180,7 +182,11 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) ->
             writer(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        pending = active_output_set()
+        if pending is not None:  # renamed with the rest of its set (engine/io/safe_output.py)
+            pending.add(tmp, path)
+        else:
+            os.replace(tmp, path)
         tmp = None
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc}") from exc

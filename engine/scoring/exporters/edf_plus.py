@@ -9,8 +9,9 @@ The annotation texts are plain labels, so MNE, EDFbrowser, pyedflib and edfio se
 whole scoring document), which `import_edf_annotations` reads back when present.
 
 Signals are copied through edfio, which keeps the digital samples and header as read.
-The file is written to a temporary name beside the output and renamed into place; the
-source is never written (exporting onto it is refused).
+The file and its sidecar are written to temporary names beside the output and renamed
+into place together (``engine.io.safe_output.output_set``: a full disk leaves neither);
+the source is never written (exporting onto it, or onto its sidecar, is refused).
 
 ``extra_signals``: model-reconstructed channels the scorer accepted, appended after the
 source's signals (before the annotation signal) as ``"SPO2 recon"`` with the transducer
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import UserError
+from engine.io.safe_output import output_set, refuse_overwrite
 from engine.scoring.document import Scoring
 from engine.scoring.exporters._common import (
     ExportOptions,
@@ -122,6 +124,7 @@ def export_edf_plus(
     options = options or ExportOptions()
     source, out = Path(source), Path(out)
     refuse_same_file(source, out)
+    _check_source(source)
     try:
         with open(source, "rb") as fh:
             is_bdf = fh.read(1) == b"\xff"
@@ -137,11 +140,6 @@ def export_edf_plus(
         warnings.append(
             f"the scoring is longer than the recording ({duration:g} s): {clipped['epochs']} "
             f"scored epoch(s) and {clipped['events']} event(s) after its end left out"
-        )
-    if not edf.is_continuous:
-        raise UserError(
-            f"{source.name} is EDF+D (discontinuous); exporting onto it would lose its "
-            "record times — export events.tsv or a hypnogram CSV instead"
         )
     edf_anns = [
         edfio.EdfAnnotation(
@@ -172,13 +170,20 @@ def export_edf_plus(
         warnings.extend(_fix_edfplus_header(head, is_bdf, startdate))
         os.pwrite(fh.fileno(), bytes(head), 0)
 
-    atomic_write(out, writer)
-    side = None
-    if sidecar:
-        side = sidecar_path(out)
-        data = _sidecar(source, anns, scoring, exported_at)
-        data["reconstructed_signals"] = recon_entries
-        atomic_write_text(side, json.dumps(data, ensure_ascii=False))
+    side = sidecar_path(out) if sidecar else None
+    refuse_overwrite([out, side], [("recording", source), ("recording's sidecar", sidecar_path(source))])
+    # the EDF and its sidecar appear together or not at all (a full disk leaves neither)
+    with output_set():
+        try:
+            atomic_write(out, writer)
+        except UserError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - edfio's refusals come in many types
+            raise UserError(f"cannot write {out.name} from {source.name}: {exc}") from exc
+        if side is not None:
+            data = _sidecar(source, anns, scoring, exported_at)
+            data["reconstructed_signals"] = recon_entries
+            atomic_write_text(side, json.dumps(data, ensure_ascii=False))
     return EdfExportReport(
         out,
         side,
@@ -191,6 +196,32 @@ def export_edf_plus(
         warnings,
         written_extra,
     )
+
+
+def _check_source(source: Path) -> None:
+    """Validate the source with our own reader before edfio parses it: header numbers in
+    range, not EDF+D, and a short first time-keeping TAL (edfio reads it with a regular
+    expression that is quadratic on a damaged one)."""
+    from engine.io import open_study
+    from engine.io.annotations import first_tal_bytes
+
+    study = open_study(source)
+    try:
+        continuous = study.is_continuous
+        header = study.header
+    finally:
+        study.close()
+    if not continuous:
+        raise UserError(
+            f"{source.name} is EDF+D (discontinuous); exporting onto it would lose its "
+            "record times — export events.tsv or a hypnogram CSV instead"
+        )
+    first = first_tal_bytes(header)
+    if first is not None and not 0 < first <= 256:
+        raise UserError(
+            f"{source.name}: the time-keeping annotation of its first record is damaged; "
+            "export events.tsv or a hypnogram CSV instead"
+        )
 
 
 def _append_extra_signals(

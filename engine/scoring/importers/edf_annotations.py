@@ -75,7 +75,7 @@ def _bounded(
     from engine.io.annotations import sanitize_annotations
 
     kept, warnings = sanitize_annotations(
-        [(o, d or 0.0, t) for o, d, t in anns], None, path.name
+        [(o, d or 0.0, t) for o, d, t in anns], None, ""
     )
     return [(o, d if d > 0 else None, t) for o, d, t in kept], warnings
 

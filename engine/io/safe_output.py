@@ -1,0 +1,122 @@
+"""Writing outputs safely: never onto an input, and a set of files all or nothing.
+
+``refuse_overwrite(outputs, inputs)`` raises a UserError when an output would replace
+one of the command's inputs (the study, a scoring file, a model) — by path or by
+identity (hard links, symlinks, ``./x`` vs ``x``).
+
+``output_set()`` groups writes: inside it, ``engine.scoring.exporters``' atomic writes
+go to temporary names beside their targets and are renamed into place only when the
+whole block succeeds; if anything fails (a full disk, an error), every temporary file is
+removed and no target is touched. So ``out.edf`` never appears without its sidecar, nor
+``scored.edf`` without its report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from pathlib import Path
+
+from engine.errors import UserError
+
+_ACTIVE: ContextVar[OutputSet | None] = ContextVar("pedsleep_output_set", default=None)
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.abspath(a) == os.path.abspath(b) or a.resolve() == b.resolve()
+
+
+def refuse_overwrite(outputs: Iterable[str | os.PathLike | None],
+                     inputs: Iterable[tuple[str, str | os.PathLike | None]]) -> None:
+    """``inputs``: (role, path) pairs such as ("study", STUDY), ("annotations", FILE)."""
+    ins = [(role, Path(p)) for role, p in inputs if p is not None]
+    for o in outputs:
+        if o is None:
+            continue
+        op = Path(o)
+        for role, ip in ins:
+            if _same(op, ip):
+                raise UserError(
+                    f"refusing to overwrite the {role} {ip.name} (an input) with the output; "
+                    "choose another output name"
+                )
+
+
+class OutputSet:
+    """Temporary files waiting to be renamed onto their targets together."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def add(self, tmp: str | os.PathLike, final: str | os.PathLike) -> None:
+        final = Path(final)
+        for i, (old_tmp, f) in enumerate(self._pending):
+            if f == final:  # written twice: the later one wins
+                with contextlib.suppress(OSError):
+                    os.unlink(old_tmp)
+                del self._pending[i]
+                break
+        self._pending.append((Path(tmp), final))
+
+    @property
+    def targets(self) -> list[Path]:
+        return [f for _, f in self._pending]
+
+    def abort(self) -> None:
+        for tmp, _ in self._pending:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self._pending.clear()
+
+    def commit(self) -> None:
+        done: list[Path] = []
+        try:
+            for tmp, final in self._pending:
+                os.replace(tmp, final)
+                done.append(final)
+        except OSError as exc:
+            self.abort()
+            for f in done:  # an output set is all or nothing
+                with contextlib.suppress(OSError):
+                    os.unlink(f)
+            raise UserError(f"cannot write {final}: {exc}") from exc
+        for d in {f.parent for f in done}:
+            with contextlib.suppress(OSError):
+                fd = os.open(d, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        self._pending.clear()
+
+
+def active_output_set() -> OutputSet | None:
+    """The output set the current code runs in, if any (used by the atomic writers)."""
+    return _ACTIVE.get()
+
+
+@contextlib.contextmanager
+def output_set() -> Iterator[OutputSet]:
+    """Group every atomic write inside into one all-or-nothing set (nested uses join
+    the outer set)."""
+    outer = _ACTIVE.get()
+    if outer is not None:
+        yield outer
+        return
+    s = OutputSet()
+    token = _ACTIVE.set(s)
+    try:
+        yield s
+    except BaseException:
+        s.abort()
+        raise
+    finally:
+        _ACTIVE.reset(token)
+    s.commit()
