@@ -1,0 +1,184 @@
+"""Which signals of a study the rules read, and reading them in physical units.
+
+Picked by label (the canonical channel map is the fallback): a nasal pressure cannula,
+an oronasal thermal sensor, a CPAP device's flow; thorax and abdomen belts (or a RIP
+sum); SpO2; a CPAP leak; a central EEG and the chin EMG (arousals). A ResMed device
+splits one night into ``*_BRP.edf`` (flow at 25 Hz), ``*_PLD.edf`` (leak, pressures) and
+``*_SAD.edf`` (SpO2, pulse) with the same time stem: opening any one of them reads the
+others too, each at its own start time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.events.rules import age_from_header
+
+__all__ = ["Signal", "EventInput", "event_input", "resmed_siblings"]
+
+
+@dataclass(frozen=True)
+class Signal:
+    data: np.ndarray  # physical units
+    sfreq_hz: float
+    label: str
+    kind: str  # nasal-pressure | thermistor | cpap-flow | flow | thorax | abdomen | rip-sum |
+    #            spo2 | leak | eeg | emg
+    unit: str = ""
+    offset_s: float = 0.0  # start relative to the study's start (split files)
+
+
+@dataclass(frozen=True)
+class EventInput:
+    duration_s: float
+    apnea_flow: Signal | None = None  # thermal sensor preferred (AASM), else pressure / CPAP flow
+    hypopnea_flow: Signal | None = None  # nasal pressure preferred, else the same as apnea_flow
+    thorax: Signal | None = None
+    abdomen: Signal | None = None
+    rip_sum: Signal | None = None
+    spo2: Signal | None = None
+    leak: Signal | None = None
+    eeg: Signal | None = None
+    emg: Signal | None = None
+    age_years: float | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_effort(self) -> bool:
+        return any(s is not None for s in (self.thorax, self.abdomen, self.rip_sum))
+
+
+_PATTERNS: list[tuple[str, str]] = [
+    # order matters: the first pattern a label matches names its kind
+    ("leak", r"^leak\b"),
+    ("spo2", r"spo2|sao2|\bsat(uration)?\b|oxim|\bosat\b|\bspo₂"),
+    ("nasal-pressure", r"nasal.?press|\bnpre?s*\b|cannula|pres.*flow|\bpflow\b|\bnaf\d?p\b|flow.?press|\bpnasal"),
+    ("thermistor", r"therm|oro.?nasal|\bairflow\b|flow.?th|\bnaf\d?\b|\boral\b|\bnasal\b"),
+    ("rip-sum", r"rip.?sum|\bsum\b|effort.?sum"),
+    ("thorax", r"thor|chest|\bvth\b|\brib|\bthx\b|\bresp.?t\b"),
+    ("abdomen", r"abd|\bvab\b|belly|\bresp.?a\b"),
+    ("flow", r"^flow\b|\bflow\b|\bresp\b"),
+]
+_FLOW_UNITS = ("l/s", "l/min", "lpm", "ml/s")
+
+
+def _kind(label: str, unit: str) -> str | None:
+    t = label.strip().lower()
+    if "press" in t and not re.search(r"nasal|cannula|flow", t):
+        return None  # a CPAP's mask / set pressure is not breathing
+    for kind, pat in _PATTERNS:
+        if re.search(pat, t):
+            if kind == "flow" and unit.strip().lower() in _FLOW_UNITS:
+                return "cpap-flow"
+            return kind
+    return None
+
+
+def resmed_siblings(path: str | Path) -> dict[str, Path]:
+    """``{"BRP": path, "PLD": path, "SAD": path}`` for a ResMed file's night (those present)."""
+    p = Path(path)
+    m = re.match(r"^(.*)_(BRP|PLD|SAD|EVE|CSL)$", p.stem, re.IGNORECASE)
+    if not m:
+        return {}
+    out = {}
+    for part in ("BRP", "PLD", "SAD"):
+        for cand in (p.with_name(f"{m.group(1)}_{part}{p.suffix}"), p.with_name(f"{m.group(1)}_{part}.edf")):
+            if cand.is_file():
+                out[part] = cand
+                break
+    return out
+
+
+def _read(study, sig, scale: float = 1.0) -> np.ndarray:
+    x = study.read(sig.index, 0.0, float(study.duration_s))
+    return np.asarray(x, np.float64) * scale
+
+
+def _from_study(study, chosen: dict, offset_s: float, chmap=None) -> None:
+    for sig in study.signals:
+        if sig.sfreq_hz < 0.2:  # CRC channels and the like
+            continue
+        kind = _kind(sig.display_label, sig.unit)
+        if kind is None or kind in chosen:
+            continue
+        if kind in ("nasal-pressure", "thermistor", "cpap-flow", "flow") and sig.sfreq_hz < 1:
+            continue  # a 1-Hz respiration *rate* is not a flow signal
+        data = _read(study, sig)
+        if kind == "leak" and sig.unit.strip().lower() in ("l/min", "lpm"):
+            data = data / 60.0
+        chosen[kind] = Signal(data, float(sig.sfreq_hz), sig.display_label, kind, sig.unit, offset_s)
+    if chmap is None:
+        return
+    # the canonical map for what the labels did not say
+    for canon, kind in (("C-FLOW", "flow"), ("RESP THORACIC", "thorax"), ("RESP ABDOMINAL", "abdomen"),
+                        ("SPO2", "spo2")):
+        src = chmap[canon]
+        if not src.present or kind in chosen or (kind == "flow" and any(
+                k in chosen for k in ("nasal-pressure", "thermistor", "cpap-flow"))):
+            continue
+        idx = study.signal_index(src.plus)
+        sig = study.signals[idx]
+        data = _read(study, sig)
+        if src.minus:
+            data = data - _read(study, study.signals[study.signal_index(src.minus)])
+        chosen[kind] = Signal(data, float(sig.sfreq_hz), src.describe(), kind, sig.unit, offset_s)
+
+
+def _brain(study, chmap, chosen: dict) -> None:
+    if chmap is None:
+        return
+    order = ["EEG C3-M2", "EEG C4-M1", "EEG F3-M2", "EEG F4-M1", "EEG O1-M2", "EEG O2-M1", "EEG CZ-O1"]
+    for canon in order:
+        src = chmap[canon]
+        if src.present:
+            sig = study.signals[study.signal_index(src.plus)]
+            data = _read(study, sig)
+            if src.minus:
+                data = data - _read(study, study.signals[study.signal_index(src.minus)])
+            chosen["eeg"] = Signal(data, float(sig.sfreq_hz), src.describe(), "eeg", sig.unit)
+            break
+    src = chmap["EMG CHIN1-CHIN2"]
+    if src.present:
+        sig = study.signals[study.signal_index(src.plus)]
+        data = _read(study, sig)
+        if src.minus:
+            data = data - _read(study, study.signals[study.signal_index(src.minus)])
+        chosen["emg"] = Signal(data, float(sig.sfreq_hz), src.describe(), "emg", sig.unit)
+
+
+def event_input(study, chmap=None) -> EventInput:
+    """Read the signals the rules need from an open study (and its ResMed siblings)."""
+    from engine.io import open_study
+
+    chosen: dict[str, Signal] = {}
+    notes: list[str] = []
+    _from_study(study, chosen, 0.0, chmap)
+    _brain(study, chmap, chosen)
+    duration = float(study.duration_s)
+    sib = resmed_siblings(getattr(study, "path", ""))
+    t0 = getattr(study, "start_datetime", None)
+    for part, p in sib.items():
+        if Path(p).resolve() == Path(study.path).resolve():
+            continue
+        try:
+            other = open_study(p)
+        except Exception as exc:  # noqa: BLE001 - a damaged sibling only loses its signals
+            notes.append(f"{Path(p).name}: not read ({exc})")
+            continue
+        try:
+            off = (other.start_datetime - t0).total_seconds() if t0 is not None else 0.0
+            _from_study(other, chosen, float(off), None)
+            notes.append(f"also read {Path(p).name} ({part}), starting {off:+.0f} s")
+        finally:
+            other.close()
+    flows = {k: chosen.get(k) for k in ("thermistor", "nasal-pressure", "cpap-flow", "flow")}
+    apnea = flows["thermistor"] or flows["cpap-flow"] or flows["nasal-pressure"] or flows["flow"]
+    hyp = flows["nasal-pressure"] or flows["cpap-flow"] or flows["flow"] or flows["thermistor"]
+    age = age_from_header(getattr(study, "patient", ""), t0)
+    return EventInput(duration, apnea, hyp, chosen.get("thorax"), chosen.get("abdomen"), chosen.get("rip-sum"),
+                      chosen.get("spo2"), chosen.get("leak"), chosen.get("eeg"), chosen.get("emg"), age,
+                      tuple(notes))
