@@ -31,7 +31,7 @@ from engine.channels.canonical import (
     MODEL_SFREQ_HZ,
 )
 from engine.errors import CheckpointError
-from engine.inference.requirements import can_stage, reconstructable, suggestable_events
+from engine.inference.requirements import can_stage, reconstructable, reconstruction_targets, suggestable_events
 from engine.inference.results import (
     ChannelReconstruction,
     EpochBatch,
@@ -137,8 +137,10 @@ class ModelRunner:
 
     # -- sessions -----------------------------------------------------------------------
     def prepare(self, x: np.ndarray, present: np.ndarray, name: str = "") -> NightSession:
-        """x [16, T] physical units at 128 Hz, present [16] bool."""
-        return self._session(prepare_night(x, present), name)
+        """x [16, T] physical units at 128 Hz, present [16] bool. The normalised night is
+        kept as float16 (as training stores it; half the memory of a 10-h night), read
+        back as float32 per batch."""
+        return self._session(prepare_night(x, present, dtype=np.float16), name)
 
     def open_study(self, path) -> NightSession:
         from engine.channels.model_input import load_study_input
@@ -273,9 +275,11 @@ class ModelRunner:
         return (float(self.recon.get("typical_center", np.zeros(n))[c]),
                 float(self.recon.get("typical_scale", np.ones(n))[c]), "missing")
 
-    def _reconstructions(self, s: NightSession, a: int, b: int, tokens, hid, recon2):
+    def _reconstructions(self, s: NightSession, a: int, b: int, tokens, hid, recon2, missing_ok=None):
         hid_np = hid.cpu().numpy()  # [n, C]
-        chans = np.flatnonzero(hid_np.any(0) & reconstructable(s.night.present))
+        allowed = (reconstructable(s.night.present) if missing_ok is None
+                   else reconstruction_targets(s.night.present, missing_ok))
+        chans = np.flatnonzero(hid_np.any(0) & allowed)
         if len(chans) == 0:
             return ()
         cfg = self.cfg
@@ -302,7 +306,7 @@ class ModelRunner:
         return tuple(out)
 
     def _chunk(self, s: NightSession, a: int, b: int, request_id, n_done, reconstruct: bool,
-               outliers: bool = True) -> EpochBatch:
+               outliers: bool = True, missing_ok=None) -> EpochBatch:
         ra, rb = max(0, a - MARGIN_EPOCHS), min(s.n_epochs, b + MARGIN_EPOCHS)
         epochs = list(range(a, b))
         self._ensure_encoded(s, ra, rb)  # the chunk and its margins, each epoch once
@@ -313,7 +317,7 @@ class ModelRunner:
             err, recon2 = self._masked_pass(s, epochs, x, hid)
         else:
             err, recon2 = np.full(b - a, np.nan, np.float32), None
-        recs = self._reconstructions(s, a, b, tokens, hid, recon2) if need_rec else ()
+        recs = self._reconstructions(s, a, b, tokens, hid, recon2, missing_ok) if need_rec else ()
         emb = s.emb[a:b].copy()
         knn = self.knn_distance(emb)
         p_knn = self._percentile(self.ref.get("knn_quantiles"), knn)
@@ -324,11 +328,14 @@ class ModelRunner:
 
     def run(self, s: NightSession, *, center_epoch: int | None = None, cancel=None,
             request_id=None, reconstruct: bool = True, outliers: bool = True,
-            batch_epochs: int | None = None, max_batch_s: float = 0.15):
+            batch_epochs: int | None = None, max_batch_s: float = 0.15, reconstruct_missing=None):
         """Generator of EpochBatch over the whole night; see module doc.  ``cancel``: an
         object with ``is_set()`` (threading.Event) or a callable; checked between chunks.
         ``outliers=False`` skips the masked pass (no reconstruction error / outlier score,
-        NaN there): 2-3x faster, what headless scoring uses."""
+        NaN there): 2-3x faster, what headless scoring uses. ``reconstruct_missing``: None
+        rebuilds every missing channel of a recorded family; else only the canonical indices
+        given (the scorer's requests) — recorded channels are always rebuilt over their flat
+        stretches (engine.inference.requirements.reconstruction_targets)."""
         n = s.n_epochs
         if n == 0:
             return
@@ -352,7 +359,7 @@ class ModelRunner:
                 go_right = not go_right
             first = False
             t0 = time.perf_counter()
-            batch = self._chunk(s, a, b, request_id, done, reconstruct, outliers)
+            batch = self._chunk(s, a, b, request_id, done, reconstruct, outliers, reconstruct_missing)
             dt = time.perf_counter() - t0
             done += b - a
             if adapt and dt > 0:

@@ -1,0 +1,61 @@
+"""Reconstructions only where they serve the scorer (issue #11): a recorded channel over
+its flat stretch; a missing channel only on request; nothing on a study unlike the
+training nights."""
+
+import numpy as np
+
+from engine.channels.canonical import CANONICAL_NAMES, EPOCH_SAMPLES
+from engine.inference.requirements import reconstruction_targets, unlike_training
+
+
+def test_unlike_training_from_median_outlier_score():
+    assert unlike_training(np.full(10, 0.995))
+    assert not unlike_training(np.r_[np.full(8, 0.6), np.full(2, 0.999)])
+    assert not unlike_training(np.array([0.999, np.nan, np.nan]))  # too few scored to judge
+    assert unlike_training(np.array([0.999, 0.999]), n_epochs=2)  # a 1-min study: all of it
+
+
+def test_targets_recorded_plus_requested_same_family():
+    present = np.zeros(16, bool)
+    for name in ("EEG C3-M2", "EOG LOC-M2", "SPO2", "C-FLOW"):
+        present[CANONICAL_NAMES.index(name)] = True
+    t = dict(zip(CANONICAL_NAMES, reconstruction_targets(present)))
+    assert t["EEG C3-M2"] and t["SPO2"] and not t["EEG C4-M1"] and not t["RESP THORACIC"]
+    c4, thor, chin = (CANONICAL_NAMES.index(n) for n in ("EEG C4-M1", "RESP THORACIC", "EMG CHIN1-CHIN2"))
+    t = reconstruction_targets(present, {c4, thor})
+    assert t[c4] and t[thor] and not t[chin]
+    eeg_only = np.zeros(16, bool)
+    eeg_only[0] = True
+    assert not reconstruction_targets(eeg_only, {CANONICAL_NAMES.index("SPO2")})[CANONICAL_NAMES.index("SPO2")]
+
+
+def test_runner_rebuilds_a_flat_stretch_only_there():
+    from engine.inference import ModelRunner
+
+    rng = np.random.default_rng(0)
+    n_ep = 6
+    t = np.arange(n_ep * EPOCH_SAMPLES) / 128.0
+    x = rng.normal(0, 20, (16, n_ep * EPOCH_SAMPLES)).astype(np.float32)
+    spo2, c4 = CANONICAL_NAMES.index("SPO2"), CANONICAL_NAMES.index("EEG C4-M1")
+    x[spo2] = 96 + np.sin(t / 20)
+    x[spo2, 2 * EPOCH_SAMPLES:4 * EPOCH_SAMPLES] = 0.0  # the probe came off for a minute
+    present = np.ones(16, bool)
+    present[c4] = False
+    runner = ModelRunner.load()
+    s = runner.prepare(x, present, "flat")
+    recs = [r for b in runner.run(s, reconstruct=True, outliers=False, reconstruct_missing=())
+            for r in b.reconstructions]
+    assert {r.channel for r in recs} == {spo2}
+    assert all(r.reason == "flat" for r in recs)
+    got = np.full(n_ep * EPOCH_SAMPLES, np.nan, np.float32)
+    for r in recs:
+        a = int(round(r.start_s * 128))
+        got[a:a + len(r.mean)] = np.where(np.isfinite(r.mean), r.mean, got[a:a + len(r.mean)])
+    done = np.isfinite(got)
+    assert done[2 * EPOCH_SAMPLES:4 * EPOCH_SAMPLES].all()
+    assert not done[:2 * EPOCH_SAMPLES].any() and not done[4 * EPOCH_SAMPLES:].any()
+    # asked for: the missing C4 too
+    s = runner.prepare(x, present, "flat")
+    recs = [r for b in runner.run(s, reconstruct=True, outliers=False, reconstruct_missing={c4})
+            for r in b.reconstructions]
+    assert {r.channel for r in recs} == {spo2, c4}
