@@ -142,6 +142,7 @@ class Suggestion:
     confidence: float  # max class probability
     proba: tuple[float, ...]  # W, N1, N2, N3, R
     state: Provenance  # MODEL (pending), MODEL_ACCEPTED or MODEL_REJECTED
+    source: str = ""  # what made it: "yasa", "pedsleepmae", "per-study re-fit", ... ("" unknown)
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,7 @@ class Scoring:
         self._stage_conf = np.full(n, np.nan, dtype=np.float32)
         self._sugg_proba = np.full((n, N_STAGE_CLASSES), np.nan, dtype=np.float32)
         self._sugg_state = np.full(n, _SUGG_NONE, dtype=np.int8)
+        self._sugg_source = np.full(n, "", dtype=object)  # per-epoch suggestion source
         self._events: dict[int, Event] = {}
         self._next_event_id = 1
         self.lights_off_s: float | None = None
@@ -367,6 +369,14 @@ class Scoring:
                     [[np.nan] * N_STAGE_CLASSES if r is None else r for r in op["proba"]],
                     dtype=np.float32,
                 ).reshape(-1, N_STAGE_CLASSES)
+            # the source of each suggestion (absent in journals written before sources
+            # existed: those suggestions keep an unknown source)
+            if "source" in op or "source_each" in op:
+                inv["source_each"] = [str(x) for x in self._sugg_source[idx]]
+                if "source_each" in op:
+                    self._sugg_source[idx] = np.asarray([str(x) for x in op["source_each"]], dtype=object)
+                else:
+                    self._sugg_source[idx] = str(op["source"] or "")
             self._sugg_state[idx] = np.asarray(op["state"], dtype=np.int8)
             if idx.size:
                 acc.sugg = _range_union(acc.sugg, int(idx.min()), int(idx.max()) + 1)
@@ -579,7 +589,8 @@ class Scoring:
         proba = self._sugg_proba[epoch]
         k = int(np.nanargmax(proba))
         return Suggestion(
-            Stage(k), float(proba[k]), tuple(float(x) for x in proba), PROVENANCE_CODES[st]
+            Stage(k), float(proba[k]), tuple(float(x) for x in proba), PROVENANCE_CODES[st],
+            str(self._sugg_source[epoch]),
         )
 
     def suggested_stages(self) -> np.ndarray:
@@ -604,6 +615,11 @@ class Scoring:
     def pending_suggestion_mask(self) -> np.ndarray:
         """bool ``[n_epochs]``: epochs whose suggestion awaits accept/reject."""
         return self._sugg_state == _SUGG_PENDING
+
+    def suggestion_sources(self) -> list[str]:
+        """What made each epoch's suggestion ("yasa", "pedsleepmae", "per-study re-fit", ...;
+        "" where none or unknown)."""
+        return [str(x) if st != _SUGG_NONE else "" for x, st in zip(self._sugg_source, self._sugg_state)]
 
     def suggestion_states(self) -> list[Provenance | None]:
         return [None if s < 0 else PROVENANCE_CODES[s] for s in self._sugg_state]
@@ -685,6 +701,7 @@ class Scoring:
         *,
         undoable: bool = False,
         label: str = "Model stage suggestions",
+        source: str | None = None,
     ) -> Change:
         """Store the model's stage probabilities ``proba`` ``[n, 5]`` (W, N1, N2, N3, R)
         for epochs ``start_epoch ..``; they become pending suggestions. An epoch whose
@@ -709,6 +726,8 @@ class Scoring:
             "proba": [None if np.isnan(r).all() else [float(x) for x in r] for r in proba],
             "state": state.astype(int).tolist(),
         }
+        if source is not None:  # recorded in the provenance (journal, snapshot, export sidecar)
+            op["source"] = str(source)
         return self._commit(label, [op], undoable=undoable)
 
     def clear_suggestions(self, *, undoable: bool = False) -> Change:
@@ -720,6 +739,7 @@ class Scoring:
             **_encode_idx(idx),
             "proba": [None] * idx.size,
             "state": [_SUGG_NONE] * idx.size,
+            "source": "",
         }
         return self._commit("Clear suggestions", [op], undoable=undoable)
 
@@ -968,7 +988,8 @@ class Scoring:
         new = replace(ev, **changes)
         if new.duration_s < 0:
             new = replace(new, onset_s=new.onset_s + new.duration_s, duration_s=-new.duration_s)
-        return self._commit(f"Edit {ev.type}", [{"op": "event_put", "event": new.to_dict()}])
+        label = f"Retype {ev.type} → {new.type}" if new.type != ev.type else f"Edit {ev.type}"
+        return self._commit(label, [{"op": "event_put", "event": new.to_dict()}])
 
     def remove_event(self, event_id: int) -> Change:
         if event_id not in self._events:
@@ -1091,6 +1112,7 @@ class Scoring:
                 None if np.isnan(r).all() else [float(x) for x in r] for r in self._sugg_proba
             ],
             "sugg_state": self._sugg_state.tolist(),
+            "sugg_source": [str(x) for x in self._sugg_source],
             "events": [e.to_dict() for e in sorted(self._events.values(), key=lambda e: e.id)],
             "next_event_id": self._next_event_id,
         }
@@ -1116,6 +1138,9 @@ class Scoring:
                 dtype=np.float32,
             ).reshape(n, N_STAGE_CLASSES)
             doc._sugg_state[:] = np.asarray(d["sugg_state"], dtype=np.int8)
+            src = d.get("sugg_source")  # absent in snapshots written before sources existed
+            if src is not None and len(src) == n:
+                doc._sugg_source[:] = np.asarray([str(x or "") for x in src], dtype=object)
         for ed in d.get("events", ()):
             ev = Event.from_dict(ed)
             doc._events[ev.id] = ev
@@ -1151,6 +1176,7 @@ class Scoring:
         d["stage_conf"] = d["stage_conf"][:keep] + [None] * pad
         d["sugg_proba"] = d["sugg_proba"][:keep] + [None] * pad
         d["sugg_state"] = d["sugg_state"][:keep] + [-1] * pad
+        d["sugg_source"] = d["sugg_source"][:keep] + [""] * pad
         kept_events = []
         dropped_ev = 0
         for e in d["events"]:

@@ -72,6 +72,7 @@ def shift_scoring(scoring: Scoring, offset_s: float) -> Scoring:
         ("stage_conf", None),
         ("sugg_proba", None),
         ("sugg_state", -1),
+        ("sugg_source", ""),
     ):
         arr = d[key]
         d[key] = (arr[-k:] if k < 0 else [fill] * k + arr)[: max(0, n + k)]
