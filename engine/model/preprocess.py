@@ -78,23 +78,34 @@ def robust_stats(x: np.ndarray, present: np.ndarray | None = None, max_points: i
     return center, scale
 
 
-def prepare_night(x: np.ndarray, present: np.ndarray) -> NightInput:
+def prepare_night(x: np.ndarray, present: np.ndarray, dtype=np.float32,
+                  chunk_epochs: int = 120) -> NightInput:
     """x [C, T] float physical units at 128 Hz, present [C] bool -> NightInput.
-    The night is cut to whole 30-s epochs."""
+    The night is cut to whole 30-s epochs.
+
+    Normalised ``chunk_epochs`` at a time into one preallocated ``z`` of ``dtype``, so the
+    only whole-night arrays are ``x`` and ``z`` (no whole-night temporaries: a 10-h
+    16-channel night is 295 MB as float32). ``float16`` halves ``z`` and is what training
+    stores (engine.training.data); the model reads it back as float32 per batch."""
     x = np.asarray(x, dtype=np.float32)
     present = np.asarray(present, dtype=bool).copy()
     n_ep = x.shape[1] // EPOCH_SAMPLES
-    x = x[:, : n_ep * EPOCH_SAMPLES]
-    center, scale = robust_stats(x, present)
-    z = (x - center[:, None]) / scale[:, None]
-    z = np.nan_to_num(z, nan=0.0, posinf=CLIP, neginf=-CLIP)
-    np.clip(z, -CLIP, CLIP, out=z)
-    z[~present] = 0.0
-    ep_sd = z.reshape(z.shape[0], n_ep, EPOCH_SAMPLES).std(axis=2).T  # [n_ep, C]
+    center, scale = robust_stats(x[:, : n_ep * EPOCH_SAMPLES], present)
+    z = np.zeros((x.shape[0], n_ep * EPOCH_SAMPLES), dtype)
+    ep_sd = np.zeros((n_ep, x.shape[0]), np.float32)
+    for e0 in range(0, n_ep, max(1, chunk_epochs)):
+        e1 = min(n_ep, e0 + max(1, chunk_epochs))
+        a, b = e0 * EPOCH_SAMPLES, e1 * EPOCH_SAMPLES
+        zc = (x[:, a:b] - center[:, None]) / scale[:, None]
+        np.nan_to_num(zc, copy=False, nan=0.0, posinf=CLIP, neginf=-CLIP)
+        np.clip(zc, -CLIP, CLIP, out=zc)
+        zc[~present] = 0.0
+        ep_sd[e0:e1] = zc.reshape(zc.shape[0], e1 - e0, EPOCH_SAMPLES).std(axis=2).T  # [n, C]
+        z[:, a:b] = zc
     flat = (ep_sd < FLAT_STD) & present[None, :]
     # a channel flat all night is as good as missing
     all_flat = flat.all(axis=0) if n_ep else np.zeros_like(present)
     present &= ~all_flat
     flat &= present[None, :]
     z[~present] = 0.0
-    return NightInput(z.astype(np.float32, copy=False), present, flat, center, scale)
+    return NightInput(z, present, flat, center, scale)

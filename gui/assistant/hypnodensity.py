@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from engine.api import Stage
 from gui.scoring.hypnogram import STAGE_COLOURS
 from gui.viewer.plot_setup import make_static
+from gui.viewer.render_cache import cache_static
 
 ROWS = 40  # vertical resolution of the strip
 _COLOURS = np.array([STAGE_COLOURS[s] for s in (Stage.W, Stage.N1, Stage.N2, Stage.N3, Stage.R)],
@@ -45,6 +46,7 @@ class HypnodensityStrip(pg.PlotWidget):
         self.outliers = pg.BarGraphItem(x0=[], width=[], y0=[], height=[], brush=(220, 0, 0), pen=None)
         pi.addItem(self.image)
         pi.addItem(self.outliers)
+        cache_static(self.image, self.outliers)  # redrawn only when the suggestions change
         self.epoch_s = 30.0
         self.proba = np.zeros((0, 5), np.float32)
 

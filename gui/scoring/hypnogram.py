@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from engine.api import Stage
 from gui.viewer.plot_setup import make_static
 from gui.viewer.time_axis import ClockAxis
+from gui.viewer.render_cache import cache_static
 
 # level of each stage on the y axis (top to bottom: W, R, N1, N2, N3, then unscored)
 LEVEL = {Stage.W: 5, Stage.R: 4, Stage.N1: 3, Stage.N2: 2, Stage.N3: 1, Stage.UNSCORED: 0}
@@ -81,6 +82,7 @@ class HypnogramPanel(pg.PlotWidget):
         """Outlined blocks where the model suggests a stage still pending review."""
         idx = np.flatnonzero(pending & (np.asarray(suggested) >= 0))
         sugg = np.asarray(suggested)[idx]
+        cache_static(self.suggested, self.blocks, self.line, self.outliers)  # a page flip moves only the marks
         lv = stage_levels(sugg)
         # translucent fill in the stage colour: visibly "proposed", not decided
         brushes = [_SUGGESTION_BRUSHES[int(s)] for s in sugg]

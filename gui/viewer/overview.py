@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
 from gui.viewer.plot_setup import make_static
+from gui.viewer.render_cache import cache_static
 from gui.viewer.time_axis import ClockAxis
 
 
@@ -27,6 +28,7 @@ class OverviewStrip(pg.PlotWidget):
         pi.addItem(self.activity)
         pi.addItem(self.marks)
         pi.addItem(self.window)
+        cache_static(self.activity, self.marks)  # a page flip moves only the window marker
         self.duration_s = 1.0
         self.scene().sigMouseClicked.connect(self._clicked)
         self.vb.mouseDragEvent = self._drag
