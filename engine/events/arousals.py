@@ -80,7 +80,8 @@ def detect_arousals(eeg: np.ndarray, eeg_fs: float, stages: np.ndarray, epoch_s:
     a_idx, b_idx = runs(cand)
     last_end = -np.inf
     for a, b in zip(a_idx, b_idx):
-        dur = (b - a) * STEP_S
+        # windows are 1 s long every 0.5 s: a shift of L s lights up L + 0.5 s of them
+        dur = float((b - a) * STEP_S - (1.0 - STEP_S))
         if dur < MIN_AROUSAL_S:
             continue
         pa = a - n_prior
@@ -98,7 +99,7 @@ def detect_arousals(eeg: np.ndarray, eeg_fs: float, stages: np.ndarray, epoch_s:
             if not len(ea) or ((eb - ea).max() * STEP_S) < 1.0:
                 continue
             attrs["chin_emg_x"] = round(float(10 ** np.nanmax(emg_rel[a:b])), 2)
-        onset = float(t[a] - 0.5)
+        onset = float(t[a])
         out.append((onset, float(dur), attrs))
         last_end = onset + dur
     return out

@@ -185,6 +185,10 @@ def amplitude_trace(x: np.ndarray, sfreq_hz: float, duration_s: float, *, offset
     sec = np.arange(0, n, int(WORK_HZ))
     t_sec = sec / WORK_HZ
     ok = valid[sec]
+    # near-silence (under 10 % of the night's median excursion) is no breathing and never
+    # enters a baseline: through a long pause the last baseline holds
+    night_amp = float(np.median(amp[valid])) if valid.any() else 0.0
+    ok &= amp[sec] >= 0.1 * night_amp
     reset_t = _reset_times(shift[sec], t_sec)
     base_sec = _sliding(t_sec[ok], amp[sec][ok], t_sec, _baseline_fn, BASELINE_S, reset_t)
     # the breath period: spacing of the breaths of unreduced breathing

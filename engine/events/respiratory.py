@@ -99,11 +99,14 @@ def signal_loss(tr: AmplitudeTrace, rules: RuleSet) -> np.ndarray:
 
 def _effort(event_a: int, event_b: int, belts: list[AmplitudeTrace]) -> tuple[str, dict]:
     """Effort pattern of an apnea: central / mixed / obstructive, with its terms."""
-    ratios = []
+    # absent where every belt is below 25 % of its baseline; the absent runs are widened
+    # by half an amplitude window like the flow's (each sample's window sees the breaths
+    # on either side)
+    absent = np.ones(event_b - event_a, bool)
     for tr in belts:
-        r = tr.ratio[event_a:event_b]
-        ratios.append(np.nan_to_num(r, nan=0.0))
-    present = np.max(np.vstack(ratios), axis=0) > EFFORT_PRESENT
+        r = np.nan_to_num(tr.ratio, nan=0.0) <= EFFORT_PRESENT
+        absent &= _widen(r, tr.window_s)[event_a:event_b]
+    present = ~absent
     n = present.size
     absent_frac = float(1.0 - present.mean()) if n else 0.0
     third = max(1, n // 3)
