@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -446,6 +447,8 @@ class Scoring:
         except OSError as exc:
             scratch = _ChangeAcc()
             self._apply_ops(list(reversed(txn.inv)), scratch)
+            if exc.errno == errno.EROFS:  # a read-only session (engine/scoring/journal.py)
+                raise UserError(f"the edit {txn.label!r} was not applied: {exc.strerror}") from exc
             raise UserError(
                 f"could not save the edit {txn.label!r} to the scoring journal ({exc}); "
                 "the edit was not applied — free disk space or export the scoring elsewhere"
@@ -527,6 +530,8 @@ class Scoring:
         except OSError as exc:
             self._apply_ops(txn.fwd, _ChangeAcc())
             self._undo.append(txn)
+            if exc.errno == errno.EROFS:  # a read-only session
+                raise UserError(f"the undo was not applied: {exc.strerror}") from exc
             raise UserError(f"could not save the undo to the scoring journal ({exc})") from exc
         self._redo.append(txn)
         change = acc.freeze("undo", txn.label)
@@ -546,6 +551,8 @@ class Scoring:
         except OSError as exc:
             self._apply_ops(list(reversed(txn.inv)), _ChangeAcc())
             self._redo.append(txn)
+            if exc.errno == errno.EROFS:  # a read-only session
+                raise UserError(f"the redo was not applied: {exc.strerror}") from exc
             raise UserError(f"could not save the redo to the scoring journal ({exc})") from exc
         self._undo.append(txn)
         change = acc.freeze("redo", txn.label)
@@ -555,6 +562,32 @@ class Scoring:
     def clear_history(self) -> None:
         self._undo.clear()
         self._redo.clear()
+
+    def history_to_dict(self) -> dict[str, Any]:
+        """The undo and redo stacks as plain JSON data: the journal keeps them in its
+        snapshot when it compacts, so undo still reaches edits made before."""
+        return {
+            "undo": [[t.label, t.fwd, t.inv] for t in self._undo],
+            "redo": [[t.label, t.fwd, t.inv] for t in self._redo],
+        }
+
+    def restore_history(self, d: Mapping[str, Any]) -> None:
+        """Undo/redo stacks from :meth:`history_to_dict` (ValueError when malformed)."""
+
+        def txns(items: Any) -> list[_Txn]:
+            if not isinstance(items, list):
+                raise ValueError("history is not a list")
+            out = []
+            for item in items:
+                if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+                        and isinstance(item[1], list) and isinstance(item[2], list)
+                        and all(isinstance(op, dict) for op in item[1] + item[2])):
+                    raise ValueError("malformed undo step")
+                out.append(_Txn(item[0], list(item[1]), list(item[2]), True))
+            return out
+
+        undo, redo = txns(d.get("undo", [])), txns(d.get("redo", []))
+        self._undo, self._redo = undo, redo
 
     # ------------------------------------------------------------------ stage queries
     def stages(self) -> np.ndarray:

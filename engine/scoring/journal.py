@@ -11,16 +11,25 @@ File layout, one JSON object per line::
     ...
 
 Every edit is appended, flushed and fsynced before the document reports it done.
-Compaction (a fresh header + snapshot) is written to a temporary file and moved into place
-with ``os.replace``. Replaying re-runs every record through the document, so even the undo
-history survives a crash. A torn last line (a crash mid-write) is skipped with a warning;
-earlier edits are never lost.
+Compaction (a fresh header + snapshot, the snapshot carrying the undo/redo history) is
+written to a temporary file and moved into place with ``os.replace``; a long journal is
+compacted when it is opened. Replaying re-runs every record through the document, so
+even the undo history survives a crash. A torn last line (a crash mid-write) is skipped
+with a warning; earlier edits are never lost.
+
+One writer per study: the session holds an OS lock (``flock``) on ``.JOURNAL.lock``
+beside the journal (on the journal itself when that folder is read-only), released by
+the OS if the program dies. A second opener — another window, another program — gets
+the scoring read-only, with a message, never a silent fork. A read-only journal (an
+archive) opens read-only with its scoring restored; ``make_editable_copy`` continues it
+in the user data folder once the scorer agrees.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import hashlib
 import json
 import logging
@@ -50,6 +59,12 @@ __all__ = [
 JOURNAL_SUFFIX = ".pedsleep.jsonl"
 FORMAT = "pedsleep-journal"
 VERSION = 1
+COMPACT_AFTER_RECORDS = 500  # a journal with more records than this is compacted on open
+
+try:  # POSIX; elsewhere there is no cross-process lock and a single writer is assumed
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 
 def user_journal_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -91,13 +106,30 @@ def journal_path_for(
     side = study.with_name(study.name + JOURNAL_SUFFIX)
     digest = hashlib.sha1(str(study).encode("utf-8")).hexdigest()[:12]
     user = user_journal_dir(data_dir) / f"{study.name}-{digest}{JOURNAL_SUFFIX}"
-    if side.exists() and os.access(side, os.W_OK) and (side.stat().st_mode & 0o222):
+    if side.exists() and _file_writable(side):
         return side
     if user.exists():
         return user
+    if side.exists():  # read-only: opened read-only, its scoring restored
+        return side
     if _dir_writable(study.parent):
         return side
     return user
+
+
+def user_journal_path(study_path: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> Path:
+    """The journal of ``study_path`` in the user data folder (a copy of a read-only one)."""
+    study = Path(study_path).resolve()
+    digest = hashlib.sha1(str(study).encode("utf-8")).hexdigest()[:12]
+    return user_journal_dir(data_dir) / f"{study.name}-{digest}{JOURNAL_SUFFIX}"
+
+
+def _file_writable(p: Path) -> bool:
+    """A file we may append to (a file without any write bit is read-only, even for root)."""
+    try:
+        return os.access(p, os.W_OK) and bool(p.stat().st_mode & 0o222)
+    except OSError:
+        return False
 
 
 def _fsync_dir(d: Path) -> None:
@@ -131,6 +163,7 @@ class Journal:
         self._fh = None
         self._seq = 0
         self._detach: Callable[[], None] | None = None
+        self._lock_fd: int | None = None
         self.n_records_since_snapshot = 0
 
     @classmethod
@@ -188,6 +221,14 @@ class Journal:
                 except Exception as exc:  # noqa: BLE001 - report, keep going
                     res.warnings.append(f"{self.path.name}: bad snapshot on line {i + 1}: {exc}")
                     continue
+                if isinstance(rec.get("history"), dict):
+                    try:
+                        doc.restore_history(rec["history"])
+                    except ValueError as exc:
+                        res.warnings.append(
+                            f"{self.path.name}: the undo history on line {i + 1} is damaged "
+                            f"({exc}); the scoring itself is restored"
+                        )
                 self.n_records_since_snapshot = 0
                 continue
             if doc is None:
@@ -236,17 +277,18 @@ class Journal:
         return h
 
     def compact(self, doc: Scoring) -> None:
-        """Rewrite the journal as header + snapshot of ``doc`` (atomic: temp + os.replace).
-        The undo history from before is not kept in the file."""
+        """Rewrite the journal as header + snapshot of ``doc`` with its undo/redo history
+        (atomic: temp + os.replace)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         was_open = self._fh is not None
         self._close_fh()
-        text = (
-            _dumps(self._header())
-            + "\n"
-            + _dumps({"kind": "snapshot", "scoring": doc.to_dict()})
-            + "\n"
-        )
+        snapshot = {"kind": "snapshot", "scoring": doc.to_dict(), "history": doc.history_to_dict()}
+        try:
+            snap_text = _dumps(snapshot)
+        except (TypeError, ValueError):  # an op that is not plain JSON: keep the scoring
+            log.warning("undo history not JSON-serialisable; compacted without it")
+            snap_text = _dumps({"kind": "snapshot", "scoring": doc.to_dict()})
+        text = _dumps(self._header()) + "\n" + snap_text + "\n"
         tmp = None
         try:
             fd, tmp = tempfile.mkstemp(
@@ -284,6 +326,55 @@ class Journal:
         except OSError:
             return None
         return dst
+
+    # ------------------------------------------------------------------ one writer
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.lock")
+
+    def lock(self) -> str | None:
+        """Take the study's writer lock. None when we hold it; otherwise who holds it
+        (``"process 1234 on host"``). The OS releases it when this process ends."""
+        if self._lock_fd is not None or fcntl is None:
+            return None
+        fd = None
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # the lock file; in a read-only folder, the (writable) journal itself
+        for target, flags in ((self.lock_path, os.O_RDWR | os.O_CREAT), (self.path, os.O_RDWR)):
+            try:
+                fd = os.open(target, flags, 0o644)
+                break
+            except OSError:
+                continue
+        if fd is None:
+            return "nobody (the journal cannot be opened for writing)"
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = ""
+            with contextlib.suppress(OSError):
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return holder or "another program"
+            return f"nobody (locking failed: {exc.strerror})"
+        if os.fstat(fd).st_size < 200 and target == self.lock_path:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"process {os.getpid()} on {_hostname()}\n".encode(), 0)
+        self._lock_fd = fd
+        return None
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
+
+    @property
+    def locked(self) -> bool:
+        return self._lock_fd is not None
 
     def _open_fh(self) -> None:
         if self._fh is None:
@@ -341,27 +432,106 @@ class Journal:
     def close(self) -> None:
         self.detach()
         self._close_fh()
+        self.unlock()
+
+
+def _hostname() -> str:
+    import socket
+
+    try:
+        return socket.gethostname()
+    except OSError:
+        return "this computer"
 
 
 @dataclass
 class ScoringSession:
-    """An open study's scoring with its journal attached."""
+    """An open study's scoring with its journal attached (or, when ``read_only``, shown
+    but not editable: every edit is refused with ``read_only_reason``)."""
 
     doc: Scoring
     journal: Journal
     warnings: list[str]
     restored: bool  # True when the scoring came from an existing journal
+    read_only: bool = False
+    read_only_reason: str | None = None
+    # True when the journal itself is read-only (an archive): make_editable_copy may
+    # continue it in the user data folder; False when another program holds the lock
+    can_copy: bool = False
+    _guard: Callable[[], None] | None = None
 
     @property
     def journal_path(self) -> Path:
         return self.journal.path
 
     def compact(self) -> None:
-        """Snapshot the document into a fresh journal (drops the file's undo history)."""
+        """Snapshot the document (and its undo history) into a fresh journal."""
+        if self.read_only:
+            raise UserError(self.read_only_reason or "the scoring is open read-only")
         self.journal.compact(self.doc)
 
-    def close(self) -> None:
+    def make_editable_copy(self, data_dir: str | os.PathLike | None = None) -> Path:
+        """Continue a read-only archive's scoring in the user data folder (only when the
+        scorer agreed): the copy gets the scoring and its undo history, and every later
+        edit. Returns the copy's path."""
+        if not self.read_only:
+            return self.journal.path
+        if not self.can_copy:
+            raise UserError(self.read_only_reason or "the scoring is open read-only")
+        study = self.journal.study_path
+        if study is None:
+            raise UserError("no study to make a copy of the scoring for")
+        copy = Journal(user_journal_path(study, data_dir), study_path=study)
+        holder = copy.lock()
+        if holder is not None:
+            raise UserError(f"the copy {copy.path.name} is open in {holder}; close it there first")
+        try:
+            copy.compact(self.doc)
+        except BaseException:
+            copy.unlock()
+            raise
+        if self._guard is not None:
+            self._guard()
+            self._guard = None
         self.journal.close()
+        copy.attach(self.doc)
+        self.journal = copy
+        self.read_only, self.read_only_reason, self.can_copy = False, None, False
+        return copy.path
+
+    def close(self) -> None:
+        if self._guard is not None:
+            self._guard()
+            self._guard = None
+        self.journal.close()
+
+
+def _read_only_session(
+    journal: Journal, n_epochs: int | None, initial, reason: str, can_copy: bool
+) -> ScoringSession:
+    """The scoring as the journal has it (or as a new one would start), every edit
+    refused with ``reason``."""
+    warnings: list[str] = []
+    doc = None
+    if journal.exists():
+        res = journal.load()
+        warnings += res.warnings
+        doc = res.doc
+    restored = doc is not None
+    if doc is None:
+        if initial is not None:
+            doc = initial() if callable(initial) else initial
+        else:
+            doc = Scoring(n_epochs or 0)
+    warnings.append(reason)
+    log.warning(reason)
+
+    def refuse(_record: dict[str, Any]) -> None:
+        raise OSError(errno.EROFS, reason)
+
+    guard = doc.add_record_listener(refuse)
+    doc.notify_loaded()
+    return ScoringSession(doc, journal, warnings, restored, True, reason, can_copy, guard)
 
 
 def open_scoring(
@@ -385,7 +555,36 @@ def open_scoring(
         if journal_path is not None
         else Journal.for_study(study_path, data_dir=data_dir)
     )
+    if journal.exists() and not _file_writable(journal.path):
+        return _read_only_session(
+            journal, n_epochs, initial,
+            f"{journal.path.name} is read-only: the scoring is shown as it was saved and "
+            "cannot be changed here — make an editable copy in your user data folder to "
+            "continue it",
+            can_copy=True,
+        )
+    holder = journal.lock()
+    if holder is not None:
+        return _read_only_session(
+            journal, n_epochs, initial,
+            f"{study_path.name} is already being scored elsewhere ({holder}); opened "
+            "read-only — close it there to edit it here",
+            can_copy=False,
+        )
+    try:
+        return _open_locked(journal, study_path, n_epochs, initial, data_dir)
+    except BaseException:
+        journal.close()
+        raise
+
+
+def _open_locked(journal: Journal, study_path: Path, n_epochs, initial, data_dir) -> ScoringSession:
     warnings: list[str] = []
+    side = study_path.resolve().with_name(study_path.resolve().name + JOURNAL_SUFFIX)
+    if journal.path.parent == user_journal_dir(data_dir) and side.exists() and not _file_writable(side):
+        warnings.append(
+            f"editing your copy {journal.path} (the study's own journal {side.name} is read-only)"
+        )
     if journal.exists():
         res = journal.load()
         warnings += res.warnings
@@ -401,7 +600,12 @@ def open_scoring(
                 backup = journal.backup()
                 if backup is not None:
                     warnings.append(f"the damaged journal was kept as {backup.name}")
-                journal.compact(doc)  # rewrite without the corrupt line(s)
+                journal.compact(doc)  # rewrite without the corrupt line(s), undo history kept
+            elif journal.n_records_since_snapshot > COMPACT_AFTER_RECORDS:
+                try:  # a long journal: snapshot it (and its undo history) for a fast reopen
+                    journal.compact(doc)
+                except UserError as exc:  # e.g. a read-only folder: keep appending
+                    log.info("journal not compacted: %s", exc)
             journal.attach(doc)
             doc.notify_loaded()
             return ScoringSession(doc, journal, warnings, True)

@@ -284,3 +284,107 @@ def test_journal_warns_when_the_study_changed(study: Path):
     assert s2.restored and s2.doc.stages()[0] == Stage.W
     assert any("check the scoring" in w for w in s2.warnings)
     s2.close()
+
+
+# --- one writer per study, read-only archives, compaction keeping undo (issue 14) --------
+
+
+def test_second_opener_in_the_same_process_gets_a_read_only_view(study: Path):
+    s1 = open_scoring(study, 20)
+    s1.doc.set_stage(0, Stage.N2)
+    s2 = open_scoring(study, 20)
+    assert s2.read_only and not s2.can_copy and not s1.read_only
+    assert s2.doc.stages()[0] == Stage.N2  # it sees the scoring as journalled
+    assert any("already being scored elsewhere" in w for w in s2.warnings)
+    with pytest.raises(UserError, match="already being scored elsewhere"):
+        s2.doc.set_stage(1, Stage.R)
+    assert s2.doc.stages()[1] == -1  # refused, not applied
+    with pytest.raises(UserError):
+        s2.make_editable_copy()
+    s2.close()
+    s1.doc.set_stage(2, Stage.N3)  # the writer is unaffected
+    s1.close()
+    s3 = open_scoring(study, 20)  # the lock went with the writer
+    assert not s3.read_only and s3.doc.stages()[:3].tolist() == [2, -1, 3]
+    s3.close()
+
+
+def test_read_only_archive_restores_scoring_and_copies_only_when_asked(tmp_path: Path):
+    ro = tmp_path / "archive"
+    ro.mkdir()
+    study = ro / "night.edf"
+    study.write_bytes(b"0       " + b" " * 248)
+    s = open_scoring(study, 20)
+    s.doc.set_stage(3, Stage.R)
+    s.doc.set_stage(4, Stage.N1)
+    s.close()
+    side = journal_path_for(study)
+    side.chmod(0o444)
+    ro.chmod(0o555)
+    data_dir = tmp_path / "userdata"
+    try:
+        before = sorted(os.listdir(ro))
+        s2 = open_scoring(study, 20, data_dir=data_dir)
+        assert s2.read_only and s2.can_copy and s2.restored
+        assert s2.doc.stages()[3:5].tolist() == [Stage.R, Stage.N1]
+        assert any("read-only" in w for w in s2.warnings)
+        with pytest.raises(UserError, match="read-only"):
+            s2.doc.set_stage(5, Stage.W)
+        assert not (data_dir / "journals").exists()  # nothing copied before the scorer agrees
+        copy = s2.make_editable_copy(data_dir)
+        assert copy.parent == data_dir / "journals" and not s2.read_only
+        s2.doc.set_stage(5, Stage.W)
+        s2.doc.undo()
+        s2.doc.undo()  # undo history came along: the archive's last edit is undone too
+        assert s2.doc.stages()[3:6].tolist() == [Stage.R, -1, -1]
+        s2.doc.redo()
+        s2.close()
+        assert sorted(os.listdir(ro)) == before  # the archive is untouched
+        s3 = open_scoring(study, 20, data_dir=data_dir)  # reopens the copy, says so
+        assert not s3.read_only and s3.journal_path == copy
+        assert s3.doc.stages()[3:6].tolist() == [Stage.R, Stage.N1, -1]
+        assert any("editing your copy" in w for w in s3.warnings)
+        s3.close()
+    finally:
+        ro.chmod(0o755)
+
+
+def test_long_journal_is_compacted_on_open_keeping_undo(study: Path):
+    from engine.scoring.journal import COMPACT_AFTER_RECORDS
+
+    s = open_scoring(study, 40)
+    n = COMPACT_AFTER_RECORDS + 20
+    for i in range(n):
+        s.doc.set_stage(i % 40, i % 5)
+    expected = s.doc.stages().copy()
+    s.close()
+    path = journal_path_for(study)
+    assert len(path.read_text().splitlines()) == n + 2
+    s2 = open_scoring(study, 40)
+    assert s2.restored and s2.warnings == []
+    assert len(path.read_text().splitlines()) == 2  # header + snapshot
+    assert np.array_equal(s2.doc.stages(), expected)
+    for _ in range(n):  # every step is still undoable
+        s2.doc.undo()
+    assert not s2.doc.can_undo() and (s2.doc.stages() == -1).all()
+    s2.close()
+    s3 = open_scoring(study, 40)  # the undos were journalled after the compaction
+    assert (s3.doc.stages() == -1).all() and s3.doc.can_redo()
+    s3.close()
+
+
+def test_torn_line_recovery_keeps_undo_history(study: Path):
+    s = open_scoring(study, 20)
+    for i in range(4):
+        s.doc.set_stage(i, Stage.N2)
+    s.close()
+    with open(journal_path_for(study), "ab") as fh:
+        fh.write(b'{"kind":"do","label":"Stage R","ops":[{"op":"sta')
+    s2 = open_scoring(study, 20)
+    assert any("incomplete" in w for w in s2.warnings)
+    s2.close()
+    s3 = open_scoring(study, 20)  # after the rewrite the history is still there
+    for _ in range(4):
+        s3.doc.undo()
+    assert (s3.doc.stages() == -1).all()
+    s3.close()
