@@ -247,8 +247,41 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, "Damaged recording",
                           f"{msg}.\n\nOpen the complete records it holds? Nothing is written "
                           "to the file.", QMessageBox.StandardButton.Open |
+        if self.scoring.ctl.read_only:
+            self._tell_read_only(os.path.basename(path))
                           QMessageBox.StandardButton.Cancel, self)
         self.last_error = msg
+    def _tell_read_only(self, name: str) -> None:
+        """The scoring opened read-only: say so in the title, the status bar and a message;
+        a read-only archive is continued in a copy only if the scorer agrees."""
+        session = self.scoring.ctl.session
+        reason = session.read_only_reason or "the scoring is read-only"
+        self.setWindowTitle(f"PedSleep Assist — {name} (read-only)")
+        self.statusBar().showMessage(f"Read-only: {reason}")
+        self.last_error = reason
+        if session.can_copy:
+            box = QMessageBox(QMessageBox.Icon.Question, "Scoring is read-only",
+                              f"{reason}.\n\nMake an editable copy in your user data folder? "
+                              "The archive itself is never changed.",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            box.finished.connect(lambda res: self._make_editable_copy(name)
+                                 if res == QMessageBox.StandardButton.Yes else None)
+        else:
+            box = QMessageBox(QMessageBox.Icon.Information, "Scoring is read-only", reason,
+                              QMessageBox.StandardButton.Ok, self)
+        box.finished.connect(lambda *_: self._message_boxes.remove(box) if box in self._message_boxes else None)
+        self._message_boxes.append(box)
+        box.open()
+
+    def _make_editable_copy(self, name: str) -> None:
+        try:
+            copy = self.scoring.ctl.make_editable_copy()
+        except UserError as exc:
+            self.report_error("Scoring is read-only", str(exc))
+            return
+        self.setWindowTitle(f"PedSleep Assist — {name}")
+        self.statusBar().showMessage(f"Editing a copy of the scoring: {copy}")
+
         box.finished.connect(lambda res: self.open_path(path, repair=True)
                              if res == QMessageBox.StandardButton.Open else None)
         self._message_boxes.append(box)

@@ -56,6 +56,7 @@ class ScoringController(QObject):
             return Scoring.for_duration(study.duration_s, start_datetime=study.start_datetime)
 
         self.warnings = []
+        self._data_dir = data_dir
         self.session = open_scoring(study.path, n_epochs, initial=initial, data_dir=data_dir)
         self.warnings += self.session.warnings
         self.doc = self.session.doc
@@ -74,6 +75,19 @@ class ScoringController(QObject):
     @property
     def journal_path(self) -> str | None:
         return os.fspath(self.session.journal_path) if self.session else None
+
+    @property
+    def read_only(self) -> bool:
+        """The scoring is shown but edits are refused (a read-only archive, or the study
+        is being scored in another window or program); ``session.read_only_reason`` says why."""
+        return bool(self.session is not None and self.session.read_only)
+
+    def make_editable_copy(self) -> str | None:
+        """Continue a read-only archive's scoring in the user data folder (the scorer
+        agreed); returns the copy's path."""
+        if self.session is None:
+            return None
+        return os.fspath(self.session.make_editable_copy(getattr(self, "_data_dir", None)))
 
     # --- edits ---------------------------------------------------------------------------
     def set_stage(self, epoch: int, stage: Stage) -> Change | None:

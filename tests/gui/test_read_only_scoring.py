@@ -1,0 +1,80 @@
+"""The scoring opens read-only, restored and said so, when its journal is a read-only
+archive or another window/program is scoring the study; an archive is continued in a copy
+only when the scorer agrees (issue 14)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from engine.api import Stage, UserError, open_scoring
+
+
+def _box(window, title):
+    boxes = [b for b in window._message_boxes if b.windowTitle() == title and b.isVisible()]
+    return boxes[-1] if boxes else None
+
+
+def test_read_only_archive_opens_restored_and_copies_on_yes(window, qtbot, tmp_path, monkeypatch):
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    ro = tmp_path / "archive"
+    ro.mkdir()
+    study = ro / "night.edf"
+    write_edf(study, [Sig("EEG C3-M2", 100)], n_records=300)
+    s = open_scoring(study, 10)
+    s.doc.set_stage(2, Stage.R)
+    s.close()
+    journal = s.journal_path
+    journal.chmod(0o444)
+    ro.chmod(0o555)
+    try:
+        before = sorted(os.listdir(ro))
+        assert window.open_path(str(study)), window.last_error
+        ctl = window.scoring.ctl
+        assert ctl.read_only and ctl.doc.stages()[2] == Stage.R  # restored, not empty
+        assert "read-only" in window.statusBar().currentMessage()
+        assert window.windowTitle().endswith("(read-only)")
+        with pytest.raises(UserError, match="read-only"):
+            ctl.set_stage(3, Stage.N2)
+        assert ctl.doc.stages()[3] == -1
+        box = _box(window, "Scoring is read-only")
+        assert box is not None
+        box.done(QMessageBox.StandardButton.Yes)
+        qtbot.waitUntil(lambda: not ctl.read_only)
+        ctl.set_stage(3, Stage.N2)
+        assert ctl.doc.stages()[3] == Stage.N2
+        assert str(tmp_path / "xdg-data") in ctl.journal_path
+        assert sorted(os.listdir(ro)) == before  # the archive is never written
+    finally:
+        window.close_study()
+        ro.chmod(0o755)
+
+
+def test_study_open_elsewhere_is_read_only_with_a_message(window, qtbot, tmp_path):
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    study = tmp_path / "night.edf"
+    write_edf(study, [Sig("EEG C3-M2", 100)], n_records=300)
+    other = open_scoring(study, 10)  # another window (or program) holds the study
+    other.doc.set_stage(0, Stage.W)
+    try:
+        assert window.open_path(str(study)), window.last_error
+        ctl = window.scoring.ctl
+        assert ctl.read_only and ctl.doc.stages()[0] == Stage.W
+        assert "already being scored elsewhere" in window.statusBar().currentMessage()
+        box = _box(window, "Scoring is read-only")
+        assert box is not None and box.icon() == QMessageBox.Icon.Information
+        with pytest.raises(UserError):
+            ctl.set_stage(1, Stage.N1)
+        qtbot.keyClick(window, Qt.Key.Key_2)  # the staging key: refused with a message
+        assert "already being scored elsewhere" in window.last_error
+        assert (ctl.doc.stages() == [Stage.W] + [-1] * 9).all()
+        other.doc.set_stage(1, Stage.N3)  # the writer is unaffected
+    finally:
+        window.close_study()
+        other.close()
