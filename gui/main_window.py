@@ -241,16 +241,10 @@ class MainWindow(QMainWindow):
         if study.warnings or scoring_warnings:
             note += " — " + "; ".join(list(study.warnings) + scoring_warnings)
         self.statusBar().showMessage(note)
-        return True
-
-    def _ask_repair(self, path: str, msg: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Damaged recording",
-                          f"{msg}.\n\nOpen the complete records it holds? Nothing is written "
-                          "to the file.", QMessageBox.StandardButton.Open |
         if self.scoring.ctl.read_only:
             self._tell_read_only(os.path.basename(path))
-                          QMessageBox.StandardButton.Cancel, self)
-        self.last_error = msg
+        return True
+
     def _tell_read_only(self, name: str) -> None:
         """The scoring opened read-only: say so in the title, the status bar and a message;
         a read-only archive is continued in a copy only if the scorer agrees."""
@@ -282,6 +276,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"PedSleep Assist — {name}")
         self.statusBar().showMessage(f"Editing a copy of the scoring: {copy}")
 
+    def _ask_repair(self, path: str, msg: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Damaged recording",
+                          f"{msg}.\n\nOpen the complete records it holds? Nothing is written "
+                          "to the file.", QMessageBox.StandardButton.Open |
+                          QMessageBox.StandardButton.Cancel, self)
+        self.last_error = msg
         box.finished.connect(lambda res: self.open_path(path, repair=True)
                              if res == QMessageBox.StandardButton.Open else None)
         self._message_boxes.append(box)
