@@ -74,6 +74,21 @@ def load_model_runner(path=None, device: str = "auto"):
     return ModelRunner.load(path, device=device)
 
 
+def unlike_training(outlier_scores, n_epochs=None) -> bool:
+    """The study is unlike the nights the model was trained on (no reconstructions then):
+    engine.inference.requirements.unlike_training, imported lazily (torch)."""
+    from engine.inference.requirements import unlike_training as _unlike
+
+    return _unlike(outlier_scores, n_epochs)
+
+
+def reconstructable_channels(present):
+    """bool [16]: channels the model may rebuild from their own family for ``present``."""
+    from engine.inference.requirements import reconstructable
+
+    return reconstructable(present)
+
+
 def default_model_path():
     from engine.inference.runner import DEFAULT_MODEL
 
@@ -97,4 +112,5 @@ __all__ = [
     "LARGE_FILE_SIGNALS", "Montage", "MontageRow", "MontageStore", "RowScale", "apply_filter",
     "builtin_psg_montage", "classify", "classify_signal", "default_filter", "engineering",
     "pretty_unit", "row_scale",
+    "reconstructable_channels", "unlike_training",
 ]

@@ -10,7 +10,16 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
-from engine.api import FILTER_CHOICES, ProfileStore, StudyError, UserError, map_study, open_study
+from engine.api import (
+    CANONICAL_NAMES,
+    FILTER_CHOICES,
+    KIND_NAMES,
+    ProfileStore,
+    StudyError,
+    UserError,
+    map_study,
+    open_study,
+)
 from gui import settings as st
 from gui.dialogs.mapping_dialog import MappingDialog
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
@@ -18,9 +27,6 @@ from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
 log = logging.getLogger(__name__)
 
 EDF_FILTER = "Recordings (*.edf *.EDF *.bdf *.BDF *.rec);;All files (*)"
-KIND_NAMES = {"eeg": "EEG", "eog": "EOG", "emg": "EMG", "ecg": "ECG", "resp": "Respiratory effort",
-              "flow": "Airflow", "snore": "Snore", "spo2": "SpO2", "capno": "Capnography",
-              "other": "Other"}
 
 
 class MainWindow(QMainWindow):
@@ -55,7 +61,6 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         self.viewer.rows_changed.connect(self._rebuild_channel_menus)
-        self.viewer.visibility_changed.connect(self._sync_show_menu)
         self.statusBar().showMessage("Ready")
 
     # --- menus and keys ------------------------------------------------------------------
@@ -134,7 +139,10 @@ class MainWindow(QMainWindow):
         self._action(c, "Gain down, all channels", lambda: self.viewer.change_gain(False, True), ["Shift+Down"])
         self._action(c, "Invert (selected, or all)", lambda: self.viewer.toggle_invert(), ["Ctrl+I"])
         c.addSeparator()
-        self.show_menu = c.addMenu("Show / hide")
+        self._action(c, "Mon&tage… (show, hide, order, colour, gain, derivations)", self.edit_montage,
+                     ["Ctrl+Shift+M"])
+        self.clip_action = self._action(c, "&Clip traces to their rows", self.viewer.set_clip, checkable=True)
+        self.clip_action.setChecked(True)
         self.filter_menu = c.addMenu("Display &filters")
         notch = c.addMenu("Mains &notch")
         ng = QActionGroup(self)
@@ -168,26 +176,14 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(items))
 
     def _rebuild_channel_menus(self) -> None:
-        self.show_menu.clear()
         self.filter_menu.clear()
-        for r in self.viewer.rows:
-            a = self.show_menu.addAction(r.label + (f"  → {r.mapped_to}" if r.mapped_to else ""))
-            a.setCheckable(True)
-            a.setChecked(r.visible)
-            a.toggled.connect(lambda on, sig=r.sig: self.viewer.set_visible(sig, on))
-        kinds = sorted({r.kind for r in self.viewer.rows}, key=lambda k: list(KIND_NAMES).index(k))
+        kinds = sorted({r.kind for r in self.viewer.rows},
+                       key=lambda k: list(KIND_NAMES).index(k) if k in KIND_NAMES else len(KIND_NAMES))
         for kind in kinds:
             sub = self.filter_menu.addMenu(KIND_NAMES.get(kind, kind))
             for filt in FILTER_CHOICES.get(kind, ()):
                 a = sub.addAction(filt.label())
                 a.triggered.connect(lambda _=False, k=kind, f=filt: self.viewer.set_kind_filter(k, f))
-
-    def _sync_show_menu(self) -> None:
-        for a, r in zip(self.show_menu.actions(), self.viewer.rows):
-            if a.isChecked() != r.visible:
-                a.blockSignals(True)
-                a.setChecked(r.visible)
-                a.blockSignals(False)
 
     def _row_menu(self, row: int, global_pos) -> None:
         vis = self.viewer.visible_rows()
@@ -203,6 +199,15 @@ class MainWindow(QMainWindow):
         for filt in FILTER_CHOICES.get(r.kind, ()):
             fm.addAction(filt.label(), lambda f=filt, s=r.sig: self.viewer.set_row_filter(s, f))
         m.addAction("Hide", lambda s=r.sig: self.viewer.set_visible(s, False))
+        ctl = self.assistant.ctl
+        if ctl.session is not None:  # channels the study never had: only on request
+            asks = [c for c in range(len(CANONICAL_NAMES)) if ctl.can_request(c) is None]
+            rm = m.addMenu("Reconstruct a channel not recorded")
+            for c in asks:
+                rm.addAction(CANONICAL_NAMES[c], lambda c=c: self.request_reconstruction(c))
+            rm.setEnabled(bool(asks))
+            if ctl.unlike:
+                rm.setToolTip(ctl.recon_note)
         m.popup(global_pos)
 
     # --- files ---------------------------------------------------------------------------
@@ -229,6 +234,7 @@ class MainWindow(QMainWindow):
         self.assistant.stop()
         self.scoring.close()
         self.viewer.set_study(study, chmap)
+        self._apply_saved_montage(study)
         scoring_warnings = self.scoring.open_for(study)
         self.assistant.start()
         self.setWindowTitle(f"PedSleep Assist — {os.path.basename(path)}")
@@ -314,6 +320,36 @@ class MainWindow(QMainWindow):
         dlg.accepted.connect(lambda: self._apply_mapping(dlg.mapping()))
         self._mapping_dialog = dlg
         dlg.open()
+
+    def _apply_saved_montage(self, study) -> None:
+        """A saved montage made for these labels opens with the study (large files
+        otherwise open with the built-in PSG montage)."""
+        m = self.profiles.find_for([s.display_label for s in study.signals])
+        if m is None or not m.rows:
+            return
+        try:
+            self.viewer.apply_montage(m)
+        except UserError as exc:
+            self.statusBar().showMessage(f"Montage '{m.name}' not applied: {exc}")
+
+    def edit_montage(self) -> None:
+        if self.viewer.study is None:
+            return
+        from gui.dialogs.montage_dialog import MontageDialog
+
+        missing = []
+        ctl = self.assistant.ctl
+        for c in range(len(CANONICAL_NAMES)):
+            if ctl.session is not None and ctl.can_request(c) is None:
+                missing.append((c, CANONICAL_NAMES[c]))
+        dlg = MontageDialog(self.viewer, self.profiles, self, missing)
+        dlg.reconstruct_requested.connect(self.request_reconstruction)
+        self._montage_dialog = dlg
+        dlg.open()
+
+    def request_reconstruction(self, canonical: int) -> None:
+        why = self.assistant.ctl.request_reconstruction(canonical)
+        self.statusBar().showMessage(why or f"Reconstructing {CANONICAL_NAMES[canonical]} on request…", 10000)
 
     def _apply_mapping(self, chmap) -> None:
         self.assistant.stop()

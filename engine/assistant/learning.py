@@ -62,9 +62,10 @@ def refit_from_reviews(runner, embeddings: np.ndarray, labels: np.ndarray,
     return RefitResult(int((lab >= 0).sum()), proba, changed, prev[changed], new[changed])
 
 
-def apply_refit(doc, result: RefitResult, reviewed: np.ndarray) -> int:
+def apply_refit(doc, result: RefitResult, reviewed: np.ndarray, source: str = "per-study re-fit") -> int:
     """Re-suggest the epochs not reviewed yet with the re-fitted probabilities (reviewed
-    epochs keep their decision). Returns how many suggestions were replaced."""
+    epochs keep their decision), recording ``source``. Returns how many suggestions were
+    replaced."""
     n = min(doc.n_epochs, len(result.proba))
     todo = ~np.asarray(reviewed)[:n] & np.isfinite(result.proba[:n]).all(axis=1)
     idx = np.flatnonzero(todo)
@@ -72,5 +73,5 @@ def apply_refit(doc, result: RefitResult, reviewed: np.ndarray) -> int:
         return 0
     breaks = np.flatnonzero(np.diff(idx) != 1) + 1
     for run in np.split(idx, breaks):
-        doc.set_suggestions(int(run[0]), result.proba[run])
+        doc.set_suggestions(int(run[0]), result.proba[run], source=source)
     return len(idx)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from engine.api import Provenance
 from gui.assistant.controller import AssistantController
-from gui.assistant.ghosts import canonical_of_ghost, ghost_row, window_trace
+from gui.assistant.ghosts import canonical_of_ghost, ghost_rows, window_trace
 from gui.assistant.hypnodensity import HypnodensityStrip
 from gui.assistant.panels import AssistantPanel
 
@@ -153,7 +153,8 @@ class AssistantUI:
         chans = self.ctl.reconstructed_channels()
         have = {r.sig for r in self.viewer.rows if r.sig < 0}
         if {-(c + 1) for c, _, _ in chans} != have:
-            self.viewer.set_virtual_rows([ghost_row(c, self.ctl.reconstruction_pieces(c)) for c, _, _ in chans])
+            self.viewer.set_virtual_rows(ghost_rows([c for c, _, _ in chans], self.ctl.reconstruction_pieces,
+                                                    self.viewer.rows, self.viewer.chmap))
             self._rebuild_recon_menu(chans)
         else:
             t0 = self.viewer.start_s
@@ -169,7 +170,8 @@ class AssistantUI:
             s = self.ctl.session
             what = "Suggestions" if s.can_stage else "Event suggestions (no EEG or EOG: no stage suggestions)"
             self.panel.status.setText(f"{what} ready for {s.n_epochs} epochs · "
-                                      f"missing channels: {', '.join(s.missing_channels) or 'none'}")
+                                      f"missing channels: {', '.join(s.missing_channels) or 'none'}"
+                                      + (f" · {self.ctl.recon_note}" if self.ctl.recon_note else ""))
 
     def _failed(self, msg: str) -> None:
         """Non-modal: the viewer and hand scoring keep working."""

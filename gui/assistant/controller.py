@@ -86,6 +86,12 @@ class AssistantController(QObject):
         self._reviewed_at_refit = 0
         self.last_error: str | None = None
         self.last_refit = None
+        # reconstructions (issue #11): recorded channels over their flat stretches by
+        # default; channels the study never had only when the scorer asks; none at all
+        # when the study is unlike the nights the model was trained on
+        self.requested: set[int] = set()
+        self.unlike = False
+        self.recon_note = ""
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self, study, chmap, doc, center_epoch: int = 0) -> None:
@@ -158,7 +164,8 @@ class AssistantController(QObject):
         session = runner.prepare(x, present, os.path.basename(self.study.path))
         del x
         yield ("session", session)
-        for batch in runner.run(session, center_epoch=center_epoch, cancel=cancel, reconstruct=True):
+        for batch in runner.run(session, center_epoch=center_epoch, cancel=cancel, reconstruct=True,
+                                reconstruct_missing=frozenset(self.requested)):
             yield ("batch", batch)
 
     def _refit_job(self, cancel, emb, labels, prev, reviewed):
@@ -197,8 +204,10 @@ class AssistantController(QObject):
             ok = ep < len(self.outlier)
             self.outlier[ep[ok]] = b.outlier_score[ok]
             self.embeddings[ep[ok]] = b.embeddings[ok]
-            for r in b.reconstructions:
-                self.reconstructions[r.channel].append(r)
+            self._judge_likeness()
+            if not self.unlike:
+                for r in b.reconstructions:
+                    self.reconstructions[r.channel].append(r)
             self.n_done = b.n_done
             self.progress.emit(b.n_done / max(1, b.n_total), f"suggested {b.n_done}/{b.n_total} epochs")
             self.updated.emit()
@@ -210,6 +219,10 @@ class AssistantController(QObject):
             self.updated.emit()
         elif kind == "similar":
             self.similar_ready.emit(item[1], item[2])
+        elif kind == "recon":
+            if not self.unlike and item[1].channel in self.requested:
+                self.reconstructions[item[1].channel].append(item[1])
+                self.updated.emit()
 
     # --- requests ------------------------------------------------------------------------
     def review_state(self) -> ReviewState | None:
@@ -246,6 +259,52 @@ class AssistantController(QObject):
             return False
         self._enqueue("similar", lambda cancel: self._similar_job(cancel, epoch, k))
         return True
+
+    def _judge_likeness(self) -> None:
+        from engine.api import unlike_training
+
+        n = self.doc.n_epochs if self.doc is not None else None
+        unlike = unlike_training(self.outlier, n)
+        if unlike and not self.unlike:
+            o = self.outlier[np.isfinite(self.outlier)]
+            self.recon_note = (f"No reconstructions: this study is unlike the nights the model was "
+                               f"trained on (median outlier score {float(np.median(o)):.2f}).")
+            self.reconstructions.clear()
+        self.unlike = unlike
+
+    def can_request(self, canonical: int) -> str | None:
+        """None when channel ``canonical`` can be reconstructed on request, else why not."""
+        from engine.api import reconstructable_channels
+
+        if self.unlike:
+            return self.recon_note or "this study is unlike the nights the model was trained on"
+        if self.session is None:
+            return "the model has not read this study yet"
+        name = CANONICAL_NAMES[canonical]
+        if self.session.night.present[canonical]:
+            return f"{name} is recorded: it is rebuilt only over its flat stretches"
+        if not reconstructable_channels(self.session.night.present)[canonical]:
+            return f"{name} cannot be rebuilt: no channel of its family is recorded"
+        return None
+
+    def request_reconstruction(self, canonical: int) -> str | None:
+        """Reconstruct a channel the study never had, on the scorer's request (in the
+        worker, in chunks). Returns None when started, else the reason it is not."""
+        why = self.can_request(canonical)
+        if why is not None:
+            return why
+        if canonical in self.requested:
+            return None
+        self.requested.add(canonical)
+        self._enqueue("reconstruct", lambda cancel: self._reconstruct_job(cancel, canonical))
+        return None
+
+    def _reconstruct_job(self, cancel, canonical: int, chunk: int = 8):
+        s = self.session
+        for a in range(0, s.n_epochs, chunk):
+            if cancel.is_set():
+                return
+            yield ("recon", self.runner.reconstruct(s, canonical, a, min(chunk, s.n_epochs - a), n_draws=3))
 
     def reconstruction_pieces(self, canonical: int) -> list:
         return self.reconstructions.get(canonical, [])

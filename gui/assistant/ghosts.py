@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.api import CANONICAL_CHANNELS, DisplayFilter, minmax_envelope
-from gui.viewer.display_state import DEFAULT_SCALE, ChannelDisplay
+from engine.api import CANONICAL_CHANNELS, DisplayFilter, minmax_envelope, row_scale
+from gui.viewer.display_state import ChannelDisplay
 
 GHOST_PREFIX = "⟲ "
 
@@ -19,17 +19,31 @@ def canonical_of_ghost(sig: int) -> int:
     return -sig - 1
 
 
-def ghost_row(canonical: int, pieces: list) -> ChannelDisplay:
+def ghost_row(canonical: int, pieces: list, recorded: ChannelDisplay | None = None,
+              unit_scale: float = 1.0) -> ChannelDisplay:
+    """The row of a reconstruction (values in the model's canonical unit). Over a recorded
+    channel's flat stretch it takes that channel's scale and shown unit (drawn right under
+    it, comparable at a glance; ``unit_scale`` turns the file's unit into the canonical
+    one); a channel the study never had is scaled from the reconstruction itself."""
     ch = CANONICAL_CHANNELS[canonical]
-    if ch.kind in DEFAULT_SCALE and ch.model_view == "waveform":
-        scale, center = DEFAULT_SCALE[ch.kind]
-    else:
-        y = np.concatenate([p.mean for p in pieces[:20]]) if pieces else np.zeros(1)
-        lo, hi = np.nanpercentile(y, [1, 99]) if np.isfinite(y).any() else (0.0, 1.0)
-        scale, center = max(float(hi - lo) * 1.2, 1e-6), float((hi + lo) / 2)
+    reason = pieces[0].reason if pieces else "missing"
+    sfreq = pieces[0].sfreq_hz if pieces else 128.0
+    if recorded is not None and ch.model_view == "waveform" and unit_scale:
+        k = float(unit_scale)
+        return ChannelDisplay(sig=ghost_sig(canonical), label=f"{GHOST_PREFIX}{recorded.label} reconstructed",
+                              unit=ch.unit, kind=recorded.kind, visible=True, scale=recorded.scale * k,
+                              center=recorded.center * k, filter=DisplayFilter(enabled=False),
+                              mapped_to=ch.name, display_factor=recorded.display_factor / k,
+                              display_unit=recorded.display_unit or recorded.unit, sfreq_hz=sfreq,
+                              range_text=recorded.range_text, steps=recorded.steps,
+                              default_scale=recorded.scale * k, reconstruction=reason)
+    y = np.concatenate([p.mean for p in pieces[:20]]) if pieces else np.zeros(1)
+    rs = row_scale(ch.kind, ch.unit, y)
     return ChannelDisplay(sig=ghost_sig(canonical), label=f"{GHOST_PREFIX}{ch.model_label} reconstructed",
-                          unit=ch.unit, kind=ch.kind, visible=True, scale=scale, center=center,
-                          filter=DisplayFilter(enabled=False), mapped_to=ch.name)
+                          unit=ch.unit, kind=ch.kind, visible=True, scale=rs.scale, center=rs.center,
+                          filter=DisplayFilter(enabled=False), mapped_to=ch.name,
+                          display_factor=rs.display_factor, display_unit=rs.display_unit, sfreq_hz=sfreq,
+                          range_text=rs.range_text, default_scale=rs.scale, reconstruction=reason)
 
 
 def window_trace(pieces: list, start_s: float, stop_s: float, max_points: int):
@@ -68,3 +82,21 @@ def window_trace(pieces: list, start_s: float, stop_s: float, max_points: int):
     ys = np.empty(2 * len(mlo), np.float32)
     ys[0::2], ys[1::2] = mlo, mhi
     return xs, ys, np.repeat(lo, 2), np.repeat(hi, 2)
+
+
+def ghost_rows(chans, pieces_of, rows, chmap) -> list[ChannelDisplay]:
+    """Rows for the reconstructed canonical channels ``chans``: a recorded channel's flat
+    stretch is drawn right under that channel, on its scale; a requested missing channel
+    gets its own row. ``pieces_of(c)``: that channel's reconstruction pieces."""
+    from engine.api import CANONICAL_NAMES
+
+    out = []
+    for c in chans:
+        pieces = pieces_of(c)
+        name = CANONICAL_NAMES[c]
+        recorded = None
+        if pieces and pieces[0].reason == "flat":
+            recorded = next((r for r in rows if r.sig >= 0 and r.mapped_to == name), None)
+        scale = chmap[name].scale if chmap is not None and recorded is not None else 1.0
+        out.append(ghost_row(c, pieces, recorded, scale))
+    return out

@@ -51,22 +51,46 @@ class ChannelLabels(QWidget):
         for i, row in enumerate(self.rows):
             top = self.top_px + i * h
             rect = QRectF(4, top, self.width() - 8, h)
+            recon = row.sig < 0
             if i == self.selected:
                 p.fillRect(rect, QColor(255, 236, 179))
-            p.setPen(QColor(30, 30, 30))
+            elif recon:  # a reconstructed row is never mistaken for a recorded one
+                p.fillRect(rect, QColor(226, 232, 240))
+                p.fillRect(QRectF(0, top, 3, h), QColor(120, 120, 120))
+            p.setPen(QColor(90, 90, 90) if recon else QColor(30, 30, 30))
+            big.setItalic(recon)
             p.setFont(big)
             name = row.label + ("  ⇅" if row.inverted else "")
+            self._draw_steps(p, row, top, h, small)
             if h >= 28:
                 p.drawText(rect.adjusted(0, 0, 0, -h / 2), Qt.AlignmentFlag.AlignLeft |
                            Qt.AlignmentFlag.AlignBottom, name)
                 p.setFont(small)
                 p.setPen(QColor(90, 90, 90))
                 extra = f"{row.scale_text()}  {row.filter.label()}"
+                if recon:
+                    extra = f"{row.scale_text()}  " + ("lead off: model estimate" if row.reconstruction == "flat"
+                                                       else "not recorded: model estimate")
                 p.drawText(rect.adjusted(0, h / 2, 0, 0), Qt.AlignmentFlag.AlignLeft |
                            Qt.AlignmentFlag.AlignTop, extra)
             else:
                 p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                            f"{name}  {row.scale_text()}")
+
+    def _draw_steps(self, p: QPainter, row, top: float, h: float, font) -> None:
+        """Body position: its labelled levels at the right edge, at their heights."""
+        if not getattr(row, "steps", ()) or h < 28:
+            return
+        p.save()
+        p.setFont(font)
+        p.setPen(QColor(110, 110, 110))
+        sign = -1.0 if row.inverted else 1.0
+        for v, text in row.steps:
+            y = top + h * (0.5 - sign * (v - row.center) / row.scale)
+            if top + 4 <= y <= top + h - 2:
+                p.drawText(QRectF(0, y - 7, self.width() - 4, 14),
+                           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        p.restore()
 
     def mousePressEvent(self, ev):  # noqa: N802
         r = self.row_at(ev.position().y())

@@ -17,7 +17,8 @@ EPOCH_S = 30.0
 KIND_COLOURS = {
     "eeg": (20, 20, 90), "eog": (0, 90, 140), "emg": (120, 40, 40), "ecg": (150, 0, 0),
     "flow": (0, 110, 60), "resp": (0, 110, 60), "snore": (100, 80, 0), "spo2": (170, 0, 120),
-    "capno": (90, 60, 0), "other": (70, 70, 70),
+    "capno": (90, 60, 0), "other": (70, 70, 70), "leg": (140, 60, 20), "cpap": (0, 90, 110),
+    "pulse": (170, 40, 80), "position": (60, 60, 60), "event": (120, 120, 120),
 }
 
 
@@ -59,6 +60,7 @@ class SignalView(QWidget):
         self.start_s = 0.0
         self.window_s = 30.0
         self.n_drawn_points = 0
+        self.clip_rows = True  # each trace kept inside its row
         self.labels.clicked.connect(self.row_clicked)
         self.labels.context_requested.connect(self.row_context)
         self.plot.scene().sigMouseClicked.connect(self._scene_clicked)
@@ -96,9 +98,11 @@ class SignalView(QWidget):
             yc = n - r - 0.5
             k = (-1.0 if row.inverted else 1.0) / row.scale
             yd = yc + (y - row.center) * k
+            if self.clip_rows and len(yd):
+                yd = np.clip(yd, yc - 0.5, yc + 0.5)
             has_nan = bool(np.isnan(yd).any()) if len(yd) else False
             item = self.items[r]
-            colour = KIND_COLOURS.get(row.kind, (50, 50, 50))
+            colour = getattr(row, "colour", None) or KIND_COLOURS.get(row.kind, (50, 50, 50))
             ghost = row.sig < 0
             if getattr(item, "_colour", None) != (colour, ghost):
                 pen = pg.mkPen(colour, width=1)

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.api import DisplayFilter, PyramidSet, TraceSource, build_pyramids
+from engine.api import Derivation, DerivedStudy, DisplayFilter, PyramidSet, TraceSource, build_pyramids
 from gui.viewer import display_state as ds
 from gui.viewer.overview import OverviewStrip
 from gui.viewer.signal_view import SignalView
@@ -57,6 +57,9 @@ class Viewer(QWidget):
         self.selected: int | None = None  # index into visible rows
         self.cursor_epoch = 0  # the epoch staging keys act on (the page's first, then onward)
         self.notch_hz: float | None = None
+        self.clip_rows = True  # traces clipped to their row (Channels › Clip traces to rows)
+        self.derived: DerivedStudy | None = None  # the study plus a montage's derivations A − B
+        self.montage_name: str | None = None
         self.pyramid_worker: GeneratorWorker | None = None
         self.last_page_ms = 0.0
         # rows not read from the file (reconstructed channels): sig < 0, drawn from this
@@ -73,8 +76,10 @@ class Viewer(QWidget):
     def set_study(self, study, chmap, window_s: float | None = None) -> None:
         self.close_study()
         self.study, self.chmap = study, chmap
-        self.source = TraceSource(study, PyramidSet())
-        self.rows = ds.initial_display(study, chmap)
+        self.derived = DerivedStudy(study)
+        self.montage_name = None
+        self.source = TraceSource(self.derived, PyramidSet())
+        self.rows = ds.initial_display(self.derived, chmap)
         self.selected = None
         self.start_s = 0.0
         self.cursor_epoch = 0
@@ -93,9 +98,17 @@ class Viewer(QWidget):
         if self.study is None:
             return
         self.chmap = chmap
-        old = {r.sig: r for r in self.rows}
-        rows = ds.initial_display(self.study, chmap)
-        self.rows = [replace(r, visible=old[r.sig].visible) if r.sig in old else r for r in rows]
+        new = {r.sig: r for r in ds.initial_display(self.derived, chmap)}
+        rows = []
+        for r in self.rows:  # the montage's order, visibility, gains and filters stay
+            n = new.pop(r.sig, None)
+            if n is None:
+                rows.append(r)
+            elif n.kind != r.kind:
+                rows.append(replace(n, visible=r.visible))
+            else:
+                rows.append(replace(r, mapped_to=n.mapped_to))
+        self.rows = rows + list(new.values())
         self.refresh()
         self.rows_changed.emit()
 
@@ -107,11 +120,11 @@ class Viewer(QWidget):
         self._prefetch_timer.stop()
         if self.study is not None:
             self.study.close()
-        self.study = self.source = self.chmap = None
+        self.study = self.source = self.chmap = self.derived = None
         self.rows = []
 
     def _start_pyramids(self) -> None:
-        study, pyr = self.study, self.source.pyramids
+        study, pyr = self.source.study, self.source.pyramids
         w = GeneratorWorker(lambda cancel: build_pyramids(study, pyr, None, cancel), self)
         w.item.connect(self._pyramid_ready)
         self.pyramid_worker = w
@@ -264,31 +277,31 @@ class Viewer(QWidget):
 
     def set_row_filter(self, sig: int, filt: DisplayFilter) -> None:
         row = next(r for r in self.rows if r.sig == sig)
-        self._replace_row(sig, replace(row, filter=filt.with_notch(self.notch_hz) if filt.enabled
-                                       else filt))
+        f = filt.with_notch(self.notch_hz) if filt.enabled else filt
+        self._replace_row(sig, replace(row, filter=f.for_rate(row.sfreq_hz)))
         self.refresh()
 
     def set_kind_filter(self, kind: str, filt: DisplayFilter) -> None:
         for r in list(self.rows):
             if r.kind == kind:
                 f = filt.with_notch(self.notch_hz) if (filt.enabled and kind not in ("spo2", "capno")) else filt
-                self._replace_row(r.sig, replace(r, filter=f))
+                self._replace_row(r.sig, replace(r, filter=f.for_rate(r.sfreq_hz)))
         self.refresh()
 
     def set_notch(self, notch_hz: float | None) -> None:
         """Mains notch (50/60 Hz or off) on every electrophysiological channel."""
         self.notch_hz = notch_hz
         for r in list(self.rows):
-            if r.kind in ("eeg", "eog", "emg", "ecg", "snore"):
+            if r.kind in ("eeg", "eog", "emg", "leg", "ecg", "snore") and r.sig >= 0:
                 f = r.filter if r.filter.enabled else DisplayFilter(None, None)
-                self._replace_row(r.sig, replace(r, filter=f.with_notch(notch_hz)))
+                self._replace_row(r.sig, replace(r, filter=f.with_notch(notch_hz).for_rate(r.sfreq_hz)))
         self.refresh()
 
     def set_virtual_rows(self, rows: list[ds.ChannelDisplay]) -> None:
         """Add or replace the virtual rows (reconstructed channels)."""
         keep = {r.sig: r for r in self.rows if r.sig < 0}
         new = [keep.get(r.sig, r) for r in rows]
-        self.rows = ds.sort_rows([r for r in self.rows if r.sig >= 0] + new)
+        self.rows = ds.insert_virtual(self.rows, new)
         self.selected = None
         self.refresh()
         self.rows_changed.emit()
@@ -299,6 +312,45 @@ class Viewer(QWidget):
         self.selected = None
         self.refresh()
         self.visibility_changed.emit()
+
+    def set_clip(self, on: bool) -> None:
+        """Clip every trace to its row (on by default), or let big deflections overlap."""
+        self.clip_rows = bool(on)
+        self.refresh()
+
+    # --- montages ------------------------------------------------------------------------
+    def apply_montage(self, montage) -> None:
+        """Rows in the montage's order with its visibility, colour, gain and filter; its
+        derivations A − B become rows of their own; signals it does not name stay listed,
+        hidden. Raises UserError for a derivation the study cannot make."""
+        if self.study is None:
+            return
+        rows_by_sig = {r.sig: r for r in self.rows if r.sig >= 0}
+        out, used = [], set()
+        for mr in montage.rows:
+            if mr.minus:
+                sig = self.derived.add(Derivation(mr.plus, mr.minus))
+                if sig not in rows_by_sig:
+                    rows_by_sig[sig] = ds.row_for_signal(self.derived, self.derived.signals[sig], self.chmap)
+            else:
+                try:
+                    sig = self.derived.signal_index(mr.plus)
+                except KeyError:
+                    continue  # a signal this file lacks (the montage matched the rest)
+            base = rows_by_sig[sig]
+            out.append(ds.apply_montage_row(base, mr, self.notch_hz))
+            used.add(sig)
+        out += [replace(r, visible=False) for s_, r in rows_by_sig.items() if s_ not in used]
+        virtual = [r for r in self.rows if r.sig < 0]
+        self.rows = ds.insert_virtual(out, virtual)
+        self.montage_name = montage.name
+        self.selected = None
+        self.refresh()
+        self.rows_changed.emit()
+
+    def montage_rows(self):
+        """The current rows as montage rows (what "Save montage" writes)."""
+        return ds.montage_rows(self.rows, self.derived)
 
     # --- drawing -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -316,7 +368,8 @@ class Viewer(QWidget):
         empty = (np.zeros(0), np.zeros(0, np.float32))
         for i, r in enumerate(vis):
             if r.sig >= 0:
-                traces.append(next(got))
+                x, y = next(got)
+                traces.append(ds.extend_to_edges(x, y, self.start_s, t1, r.sfreq_hz))
                 continue
             v = self.virtual_provider(r.sig, self.start_s, t1, max_pts) if self.virtual_provider else None
             if v is None:
@@ -325,6 +378,7 @@ class Viewer(QWidget):
                 x, mean, lo, hi = v
                 traces.append((x, mean))
                 bands.append((i, x, lo, hi))
+        self.signal_view.clip_rows = self.clip_rows
         self.signal_view.show_page(traces, vis, self.start_s, w, self.selected, bands)
         self.signal_view.show_cursor_epoch(self.cursor_epoch * EPOCH_S, EPOCH_S)
         self.overview.set_window(self.start_s, t1)

@@ -1,0 +1,70 @@
+"""Age and sex from an EDF header's patient field, when it says.
+
+EDF+ puts ``code sex birthdate name`` there (``MCH-0234567 F 02-MAY-1951 Haagse_Harry``);
+plain EDF files hold free text (``Female_33yr``, ``man - 28/03/1957``). Anything we cannot
+read stays unknown (None): a stager then runs without demographics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))}
+
+
+@dataclass(frozen=True)
+class Demographics:
+    age_years: float | None = None
+    male: int | None = None  # 1 male, 0 female, None unknown
+
+    def as_yasa_metadata(self) -> dict | None:
+        """YASA's ``metadata`` needs both age and sex; None when either is unknown."""
+        if self.age_years is None or self.male is None or not 0 < self.age_years < 120:
+            return None
+        return {"age": float(self.age_years), "male": int(self.male)}
+
+
+def _age(birth: dt.date, at: dt.datetime | None) -> float | None:
+    if at is None:
+        return None
+    days = (at.date() - birth).days
+    return days / 365.25 if days > 0 else None
+
+
+def demographics_from_header(patient: str, recording_start: dt.datetime | None = None) -> Demographics:
+    text = (patient or "").strip()
+    parts = text.split()
+    male: int | None = None
+    age: float | None = None
+    # EDF+: code sex birthdate name
+    if len(parts) >= 3 and parts[1].upper() in ("M", "F", "X"):
+        male = {"M": 1, "F": 0}.get(parts[1].upper())
+        m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", parts[2])
+        if m and m.group(2).upper() in _MONTHS:
+            try:
+                age = _age(dt.date(int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1))),
+                           recording_start)
+            except ValueError:
+                age = None
+    low = text.lower()
+    if male is None:
+        if re.search(r"\b(female|woman|girl)\b|female_", low):
+            male = 0
+        elif re.search(r"\b(male|man|boy)\b|male_", low):
+            male = 1
+    if age is None:
+        m = re.search(r"(\d{1,3}(?:\.\d+)?)\s*(?:yr|yrs|years?|y)\b", low)
+        if m:
+            age = float(m.group(1))
+        else:
+            m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", text)
+            if m:
+                try:
+                    age = _age(dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))), recording_start)
+                except ValueError:
+                    age = None
+    if age is not None and not 0 < age < 120:
+        age = None
+    return Demographics(age, male)

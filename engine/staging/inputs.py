@@ -1,0 +1,67 @@
+"""Which of a study's signals the stager reads: the best EEG (central first), an EOG and
+the chin EMG when present, each as the canonical mapping resolved it (a referential
+difference when the mapping derives one), in µV at the stager's 100 Hz."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.channels.resample import resample
+
+STAGER_SFREQ_HZ = 100.0  # what YASA's classifiers were trained at
+# YASA prefers a central EEG (C4-M1 / C3-M2); then frontal (Fpz-Cz-like), then occipital
+EEG_PREFERENCE = ("EEG C3-M2", "EEG C4-M1", "EEG F3-M2", "EEG F4-M1", "EEG CZ-O1", "EEG O1-M2", "EEG O2-M1")
+EOG_PREFERENCE = ("EOG LOC-M2", "EOG ROC-M1")
+EMG_PREFERENCE = ("EMG CHIN1-CHIN2",)
+FLAT_UV = 0.5  # a channel whose whole-night SD is below this is disconnected
+
+
+@dataclass(frozen=True)
+class StagingChannels:
+    eeg: object | None  # ChannelSource
+    eog: object | None
+    emg: object | None
+
+    def labels(self) -> dict:
+        def lab(s):
+            if s is None:
+                return None
+            return s.plus if s.minus is None else f"{s.plus} − {s.minus}"
+        return {"eeg": lab(self.eeg), "eog": lab(self.eog), "emg": lab(self.emg)}
+
+
+def choose_staging_channels(chmap, exclude: tuple[str, ...] = ()) -> StagingChannels:
+    """The first present source of each preference list (``exclude``: canonical names not
+    to use, e.g. a flat EEG)."""
+
+    def first(names):
+        for n in names:
+            s = chmap[n]
+            if s.present and n not in exclude:
+                return s
+        return None
+
+    return StagingChannels(first(EEG_PREFERENCE), first(EOG_PREFERENCE), first(EMG_PREFERENCE))
+
+
+def read_uv_100hz(study, src) -> tuple[np.ndarray, str]:
+    """One mapped source over the whole night: float64 µV at 100 Hz, and a note on what was
+    done to it."""
+    i_plus = study.signal_index(src.plus)
+    x = np.asarray(study.read(i_plus, 0.0, study.duration_s), np.float64)
+    if src.minus:
+        x = x - np.asarray(study.read(study.signal_index(src.minus), 0.0, study.duration_s), np.float64)
+    x = x * float(src.scale)  # canonical unit of EEG/EOG/EMG: µV
+    sf = float(study.signals[i_plus].sfreq_hz)
+    note = ""
+    if sf != STAGER_SFREQ_HZ:
+        x = resample(x, sf, STAGER_SFREQ_HZ).astype(np.float64)
+        note = f"{src.plus} resampled from {sf:g} Hz to {STAGER_SFREQ_HZ:g} Hz"
+    x = np.nan_to_num(x, nan=0.0)
+    return x, note
+
+
+def is_flat(x_uv: np.ndarray) -> bool:
+    return bool(len(x_uv) == 0 or np.nanstd(x_uv) < FLAT_UV)

@@ -1,0 +1,29 @@
+"""The stage suggestion for a whole study, from the right source: YASA unless the model
+file's probes were fitted on real scorings (then YASA and the model pooled by their
+validation κ). Used by ``pedsleep score`` and ``pedsleep simulate-review``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from engine.staging.result import SOURCE_COMBINED, StagingResult
+from engine.staging.sources import combine_sources, model_fitted_on, stage_source_for
+from engine.staging.yasa_stager import run_stager
+
+
+def stage_night(study, chmap, runner=None, mae_proba: np.ndarray | None = None, cancel=None,
+                progress=None) -> StagingResult | None:
+    """YASA's staging of ``study``, pooled with ``mae_proba`` (the loaded model's stage
+    probabilities [n_epochs, 5]) only when ``runner``'s model was fitted on real scorings."""
+    res = run_stager(study, chmap, cancel=cancel, progress=progress)
+    if res is None:
+        return None
+    fitted = model_fitted_on(runner) if runner is not None else {"kind": "unknown"}
+    if mae_proba is not None and stage_source_for(fitted) == SOURCE_COMBINED:
+        n = min(len(res.proba), len(mae_proba))
+        p = res.proba.copy()
+        p[:n] = combine_sources(res.proba[:n], np.asarray(mae_proba)[:n], fitted.get("validation_kappa") or 0.0)
+        res = replace(res, proba=p, source=SOURCE_COMBINED)
+    return res

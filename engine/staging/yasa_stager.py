@@ -1,0 +1,122 @@
+"""The real-data stage prior: YASA's LightGBM stager (BSD-3; trained on >3,000 NSRR
+nights incl. children), used as a library.
+
+``stage_study`` is a generator for the GUI worker and the CLI: it yields
+``("progress", fraction, message)`` tuples and finally ``("staged", StagingResult)``, and
+stops early when ``cancel`` is set. yasa (with mne, sklearn and lightgbm) is imported here,
+lazily, never at viewer start-up."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+
+from engine.channels.canonical import EPOCH_S
+from engine.staging.demographics import demographics_from_header
+from engine.staging.inputs import STAGER_SFREQ_HZ, choose_staging_channels, is_flat, read_uv_100hz
+from engine.staging.result import SOURCE_YASA, StagingResult, StagingUnavailable
+
+YASA_CLASSES = ("WAKE", "N1", "N2", "N3", "REM")  # YASA's proba columns, in our W N1 N2 N3 R order
+
+
+def _cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    return bool(cancel.is_set()) if hasattr(cancel, "is_set") else bool(cancel())
+
+
+def yasa_version() -> str:
+    import yasa
+
+    return str(yasa.__version__)
+
+
+def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
+    """Stage a whole study with YASA. See the module doc for what it yields."""
+    t0 = time.perf_counter()
+    n_epochs = max(1, math.ceil(study.duration_s / EPOCH_S - 1e-6))
+    yield ("progress", 0.0, "staging: reading EEG/EOG/EMG")
+    chans = choose_staging_channels(chmap)
+    if chans.eeg is None:
+        raise StagingUnavailable("no EEG channel is mapped: the real-data stager needs one EEG derivation")
+    notes: list[str] = []
+    eeg, note = read_uv_100hz(study, chans.eeg)
+    excluded: tuple[str, ...] = ()
+    while is_flat(eeg):  # a disconnected EEG: take the next one
+        excluded += (chans.eeg.canonical,)
+        notes.append(f"{chans.eeg.plus} is flat; not used")
+        chans = choose_staging_channels(chmap, excluded)
+        if chans.eeg is None:
+            raise StagingUnavailable("every mapped EEG channel is flat: nothing to stage from")
+        eeg, note = read_uv_100hz(study, chans.eeg)
+    notes += [note] if note else []
+    data = [eeg]
+    names, types = ["eeg"], ["eeg"]
+    for kind, src in (("eog", chans.eog), ("emg", chans.emg)):
+        if src is None:
+            continue
+        if _cancelled(cancel):
+            return
+        x, note = read_uv_100hz(study, src)
+        if is_flat(x):
+            notes.append(f"{src.plus} is flat; not used")
+            continue
+        notes += [note] if note else []
+        data.append(x)
+        names.append(kind)
+        types.append(kind)
+    if len(eeg) < EPOCH_S * STAGER_SFREQ_HZ:
+        raise StagingUnavailable("the recording is shorter than one 30-s epoch")
+    if _cancelled(cancel):
+        return
+    yield ("progress", 0.25, "staging: loading YASA")
+    import mne
+    import yasa
+
+    mne.set_log_level("ERROR")
+    demo = demographics_from_header(getattr(study, "patient", ""), getattr(study, "start_datetime", None))
+    meta = demo.as_yasa_metadata() if use_demographics else None
+    if _cancelled(cancel):
+        return
+    yield ("progress", 0.35, "staging: YASA features and classifier (whole night)")
+    n = min(len(d) for d in data)
+    raw = mne.io.RawArray(np.stack([d[:n] for d in data]) * 1e-6,
+                          mne.create_info(names, STAGER_SFREQ_HZ, types), verbose=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sklearn's pickle-version notice on YASA's classifiers
+            sls = yasa.SleepStaging(raw, eeg_name="eeg", eog_name="eog" if "eog" in names else None,
+                                    emg_name="emg" if "emg" in names else None, metadata=meta)
+            hyp = sls.predict()
+            feats = sls.get_features()
+    except (AssertionError, ValueError) as exc:
+        raise StagingUnavailable(f"YASA could not stage this study: {exc}") from None
+    if _cancelled(cancel):
+        return
+    p = hyp.proba[list(YASA_CLASSES)].to_numpy(np.float32)
+    proba = np.full((n_epochs, 5), np.nan, np.float32)
+    k = min(n_epochs, len(p))
+    proba[:k] = p[:k]
+    f = np.asarray(feats.to_numpy(np.float32))
+    features = np.full((n_epochs, f.shape[1]), np.nan, np.float32)
+    features[:k] = f[:k]
+    labels = chans.labels()
+    used = {"eeg": labels["eeg"], "eog": labels["eog"] if "eog" in names else None,
+            "emg": labels["emg"] if "emg" in names else None}
+    yield ("progress", 1.0, f"staged {k} epochs with YASA ({', '.join(v for v in used.values() if v)})")
+    yield ("staged", StagingResult(proba, features, tuple(str(c) for c in feats.columns), used,
+                                   meta or {}, SOURCE_YASA, time.perf_counter() - t0, tuple(notes)))
+
+
+def run_stager(study, chmap, cancel=None, progress=None, **kw) -> StagingResult | None:
+    """``stage_study`` run to its end (CLI, benches); ``progress(fraction, message)``."""
+    result = None
+    for item in stage_study(study, chmap, cancel, **kw):
+        if item[0] == "progress" and progress is not None:
+            progress(item[1], item[2])
+        elif item[0] == "staged":
+            result = item[1]
+    return result
