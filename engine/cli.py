@@ -2,7 +2,8 @@
 exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
 
 Errors the user can fix (bad file, missing channel, ...) raise ``engine.errors.UserError``;
-they are printed as one line on stderr and give exit code 2.
+they are printed as one line on stderr and give exit code 2. Anything else (a bug) is
+one "internal error" line and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pkgutil
 import sys
 
 import engine.commands as commands_pkg
-from engine.errors import UserError
+from engine.errors import UserError, shorten
 
 
 def _command_modules():
@@ -47,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"pedsleep {args.command}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"pedsleep {args.command}: out of memory", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, never a traceback
+        import logging
+
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        print(f"pedsleep {args.command}: internal error ({type(exc).__name__}: {shorten(str(exc), 200)}); "
+              "please report it", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

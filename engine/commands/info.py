@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 NAME = "info"
 HELP = "print a recording's header, signals, annotation count and canonical channel mapping"
@@ -38,6 +39,17 @@ def describe(study, chmap) -> dict:
     }
 
 
+def _finite(x):
+    """``x`` with every non-finite float replaced by None (valid JSON)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
+
+
 def run(args) -> int:
     from engine.channels.mapping import map_study
     from engine.channels.profiles import ProfileStore
@@ -46,8 +58,8 @@ def run(args) -> int:
     study = open_study(args.study, repair=args.repair)
     chmap = map_study(study, ProfileStore())
     d = describe(study, chmap)
-    if args.json:
-        print(json.dumps(d, indent=1, ensure_ascii=False))
+    if args.json:  # strict JSON: no NaN/Infinity (a damaged header's numbers become null)
+        print(json.dumps(_finite(d), indent=1, ensure_ascii=False, allow_nan=False))
         return 0
     print(f"{d['path']}")
     print(f"  format      {d['format']} (read with {d['reader']})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,14 +53,57 @@ def build_scoring(result, n_epochs_doc: int, start_datetime=None, duration_s=Non
 def run(args) -> int:
     from engine.inference.runner import ModelRunner
     from engine.model.device import set_threads
-    from engine.scoring import ExportOptions, export_edf_plus, sleep_report, write_report_html
-    from engine.training.data import expand_study_paths, load_study_input
+    from engine.training.data import expand_study_paths
 
     set_threads(args.threads)
-    runner = ModelRunner.load(args.model, device=args.device)
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     paths = expand_study_paths(args.studies)
+    check_before_scoring(paths, out, args.model)  # bad input is refused before the model runs
+    runner = ModelRunner.load(args.model, device=args.device)
+    try:
+        _score_all(args, runner, paths, out)
+    except BaseException:
+        print(file=sys.stderr)  # an error gets its own line, not the end of the progress bar
+        raise
+    return 0
+
+
+def check_before_scoring(paths, out: Path, model) -> None:
+    """Refuse, before the model runs: an output folder that is a file or cannot be made,
+    a study that cannot be read or is EDF+D (its annotated copy would lose its record
+    times), and any output that would overwrite an input (a study, the model)."""
+    from engine.errors import UserError
+    from engine.io import open_study
+    from engine.io.safe_output import refuse_overwrite
+    from engine.scoring.exporters import sidecar_path
+
+    if out.exists() and not out.is_dir():
+        raise UserError(f"-o {out}: is a file; give a folder for the scored studies")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"-o {out}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(out, os.W_OK):
+        raise UserError(f"-o {out}: the folder is not writable")
+    inputs = [("model", model)] + [("study", p) for p in paths]
+    for path in paths:
+        study = open_study(path)
+        continuous = study.is_continuous
+        study.close()
+        if not continuous:
+            raise UserError(
+                f"{Path(path).name} is EDF+D (discontinuous): pre-scoring needs a continuous "
+                "recording; nothing was scored"
+            )
+        scored = out / f"{Path(path).stem}.scored.edf"
+        refuse_overwrite([scored, sidecar_path(scored), out / f"{Path(path).stem}.report.html"], inputs)
+
+
+def _score_all(args, runner, paths, out: Path) -> None:
+    from engine.io.safe_output import output_set
+    from engine.scoring import ExportOptions, export_edf_plus, sleep_report, write_report_html
+    from engine.training.data import load_study_input
+
     for k, path in enumerate(paths):
         t0 = time.perf_counter()
         x, present, _, study = load_study_input(path)
@@ -81,15 +125,15 @@ def run(args) -> int:
         result = runner.score(session, progress=progress)
         doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration)
         scored = out / f"{path.stem}.scored.edf"
-        export_edf_plus(path, doc, scored, options=ExportOptions(include_suggestions=True))
-        # the report of a pre-scoring counts the model's suggested events
-        rep = sleep_report(doc, include_suggestions=True, spo2_pct=spo2,
-                           spo2_sfreq_hz=MODEL_SFREQ_HZ if spo2 is not None else None)
-        missing = session.missing_channels
-        note = ("model input: channels missing from this study (masked, not used): " + ", ".join(missing)
-                if missing else "model input: all 16 canonical channels present")
-        rep = dataclasses.replace(rep, notes=tuple(rep.notes) + (note,))
-        write_report_html(out / f"{path.stem}.report.html", doc, rep, study_name=path.name)
+        with output_set():  # the scored EDF, its sidecar and the report: all or nothing
+            export_edf_plus(path, doc, scored, options=ExportOptions(include_suggestions=True))
+            # the report of a pre-scoring counts the model's suggested events
+            rep = sleep_report(doc, include_suggestions=True, spo2_pct=spo2,
+                               spo2_sfreq_hz=MODEL_SFREQ_HZ if spo2 is not None else None)
+            missing = session.missing_channels
+            note = ("model input: channels missing from this study (masked, not used): " + ", ".join(missing)
+                    if missing else "model input: all 16 canonical channels present")
+            rep = dataclasses.replace(rep, notes=tuple(rep.notes) + (note,))
+            write_report_html(out / f"{path.stem}.report.html", doc, rep, study_name=path.name)
         print(f"\r{path.name}: {session.n_epochs} epochs, {len(result.events)} events, "
               f"{time.perf_counter() - t0:.1f} s -> {scored}" + " " * 20, file=sys.stderr)
-    return 0
