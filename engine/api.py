@@ -17,6 +17,7 @@ from engine.assistant import (
 )
 from engine.assistant.learning import MIN_REVIEWED
 from engine.channels.canonical import CANONICAL_CHANNELS, CANONICAL_NAMES, EPOCH_S
+from engine.channels.derived import Derivation, DerivedStudy
 from engine.channels.mapping import (
     ChannelMap,
     ChannelSource,
@@ -24,7 +25,6 @@ from engine.channels.mapping import (
     map_study,
     signal_kind,
 )
-from engine.channels.derived import Derivation, DerivedStudy
 from engine.channels.model_input import load_model_input
 from engine.channels.montages import (
     BUILTIN_PSG,
@@ -60,7 +60,13 @@ from engine.scoring.labels import STAGE_NAMES, EventType
 from engine.scoring.min_durations import event_min_duration_s, shorter_than_minimum
 from engine.scoring.report import write_report_html
 from engine.signal.decimate import minmax_envelope
-from engine.signal.filters import DEFAULT_FILTERS, FILTER_CHOICES, DisplayFilter, apply_filter, default_filter
+from engine.signal.filters import (
+    DEFAULT_FILTERS,
+    FILTER_CHOICES,
+    DisplayFilter,
+    apply_filter,
+    default_filter,
+)
 from engine.signal.pyramid import PyramidSet, build_pyramids
 from engine.signal.scales import RowScale, row_scale
 from engine.signal.traces import TraceSource

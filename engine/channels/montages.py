@@ -240,7 +240,7 @@ def builtin_psg_montage(signals: list[tuple[str, ChannelType, float]]) -> Montag
         if not cands:
             return
         for p in prefer:
-            for lb, t in cands:
+            for lb, _t in cands:
                 if p in _norm(lb):
                     take(lb)
                     return

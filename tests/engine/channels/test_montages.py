@@ -8,7 +8,13 @@ import pytest
 
 from engine.channels.derived import Derivation, DerivedStudy
 from engine.channels.mapping import LabelInfo, map_labels
-from engine.channels.montages import BUILTIN_PSG, Montage, MontageRow, MontageStore, builtin_psg_montage
+from engine.channels.montages import (
+    BUILTIN_PSG,
+    Montage,
+    MontageRow,
+    MontageStore,
+    builtin_psg_montage,
+)
 from engine.channels.types import classify
 from engine.errors import UserError
 from engine.io import open_study
