@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         c = mb.addMenu("&Channels")
         self._action(c, "Select next channel", lambda: self.viewer.move_selection(1), ["Down"])
         self._action(c, "Select previous channel", lambda: self.viewer.move_selection(-1), ["Up"])
-        self._action(c, "Clear channel selection", lambda: self.viewer.select_row(None), ["Escape"])
+        self._action(c, "Clear the selection (event, span, channel)", self.escape, ["Escape"])
         self._action(c, "Gain up (selected, or all)", lambda: self.viewer.change_gain(True), ["+", "="])
         self._action(c, "Gain down (selected, or all)", lambda: self.viewer.change_gain(False), ["-"])
         self._action(c, "Gain up, all channels", lambda: self.viewer.change_gain(True, True), ["Shift+Up"])
@@ -293,8 +293,18 @@ class MainWindow(QMainWindow):
         self._message_boxes.append(box)
         box.open()
 
+    def escape(self) -> None:
+        """Esc: drop the event/span selection first, else the channel selection."""
+        scoring = getattr(self, "scoring", None)
+        if scoring is None or not scoring.clear_selection():
+            self.viewer.select_row(None)
+
     def report_error(self, title: str, msg: str) -> None:
-        """A clear, non-blocking message; the app keeps working."""
+        """A clear, non-blocking message; the app keeps working. Raw bytes reprs
+        (``b'...'``) never reach the user: they are shown as the text they hold."""
+        import re
+
+        msg = re.sub(r"""\bb(['"])(.*?)\1""", lambda m: "“" + m.group(2) + "”", str(msg))
         self.last_error = msg
         self.statusBar().showMessage(msg)
         box = QMessageBox(QMessageBox.Icon.Critical, title, msg, QMessageBox.StandardButton.Ok, self)
@@ -368,13 +378,24 @@ class MainWindow(QMainWindow):
                 break
 
     # --- help ----------------------------------------------------------------------------
-    def show_keys(self) -> None:
+    def keys_html(self) -> str:
+        """F1: the review rhythm, then every key with its action (menu mnemonics removed)."""
+        import html
+
+        intro = ("<p><b>Review rhythm</b>: <b>A</b> or <b>Enter</b> accepts the suggestion and advances; "
+                 "<b>X</b> rejects it and stays — then type the stage, which advances; <b>Backspace</b> "
+                 "clears. Keys act on the selected event only while it is on screen, else on the current "
+                 "epoch; <b>Esc</b> clears the selection. Remap in Edit › Staging keys.</p>")
         rows = []
         for a in self.actions():
             if a.shortcuts():
                 keys = ", ".join(s.toString() for s in a.shortcuts())
-                rows.append(f"<tr><td><b>{keys}</b></td><td>{a.text()}</td></tr>")
-        QMessageBox.information(self, "Keys", "<table>" + "".join(rows) + "</table>")
+                text = a.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+                rows.append(f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(text)}</td></tr>")
+        return intro + "<table>" + "".join(rows) + "</table>"
+
+    def show_keys(self) -> None:
+        QMessageBox.information(self, "Keys", self.keys_html())
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About PedSleep Assist",

@@ -10,17 +10,13 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMenu,
     QProgressBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from engine.api import Provenance
 from gui.assistant.controller import AssistantController
 from gui.assistant.ghosts import canonical_of_ghost, ghost_rows, window_trace
 from gui.assistant.hypnodensity import HypnodensityStrip
-from gui.assistant.panels import AssistantPanel
-
-OUTLIER_THRESHOLD = 0.99  # red marks: the top 1 % against the reference set
+from gui.assistant.panels import OUTLIER_THRESHOLD, AssistantPanel
 
 
 class AssistantUI:
@@ -43,17 +39,11 @@ class AssistantUI:
         win.tabifyDockWidget(self.sui.events_dock, d)
         d.raise_()
         self.dock = d
-        # the hypnodensity strip sits under the hypnogram
-        hyp_dock = self.sui.hypnogram_dock
+        # the hypnodensity strip sits under the hypnogram, above the legend
         self.density.set_duration(1.0)
-        hyp = hyp_dock.widget()
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(hyp)
-        lay.addWidget(self.density)
-        hyp_dock.setWidget(box)
+        self.density.setToolTip("Hypnodensity: the model's probability of each stage per epoch, stacked "
+                                "(W yellow, R red, N1 light blue, N2 blue, N3 dark blue); red marks: unusual epochs")
+        self.sui.hypnogram_box.layout().insertWidget(1, self.density)
         self.accepted_reconstructions: set[int] = set()
         self.sui.extra_signals_provider = self.accepted_extra_signals
         self._refresh_timer = QTimer(win)
@@ -81,9 +71,14 @@ class AssistantUI:
         a = win._action
         self.enabled_action = a(m, "Suggest with the model", self.set_enabled, checkable=True)
         self.enabled_action.setChecked(True)
-        a(m, "Accept suggestion (epoch or selected event)", self.accept, ["A"])
-        a(m, "Reject suggestion (epoch or selected event)", self.reject, ["X"])
-        a(m, "Accept and advance", self.accept_and_advance, ["Return", "Enter"])
+        # the review rhythm: A accepts and advances, X rejects and stays (then type the
+        # stage, which advances), Enter accepts and advances; keys in Edit › Staging keys
+        self.sui.review_actions["accept"] = a(
+            m, "Accept suggestion and advance (epoch, or selected event on screen)", self.accept_and_advance)
+        self.sui.review_actions["reject"] = a(
+            m, "Reject suggestion and stay — then type the stage (epoch, or selected event)", self.reject)
+        self.sui.review_actions["accept_advance"] = a(m, "Accept and advance", self.accept_and_advance)
+        self.sui.apply_stage_keys()
         m.addSeparator()
         a(m, "Accept all stage suggestions with confidence ≥ …", self.accept_stages_dialog)
         a(m, "Accept all event suggestions with confidence ≥ …", self.accept_events_dialog)
@@ -202,7 +197,8 @@ class AssistantUI:
 
     def _refresh_panels(self) -> None:
         doc = self.sui.ctl.doc
-        self.panel.show_review(self.ctl.review_state() if doc is not None else None, doc)
+        self.panel.show_review(self.ctl.review_state() if doc is not None else None, doc,
+                               outlier=self.ctl.outlier if doc is not None else None)
         self.panel.show_agreement(self.ctl.agreement() if doc is not None else None)
 
     def _ghost_trace(self, sig: int, start_s: float, stop_s: float, max_points: int):
@@ -250,23 +246,61 @@ class AssistantUI:
         return ev if ev.provenance in (Provenance.MODEL, Provenance.MODEL_ACCEPTED,
                                        Provenance.MODEL_REJECTED) else None
 
-    def _decide(self, accept: bool) -> bool:
-        """Accept or reject the selected event suggestion, else the cursor epoch's stage
-        suggestion. False when there is nothing to decide."""
+    def _decide(self, accept: bool, advance: bool = False) -> bool:
+        """Accept or reject the selected event suggestion while it is ON SCREEN, else the
+        cursor epoch's stage suggestion; with ``advance`` an accepted epoch moves the cursor
+        on (an event moves the selection to the next pending suggestion on the page). Says
+        what it did in the status bar. False when there was nothing to decide."""
         doc = self.sui.ctl.doc
         if doc is None:
             return False
-        ev = self._selected_suggestion()
-        if ev is not None:
-            (doc.accept_event if accept else doc.reject_event)(ev.id)
-            return True
+        say = self.sui.say
+        if self.sui.visible_selection() is not None:
+            ev = self._selected_suggestion()
+            if ev is not None:
+                return self._decide_event(ev, accept, advance)
         ep = self.viewer.cursor_epoch
-        if doc.suggestion(ep) is None:
-            return False
-        if accept:
-            doc.accept_suggestions([ep], overwrite=True, label=f"Accept suggestion at epoch {ep + 1}")
-        else:
+        name = self.sui.epoch_name(ep)
+        sugg = doc.suggestion(ep)
+        stage = doc.stage_at(ep)
+        if not accept:
+            if sugg is None or sugg.state == Provenance.MODEL_REJECTED:
+                say(f"{name}: no model suggestion to reject" if sugg is None
+                    else f"{name}: suggestion already rejected — type the stage")
+                return False
             doc.reject_suggestion(ep)
+            say(f"{name}: rejected model {sugg.stage.short} — type the stage (it advances)")
+            self.sui.update_header()
+            return True
+        if sugg is not None and sugg.state == Provenance.MODEL:
+            doc.accept_suggestions([ep], overwrite=True, label=f"Accept suggestion at epoch {ep + 1}")
+            say(f"{name}: accepted model {sugg.stage.short} ({sugg.confidence * 100:.0f} %)")
+            if advance:
+                self.viewer.advance_cursor()
+            return True
+        if int(stage) >= 0:  # nothing pending: keep the decided stage and move on
+            say(f"{name}: kept {stage.short}")
+            if advance:
+                self.viewer.advance_cursor()
+            return True
+        if sugg is not None and sugg.state == Provenance.MODEL_REJECTED:
+            say(f"{name}: you rejected the suggestion — type the stage")
+        else:
+            say(f"{name}: no model suggestion here — type the stage")
+        return False
+
+    def _decide_event(self, ev, accept: bool, advance: bool) -> bool:
+        doc = self.sui.ctl.doc
+        (doc.accept_event if accept else doc.reject_event)(ev.id)
+        when = self.sui._clock(ev.onset_s)
+        self.sui.say(f"{'Accepted' if accept else 'Rejected'} suggested {ev.type} at {when}")
+        nxt = None
+        if accept and advance:
+            t0, t1 = self.viewer.start_s, self.viewer.start_s + self.viewer.effective_window()
+            later = [e for e in doc.events(start_s=t0, stop_s=t1)
+                     if e.provenance == Provenance.MODEL and e.onset_s >= ev.onset_s and e.id != ev.id]
+            nxt = later[0].id if later else None
+        self.sui.overlay.select(nxt)
         return True
 
     def accept(self) -> bool:
@@ -275,9 +309,8 @@ class AssistantUI:
     def reject(self) -> bool:
         return self._decide(False)
 
-    def accept_and_advance(self) -> None:
-        if self.accept() and self.sui.overlay.selected is None:
-            self.viewer.advance_cursor()
+    def accept_and_advance(self) -> bool:
+        return self._decide(True, advance=True)
 
     def accept_stages_at(self, threshold: float):
         doc = self.sui.ctl.doc
@@ -316,6 +349,9 @@ class AssistantUI:
                 self.viewer.centre_on(e * 30 + 15)
             self.viewer.cursor_epoch = e
             self.viewer.refresh()
+            self.sui.say(f"{self.sui.epoch_name(e)}: flagged for review ({st.n_flagged_remaining} remain)")
+        else:
+            self.sui.say(f"No flagged epoch {'after' if forward else 'before'} this one")
         return e
 
     def similar(self, epoch: int) -> bool:
@@ -327,6 +363,11 @@ class AssistantUI:
     def _context_menu(self, t_s: float, row: int, screen_pos) -> None:
         ep = int(t_s // 30)
         menu = QMenu(self.win)
+        span = self.sui.span_menu_actions()
+        for act in span:
+            menu.addAction(act)
+        if span:
+            menu.addSeparator()
         menu.addAction(f"Similar epochs to epoch {ep + 1}", lambda: self.similar(ep))
         if self.sui.ctl.doc is not None and self.sui.ctl.doc.suggestion(ep) is not None:
             def at(fn):

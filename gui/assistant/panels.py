@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,10 +21,24 @@ from engine.api import STAGE_NAMES
 from gui.viewer.time_axis import clock_text
 
 EPOCH_S = 30.0
+OUTLIER_THRESHOLD = 0.99  # red marks and "unusual": the top 1 % against the reference set
 
 
 def _epoch_text(start, epoch: int) -> str:
     return f"Epoch {epoch + 1} · {clock_text(start, epoch * EPOCH_S)}" if start else f"Epoch {epoch + 1}"
+
+
+def flag_reasons(conf: float, outlier: float | None, you: int, model: int) -> list[str]:
+    """Why an epoch is in the review queue, in the scorer's words (the terms of
+    engine.assistant.review.review_priority that raise it)."""
+    out = []
+    if you >= 0 and model >= 0 and you != model:
+        out.append(f"you differ ({STAGE_NAMES[you]} vs {STAGE_NAMES[model]})")
+    if outlier is not None and np.isfinite(outlier) and outlier >= OUTLIER_THRESHOLD:
+        out.append(f"unusual (outlier {outlier:.3f})")
+    if np.isfinite(conf) and (conf < 0.8 or not out):
+        out.append(f"uncertain ({conf:.0%})")
+    return out
 
 
 class _EpochList(QWidget):
@@ -35,6 +51,9 @@ class _EpochList(QWidget):
         self.header = QLabel(title)
         self.header.setWordWrap(True)
         self.list = QListWidget()
+        self.list.setWordWrap(True)  # whole lines, never cut off
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.header)
@@ -45,6 +64,7 @@ class _EpochList(QWidget):
         self.list.clear()
         for epoch, text in rows:
             it = QListWidgetItem(text)
+            it.setToolTip(text)
             it.setData(Qt.ItemDataRole.UserRole, int(epoch))
             self.list.addItem(it)
 
@@ -63,11 +83,19 @@ class AssistantPanel(QTabWidget):
         self.agreement_label = QLabel("Review some epochs to see how you and the model agree.")
         self.agreement_label.setWordWrap(True)
         self.confusion = QTableWidget(5, 5)
-        self.confusion.setHorizontalHeaderLabels([f"model {s}" for s in STAGE_NAMES])
-        self.confusion.setVerticalHeaderLabels([f"you {s}" for s in STAGE_NAMES])
+        # short headers and stretched columns: all five columns fit the dock
+        self.confusion.setHorizontalHeaderLabels(list(STAGE_NAMES))
+        self.confusion.setVerticalHeaderLabels(list(STAGE_NAMES))
+        self.confusion.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.confusion.horizontalHeader().setMinimumSectionSize(24)
+        self.confusion.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.confusion.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.confusion.setToolTip("Rows: your stage; columns: the model's suggestion, on the epochs you reviewed")
+        self.confusion_caption = QLabel("Rows: you · columns: the model")
         la = QVBoxLayout(agr)
         la.setContentsMargins(2, 2, 2, 2)
         la.addWidget(self.agreement_label)
+        la.addWidget(self.confusion_caption)
         la.addWidget(self.confusion, 1)
         first = QWidget()
         lf = QVBoxLayout(first)
@@ -82,17 +110,22 @@ class AssistantPanel(QTabWidget):
             w.jump_requested.connect(self.jump_to_epoch)
         self.start = None
 
-    def show_review(self, state, doc) -> None:
+    def show_review(self, state, doc, outlier=None) -> None:
         if state is None:
             self.review.set_items([])
             return
         sugg = doc.suggested_stages()
         conf = doc.suggestion_confidence()
+        stages = doc.stages()
+        out = None if outlier is None or len(outlier) == 0 else np.asarray(outlier, float)
         rows = []
         for e in state.order[:300]:
+            e = int(e)
             s = STAGE_NAMES[int(sugg[e])] if sugg[e] >= 0 else "?"
-            rows.append((int(e), f"{_epoch_text(self.start, int(e))} · model {s} "
-                                 f"{conf[e]:.0%} · priority {state.priority[e]:.2f}"))
+            you = STAGE_NAMES[int(stages[e])] if stages[e] >= 0 else "—"
+            o = float(out[e]) if out is not None and e < len(out) else None
+            why = ", ".join(flag_reasons(float(conf[e]), o, int(stages[e]), int(sugg[e]))) or "flagged"
+            rows.append((e, f"{_epoch_text(self.start, e)} · you {you} · model {s} {conf[e]:.0%} · {why}"))
         self.review.set_items(rows)
         self.review.header.setText(f"<b>{state.n_flagged_remaining}</b> flagged epochs remain · "
                                    f"{state.n_reviewed} reviewed · ] next, [ previous")

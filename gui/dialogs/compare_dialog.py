@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -35,6 +37,9 @@ class CompareDialog(QDialog):
         for i in range(len(labels)):
             for j in range(len(labels)):
                 self.confusion.setItem(i, j, QTableWidgetItem(str(int(a.confusion[i, j]))))
+        for t in (self.confusion,):
+            t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         lay.addWidget(QLabel("Confusion matrix (rows A, columns B)"))
         lay.addWidget(self.confusion)
         self.per_stage = QTableWidget(len(labels), 4)
@@ -45,6 +50,8 @@ class CompareDialog(QDialog):
                     "—" if st.kappa is None else f"{st.kappa:.2f}"]
             for j, v in enumerate(vals):
                 self.per_stage.setItem(i, j, QTableWidgetItem(v))
+        self.per_stage.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.per_stage.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         lay.addWidget(QLabel("Per stage"))
         lay.addWidget(self.per_stage)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

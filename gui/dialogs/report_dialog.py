@@ -1,16 +1,40 @@
-"""Sleep report in the app (tables + the hypnogram), saved as one self-contained HTML."""
+"""Sleep report in the app (tables + the hypnogram), saved as one self-contained HTML.
+
+Qt's rich text cannot draw inline SVG, so the report's hypnogram picture is rendered to
+an image and handed to the text browser as a resource: the in-app report shows the same
+hypnogram under its heading as the saved file (no empty "Hypnogram" heading)."""
 
 from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import QByteArray, QUrl
+from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QTextBrowser, QVBoxLayout
 
 from engine.api import UserError, report_html, write_report_html
-from gui.scoring.hypnogram import HypnogramPanel
+
+
+def svg_image(svg: str) -> QImage | None:
+    """The SVG drawn on a white image of its own size (None when Qt cannot read it)."""
+    r = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    if not r.isValid():
+        return None
+    size = r.defaultSize()
+    if size.isEmpty():
+        return None
+    img = QImage(size, QImage.Format.Format_ARGB32)
+    img.fill(QColor("white"))
+    p = QPainter(img)
+    r.render(p)
+    p.end()
+    return img
 
 
 class ReportDialog(QDialog):
+    HYPNOGRAM_URL = QUrl("pedsleep:hypnogram.png")
+
     def __init__(self, report, doc, study, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Sleep report")
@@ -18,15 +42,18 @@ class ReportDialog(QDialog):
         self.report, self.doc, self.study = report, doc, study
         self.html = report_html(report, doc, study_name=study.path.split("/")[-1])
         lay = QVBoxLayout(self)
-        self.hypnogram = HypnogramPanel(self)
-        self.hypnogram.set_duration(study.duration_s, study.start_datetime)
-        self.hypnogram.set_stages(doc.stages())
-        self.hypnogram.window.setVisible(False)
-        self.hypnogram.cursor.setVisible(False)
-        lay.addWidget(self.hypnogram)
         self.text = QTextBrowser(self)
-        # Qt's rich text has no SVG: the hypnogram above stands in for the inline picture
-        self.text.setHtml(re.sub(r"<svg.*?</svg>", "", self.html, flags=re.S))
+        m = re.search(r"<svg.*?</svg>", self.html, flags=re.S)
+        img = svg_image(m.group(0)) if m else None
+        shown = self.html
+        if m is not None:
+            if img is not None:
+                self.text.document().addResource(QTextDocument.ResourceType.ImageResource, self.HYPNOGRAM_URL, img)
+                pic = f'<img src="{self.HYPNOGRAM_URL.toString()}" width="{img.width()}">'
+            else:  # never an empty heading: say what is missing
+                pic = "<p><i>(the hypnogram picture is in the saved report)</i></p>"
+            shown = self.html[:m.start()] + pic + self.html[m.end():]
+        self.text.setHtml(shown)
         lay.addWidget(self.text, 1)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         bb.accepted.connect(self.save_dialog)

@@ -1,5 +1,7 @@
-"""Event list panel: every event with time, type, channel, duration, provenance and
-confidence; filter by type; double-click jumps there."""
+"""Event list panel: scored events apart from the model's pending suggestions and the
+suggestions the scorer rejected (a source filter, scored by default), filter by type,
+one row for the same event marked on several channels; time, type, channel, duration
+and source (with the model's confidence) fit the dock; double-click jumps there."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -14,9 +18,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.api import Provenance
 from gui.viewer.time_axis import clock_text
 
 ALL = "All types"
+SCORED, SUGGESTED, REJECTED, ALL_SOURCES = "Scored", "Suggested", "Rejected", "All sources"
+SOURCE_TEXT = {Provenance.HUMAN: "you", Provenance.IMPORTED: "imported", Provenance.MODEL: "model?",
+               Provenance.MODEL_ACCEPTED: "model ✓", Provenance.MODEL_REJECTED: "model ✗"}
+
+
+def source_of(ev) -> str:
+    """Which list an event belongs to: Scored (decided), Suggested (pending) or Rejected."""
+    if ev.provenance == Provenance.MODEL:
+        return SUGGESTED
+    if ev.provenance == Provenance.MODEL_REJECTED:
+        return REJECTED
+    return SCORED
+
+
+def group_duplicates(events) -> list[list]:
+    """Events of one type at the same time (to 0.1 s) and from the same source: one group
+    (the same event marked on several channels, or imported twice)."""
+    groups: dict[tuple, list] = {}
+    for e in events:
+        key = (e.type, round(e.onset_s, 1), round(e.duration_s, 1), source_of(e))
+        groups.setdefault(key, []).append(e)
+    return sorted(groups.values(), key=lambda g: (g[0].onset_s, g[0].id))
 
 
 class EventList(QWidget):
@@ -24,21 +51,42 @@ class EventList(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.source = QComboBox()
+        self.source.addItems([SCORED, SUGGESTED, REJECTED, ALL_SOURCES])
+        self.source.setToolTip("Scored: your events, imported ones and accepted suggestions; "
+                               "Suggested: the model's, pending review; Rejected: suggestions you rejected")
         self.filter = QComboBox()
         self.filter.addItem(ALL)
         self.count = QLabel("")
-        self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["Time", "Type", "Channel", "Dur (s)", "Source", "Conf."])
+        self.count.setWordWrap(True)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Time", "Type", "Channel", "s", "Source"])
+        self.table.horizontalHeaderItem(3).setToolTip("Duration in seconds")
+        self.table.horizontalHeaderItem(4).setToolTip(
+            "you · imported · model? (pending, with confidence) · model ✓ accepted · model ✗ rejected")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        hh = self.table.horizontalHeader()
+        hh.setMinimumSectionSize(28)
+        for c, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch,
+                                  QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.ResizeToContents,
+                                  QHeaderView.ResizeMode.ResizeToContents)):
+            hh.setSectionResizeMode(c, mode)
         self.table.cellDoubleClicked.connect(self._double_clicked)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.filter)
+        top = QHBoxLayout()
+        top.addWidget(self.source)
+        top.addWidget(self.filter, 1)
+        lay.addLayout(top)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.count)
         self.filter.currentTextChanged.connect(lambda *_: self.refresh())
+        self.source.currentTextChanged.connect(lambda *_: self.refresh())
         self.doc = None
         self.start = None
         self._ids: list[int] = []
@@ -49,8 +97,10 @@ class EventList(QWidget):
 
     def refresh(self) -> None:
         doc = self.doc
-        events = doc.events() if doc is not None else []
-        types = sorted({e.type for e in events})
+        events = doc.events(include_rejected=True) if doc is not None else []
+        src = self.source.currentText()
+        in_source = [e for e in events if src == ALL_SOURCES or source_of(e) == src]
+        types = sorted({e.type for e in in_source})
         cur = self.filter.currentText()
         self.filter.blockSignals(True)
         self.filter.clear()
@@ -58,19 +108,30 @@ class EventList(QWidget):
         self.filter.setCurrentText(cur if cur in types else ALL)
         self.filter.blockSignals(False)
         chosen = self.filter.currentText()
-        shown = [e for e in events if chosen == ALL or e.type == chosen]
-        self.table.setRowCount(len(shown))
-        self._ids = [e.id for e in shown]
-        for r, e in enumerate(shown):
+        groups = group_duplicates([e for e in in_source if chosen == ALL or e.type == chosen])
+        self.table.setRowCount(len(groups))
+        self._ids = [g[0].id for g in groups]
+        for r, g in enumerate(groups):
+            e = g[0]
             when = clock_text(self.start, e.onset_s) if self.start else f"{e.onset_s:.1f}"
-            vals = [when, e.type, ", ".join(e.channels), f"{e.duration_s:.1f}", e.provenance.value,
-                    "" if e.confidence is None else f"{e.confidence:.2f}"]
+            chans = ", ".join(dict.fromkeys(c for x in g for c in x.channels))
+            source = SOURCE_TEXT.get(e.provenance, e.provenance.value)
+            if e.confidence is not None and e.provenance != Provenance.HUMAN:
+                source += f" {e.confidence * 100:.0f} %"
+            vals = [when, e.type, chans, f"{e.duration_s:.1f}", source]
+            tip = f"{e.type} at {when}, {e.duration_s:.1f} s on {chans or 'no channel'} — {source}"
+            if len(g) > 1:
+                tip += f" ({len(g)} marks at the same time, shown once)"
             for c, v in enumerate(vals):
                 item = QTableWidgetItem(v)
+                item.setToolTip(tip)
                 if c == 0:
                     item.setData(Qt.ItemDataRole.UserRole, e.onset_s)
                 self.table.setItem(r, c, item)
-        self.count.setText(f"{len(shown)} of {len(events)} events")
+        counts = {k: len(group_duplicates([e for e in events if source_of(e) == k]))
+                  for k in (SCORED, SUGGESTED, REJECTED)}
+        self.count.setText(f"{len(groups)} shown · {counts[SCORED]} scored · {counts[SUGGESTED]} suggested · "
+                           f"{counts[REJECTED]} rejected")
 
     def _double_clicked(self, row: int, _col: int) -> None:
         onset = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)

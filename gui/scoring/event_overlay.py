@@ -1,15 +1,17 @@
 """Events on the traces: translucent boxes on their channels' rows, drawn only for the
 window in view, from a pool of items created once.
 
-Mouse: drag across a channel to create an event of the armed type; click an event to
-select it; drag the selected event's edge (or any event's edge) to move it. Model
-suggestions draw dashed with their confidence.
+Mouse: with an event type armed, drag across a channel to create one; with nothing armed
+(the default) a drag selects a time span that the context menu can score as any type.
+Click an event to select it; drag an event's edge to move it. Model suggestions draw
+dashed with their confidence; labels never overlap (stacked in lanes, else hidden), and
+in windows longer than ``LABEL_MAX_WINDOW_S`` events are thin marks without labels.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from engine.api import EventType, Provenance
@@ -24,7 +26,20 @@ SHORT = {
     EventType.HYPOPNEA: "H", EventType.DESATURATION: "Desat", EventType.AROUSAL: "Ar",
 }
 EDGE_PX = 6.0
-MIN_EVENT_S = 0.5
+MIN_EVENT_S = 0.5  # a shorter drag is a click, not a span
+LABEL_MAX_WINDOW_S = 600.0  # longer windows: thin marks, no labels
+LABEL_GAP_PX = 3.0
+PROVENANCE_TEXT = {
+    Provenance.HUMAN: "scored by you", Provenance.IMPORTED: "imported",
+    Provenance.MODEL: "model suggestion (dashed box) — A accepts, X rejects",
+    Provenance.MODEL_ACCEPTED: "model suggestion you accepted",
+    Provenance.MODEL_REJECTED: "model suggestion you rejected",
+}
+
+
+def _clock(t_s: float) -> str:
+    t = int(round(t_s))
+    return f"{t // 3600:d}:{t // 60 % 60:02d}:{t % 60:02d}"
 
 
 class EventOverlay(QObject):
@@ -32,13 +47,15 @@ class EventOverlay(QObject):
     context_requested = Signal(float, int, object)  # time_s, row, global QPoint
     edit_failed = Signal(str)
     event_drawn = Signal(float, float, int)  # onset_s, duration_s, row (a new event)
+    span_drawn = Signal(float, float, int)  # start_s, stop_s, row: a finished new drag
 
     def __init__(self, signal_view, controller):
         super().__init__(signal_view)
         self.sv = signal_view
         self.ctl = controller
-        self.armed_type = EventType.AROUSAL
+        self.armed_type: str | None = None  # nothing armed: a drag selects a span
         self.selected: int | None = None
+        self.span: tuple[float, float, int] | None = None  # (start_s, stop_s, row)
         self._pool: list[QGraphicsRectItem] = []
         self._shown: list[tuple[QGraphicsRectItem, int]] = []
         self._rubber = QGraphicsRectItem()
@@ -47,6 +64,13 @@ class EventOverlay(QObject):
         self._rubber.setVisible(False)
         self._rubber.setZValue(20)
         self.sv.vb.addItem(self._rubber, ignoreBounds=True)
+        self._span_item = QGraphicsRectItem()
+        self._span_item.setPen(QPen(QColor(0, 90, 200), 0, Qt.PenStyle.DashLine))
+        self._span_item.setBrush(QBrush(QColor(0, 120, 255, 40)))
+        self._span_item.setVisible(False)
+        self._span_item.setZValue(19)
+        self._span_item.setToolTip("Selected span: right-click › Score as …, Esc clears")
+        self.sv.vb.addItem(self._span_item, ignoreBounds=True)
         self._drag = None  # ("new", t0, row) | ("edge", event_id, which, onset, offset)
         self.sv.vb.mouseDragEvent = self.drag_event
         self.sv.vb.mouseClickEvent = self.click_event
@@ -71,23 +95,40 @@ class EventOverlay(QObject):
             self._pool.append(it)
         return self._pool[k]
 
+    def tooltip_for(self, ev) -> str:
+        """What a box is: type, time, length, who scored it and how sure the model was."""
+        lines = [f"{ev.type} at {_clock(ev.onset_s)}, {ev.duration_s:.1f} s"
+                 + (f" on {', '.join(ev.channels)}" if ev.channels else "")]
+        src = PROVENANCE_TEXT.get(ev.provenance, ev.provenance.value)
+        if ev.confidence is not None and ev.provenance != Provenance.HUMAN:
+            src += f"; confidence {ev.confidence * 100:.0f} %"
+        lines.append(src)
+        return "\n".join(lines)
+
     def redraw(self) -> None:
         doc = self.ctl.doc
         n = len(self.sv.rows)
         t0, t1 = self.sv.start_s, self.sv.start_s + self.sv.window_s
         events = doc.events(start_s=t0, stop_s=t1) if doc is not None else []
+        marks_only = self.sv.window_s > LABEL_MAX_WINDOW_S
         k = 0
         self._shown = []
+        labelled: list[tuple[QGraphicsRectItem, float, float, float]] = []  # item, x, y_top, h
         for ev in events:
             rows = self._rows_of(ev)
             spans = [(n - r - 1, 1.0) for r in rows] if rows else [(0.0, float(n))]
             for y0, h in spans:
                 it = self._item(k)
                 k += 1
-                it.setRect(QRectF(ev.onset_s, y0 + 0.04, ev.duration_s, h - 0.08))
+                if marks_only:  # a thin mark along the bottom of its row: the traces stay readable
+                    it.setRect(QRectF(ev.onset_s, y0 + 0.04, ev.duration_s, min(h, 1.0) * 0.18))
+                else:
+                    it.setRect(QRectF(ev.onset_s, y0 + 0.04, ev.duration_s, h - 0.08))
                 c = TYPE_COLOURS.get(ev.type, (120, 120, 120))
                 suggestion = ev.provenance == Provenance.MODEL
                 alpha = 40 if suggestion else (55 if rows else 28)
+                if marks_only:
+                    alpha = 150 if not suggestion else 90
                 it.setBrush(QBrush(QColor(*c, alpha)))
                 pen = QPen(QColor(*c), 0)
                 pen.setCosmetic(True)
@@ -95,16 +136,47 @@ class EventOverlay(QObject):
                 if suggestion:
                     pen.setStyle(Qt.PenStyle.DashLine)
                 it.setPen(pen)
+                it.setToolTip(self.tooltip_for(ev))
                 label = SHORT.get(ev.type, ev.type[:10])
                 if suggestion and ev.confidence is not None:
                     label += f" {ev.confidence:.0%}?"
                 it._text.setText(label)
                 it._text.setBrush(QBrush(QColor(*c).darker(150)))
-                it._text.setPos(ev.onset_s, y0 + h - 0.04)
+                it._text.setVisible(not marks_only)
+                if not marks_only:
+                    labelled.append((it, ev.onset_s, y0 + h - 0.04, h))
                 it.setVisible(True)
                 self._shown.append((it, ev.id))
         for it in self._pool[k:]:
             it.setVisible(False)
+        self._layout_labels(labelled)
+
+    def _layout_labels(self, labelled) -> None:
+        """Labels never overlap: on each row a label takes the first free lane (a line of
+        text lower); when the row has no lane left for it, it is hidden (the box and its
+        tooltip remain)."""
+        if not labelled:
+            return
+        px_x, px_y = self.sv.vb.viewPixelSize()  # view units per pixel
+        if not px_x or not px_y:
+            return
+        lanes: dict[float, list[float]] = {}  # row top -> right end (px) of each lane
+        for it, x, top, h in sorted(labelled, key=lambda e: (e[2], e[1])):
+            fm = QFontMetricsF(it._text.font())
+            w_px = fm.horizontalAdvance(it._text.text()) + LABEL_GAP_PX
+            h_px = fm.height()
+            n_lanes = max(1, int((h / px_y) // h_px))
+            x_px = (x - self.sv.start_s) / px_x
+            ends = lanes.setdefault(top, [])
+            lane = next((i for i, end in enumerate(ends) if x_px >= end), len(ends))
+            if lane >= n_lanes:
+                it._text.setVisible(False)
+                continue
+            if lane == len(ends):
+                ends.append(0.0)
+            ends[lane] = x_px + w_px
+            it._text.setPos(x, top - lane * h_px * px_y)
+            it._text.setVisible(True)
 
     # --- hit testing ---------------------------------------------------------------------
     def event_at(self, t_s: float, row: int):
@@ -133,8 +205,45 @@ class EventOverlay(QObject):
 
     def select(self, event_id: int | None) -> None:
         self.selected = event_id
+        if event_id is not None:
+            self.clear_span()
         self.redraw()
         self.selection_changed.emit(event_id)
+
+    def in_view(self, event_id: int | None) -> bool:
+        """Whether that event is drawn in the window now on screen."""
+        doc = self.ctl.doc
+        if doc is None or event_id is None:
+            return False
+        try:
+            ev = doc.event(event_id)
+        except KeyError:
+            return False
+        t0, t1 = self.sv.start_s, self.sv.start_s + self.sv.window_s
+        return ev.onset_s < t1 and ev.offset_s > t0 and ev.provenance != Provenance.MODEL_REJECTED
+
+    def visible_selection(self) -> int | None:
+        """The selected event while it is in view; a selection out of view is dropped."""
+        if self.selected is not None and not self.in_view(self.selected):
+            self.select(None)
+        return self.selected
+
+    def set_span(self, start_s: float, stop_s: float, row: int) -> None:
+        n = len(self.sv.rows)
+        self.span = (start_s, stop_s, row)
+        self._span_item.setRect(QRectF(start_s, n - row - 1 + 0.04, stop_s - start_s, 0.92))
+        self._span_item.setVisible(True)
+
+    def clear_span(self) -> None:
+        self.span = None
+        self._span_item.setVisible(False)
+
+    def span_in_view(self) -> bool:
+        if self.span is None:
+            return False
+        a, b, row = self.span
+        t0, t1 = self.sv.start_s, self.sv.start_s + self.sv.window_s
+        return a < t1 and b > t0 and 0 <= row < len(self.sv.rows)
 
     # --- mouse ---------------------------------------------------------------------------
     def click_event(self, ev) -> None:
@@ -148,6 +257,7 @@ class EventOverlay(QObject):
             return
         p = self.sv.vb.mapSceneToView(ev.scenePos())
         hit = self.event_at(p.x(), self.sv.row_at_y(p.y()))
+        self.clear_span()
         self.select(hit.id if hit else None)
         ev.accept()
 
@@ -176,6 +286,7 @@ class EventOverlay(QObject):
                 self.selected = hit.id
             elif row >= 0:
                 self._drag = ("new", max(0.0, p0.x()), row)
+                self.clear_span()
             else:
                 self._drag = None
         if self._drag is None:
@@ -198,18 +309,26 @@ class EventOverlay(QObject):
                 _, t0, row = drag
                 a, b = sorted((t0, t))
                 if b - a >= MIN_EVENT_S:
-                    label = self.sv.rows[row].label
-                    eid = self.ctl.add_event(a, b - a, self.armed_type, (label,))
-                    self.select(eid)
-                    self.event_drawn.emit(a, b - a, row)
+                    # the scoring UI decides: an event of the armed type (asking first when
+                    # it is shorter than the AASM minimum), or a selected span
+                    self.span_drawn.emit(a, b, row)
             else:
                 _, eid, which, on, off = drag
                 a, b = (min(t, off - MIN_EVENT_S), off) if which == "start" else (on, max(t, on + MIN_EVENT_S))
                 self.ctl.move_event(eid, a, b - a)
                 self.select(eid)
 
+    def create_event(self, start_s: float, stop_s: float, row: int, type_: str) -> int | None:
+        """A human event of ``type_`` on ``row``'s channel, selected."""
+        label = self.sv.rows[row].label
+        eid = self.ctl.add_event(start_s, stop_s - start_s, type_, (label,))
+        self.clear_span()
+        self.select(eid)
+        self.event_drawn.emit(start_s, stop_s - start_s, row)
+        return eid
+
     def delete_selected(self) -> bool:
-        if self.selected is None or self.ctl.doc is None:
+        if self.visible_selection() is None or self.ctl.doc is None:
             return False
         try:
             self.ctl.remove_event(self.selected)

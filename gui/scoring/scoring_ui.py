@@ -1,6 +1,10 @@
-"""Hand scoring wired into the main window: staging keys with auto-advance, the
-hypnogram and event list docks, event drawing, undo/redo, import/export, the sleep
-report and the inter-scorer comparison."""
+"""Hand scoring wired into the main window: staging keys with auto-advance, the epoch
+header, the hypnogram and event list docks, event drawing, undo/redo, import/export,
+the sleep report and the inter-scorer comparison.
+
+Keys act only on what the scorer sees: an event selection that leaves the window is
+dropped (paging, jumping, Esc), so A/X/Enter, Delete and the event-type keys fall back
+to the current epoch; every action says what it did in the status bar."""
 
 from __future__ import annotations
 
@@ -9,12 +13,21 @@ import os
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.api import (
     Stage,
     UserError,
     compare_scorings,
+    event_min_duration_s,
     export_edf_plus,
     export_events_tsv,
     export_hypnogram_csv,
@@ -26,9 +39,16 @@ from gui.dialogs.report_dialog import ReportDialog
 from gui.scoring.controller import EVENT_TYPES, ScoringController
 from gui.scoring.event_list import EventList
 from gui.scoring.event_overlay import EventOverlay
-from gui.scoring.hypnogram import HypnogramPanel
+from gui.scoring.hypnogram import LEGEND_HTML, HypnogramPanel
+from gui.viewer.epoch_header import EpochHeader
 
 DEFAULT_STAGE_KEYS = {"W": "W,0", "N1": "1", "N2": "2", "N3": "3", "R": "R,5", "?": "Backspace"}
+# the review rhythm (actions registered by the assistant UI): A accepts and advances, X
+# rejects and stays (then the scorer types the stage), Enter accepts and advances
+DEFAULT_REVIEW_KEYS = {"accept": "A", "reject": "X", "accept_advance": "Return,Enter"}
+REVIEW_KEY_TEXT = {"accept": "accepting a suggestion (and advancing)",
+                   "reject": "rejecting a suggestion (staying)",
+                   "accept_advance": "accepting and advancing"}
 STAGES = {"W": Stage.W, "N1": Stage.N1, "N2": Stage.N2, "N3": Stage.N3, "R": Stage.R,
           "?": Stage.UNSCORED}
 EVENT_KEYS = dict(zip(EVENT_TYPES, ("Shift+O", "Shift+C", "Shift+M", "Shift+H", "Shift+D", "Shift+A")))
@@ -44,9 +64,22 @@ class ScoringUI:
         self.hypnogram = HypnogramPanel()
         self.events = EventList()
         self.dialogs: list = []
+        self.review_actions: dict = {}  # name -> QAction, filled by the assistant UI
+        self.confirm_box: QMessageBox | None = None
+        self.header = EpochHeader()
+        self.viewer.layout().insertWidget(1, self.header)
+        self.legend = QLabel(LEGEND_HTML)
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("QLabel { font-size: 8pt; color: #333; }")
         # extra signals to append on export (the assistant's accepted reconstructions)
         self.extra_signals_provider = None
-        self.hypnogram_dock = self._dock(self.hypnogram, "Hypnogram", Qt.DockWidgetArea.BottomDockWidgetArea,
+        self.hypnogram_box = hyp_box = QWidget()
+        hl = QVBoxLayout(hyp_box)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.setSpacing(0)
+        hl.addWidget(self.hypnogram)
+        hl.addWidget(self.legend)
+        self.hypnogram_dock = self._dock(hyp_box, "Hypnogram", Qt.DockWidgetArea.BottomDockWidgetArea,
                                          "hypnogram")
         self.events_dock = self._dock(self.events, "Events", Qt.DockWidgetArea.RightDockWidgetArea, "events")
         self.ctl.changed.connect(self._doc_changed)
@@ -54,7 +87,9 @@ class ScoringUI:
         self.hypnogram.jump_requested.connect(self.viewer.centre_on)
         self.overlay.edit_failed.connect(lambda msg: self.win.report_error("Event not saved", msg))
         self.events.jump_requested.connect(self._jump_to_event)
+        self.overlay.span_drawn.connect(self._span_drawn)
         self._build_actions()
+        self._show_study_panels(False)
 
     def _dock(self, widget, title, area, name):
         d = QDockWidget(title, self.win)
@@ -95,14 +130,24 @@ class ScoringUI:
         ev = menu("E&vents")
         group = QActionGroup(win)
         self.type_actions = {}
+        self.span_action = win._action(ev, "Select a span (nothing armed)", lambda _=False: self.arm_type(None),
+                                       checkable=True)
+        group.addAction(self.span_action)
         for t in EVENT_TYPES:
             a = win._action(ev, f"Draw {t}", lambda _=False, t=t: self.arm_type(t), [EVENT_KEYS[t]],
                             checkable=True)
             group.addAction(a)
             self.type_actions[t] = a
-        self.type_actions[self.overlay.armed_type].setChecked(True)
+        self.span_action.setChecked(True)
         ev.addSeparator()
-        win._action(ev, "Delete selected event", self.overlay.delete_selected, ["Delete"])
+        win._action(ev, "Delete selected event", self.delete_selected, ["Delete"])
+        self.confirm_short_action = win._action(
+            ev, "Ask before an event shorter than the AASM minimum", self.set_confirm_short, checkable=True)
+        self.confirm_short_action.setChecked(self._setting_bool("scoring/confirm_short_events", True))
+        self.pediatric_action = win._action(
+            ev, "Pediatric minimum durations (2 breaths, central apnea 20 s)", self.set_pediatric_rules,
+            checkable=True)
+        self.pediatric_action.setChecked(self._setting_bool("scoring/pediatric_rules", False))
         ev.addSeparator()
         win._action(ev, "Lights off at this epoch", self.lights_off)
         win._action(ev, "Lights on after this epoch", self.lights_on)
@@ -121,18 +166,35 @@ class ScoringUI:
         win._action(tools, "Sleep report…", self.show_report, ["Ctrl+R"])
         win._action(tools, "Compare with another scoring…", self.compare_dialog)
 
+    def _setting_bool(self, key: str, default: bool) -> bool:
+        v = self.win.settings.value(key, default)
+        return v if isinstance(v, bool) else str(v).lower() in ("true", "1", "yes")
+
+    def set_confirm_short(self, on: bool) -> None:
+        self.win.settings.setValue("scoring/confirm_short_events", bool(on))
+        self.confirm_short_action.setChecked(bool(on))
+
+    def set_pediatric_rules(self, on: bool) -> None:
+        self.win.settings.setValue("scoring/pediatric_rules", bool(on))
+        self.pediatric_action.setChecked(bool(on))
+
+    def _key_default(self, name: str) -> str:
+        return DEFAULT_STAGE_KEYS.get(name) or DEFAULT_REVIEW_KEYS[name]
+
+    def key_text(self, name: str) -> str:
+        return str(self.win.settings.value(f"stage_keys/{name}", self._key_default(name)))
+
     def apply_stage_keys(self) -> None:
-        s = self.win.settings
-        for name, action in self.stage_actions.items():
-            keys = str(s.value(f"stage_keys/{name}", DEFAULT_STAGE_KEYS[name]))
+        for name, action in list(self.stage_actions.items()) + list(self.review_actions.items()):
+            keys = self.key_text(name)
             action.setShortcuts([QKeySequence(k.strip()) for k in keys.split(",") if k.strip()])
 
     def edit_stage_keys(self) -> None:
-        for name in STAGES:
-            cur = str(self.win.settings.value(f"stage_keys/{name}", DEFAULT_STAGE_KEYS[name]))
+        names = list(STAGES) + [n for n in DEFAULT_REVIEW_KEYS if n in self.review_actions]
+        for name in names:
+            what = ("clearing a stage" if name == "?" else REVIEW_KEY_TEXT.get(name, name))
             text, ok = QInputDialog.getText(self.win, "Staging keys",
-                                            f"Keys for {'clearing a stage' if name == '?' else name} "
-                                            "(comma-separated):", text=cur)
+                                            f"Keys for {what} (comma-separated):", text=self.key_text(name))
             if not ok:
                 return
             self.set_stage_keys(name, text)
@@ -150,6 +212,7 @@ class ScoringUI:
             return []
         self.hypnogram.set_duration(study.duration_s, study.start_datetime)
         self.events.set_document(self.ctl.doc, study.start_datetime)
+        self._show_study_panels(True)
         self._redraw_all()
         return list(self.ctl.warnings)
 
@@ -157,6 +220,32 @@ class ScoringUI:
         self.ctl.close()
         self.events.set_document(None, None)
         self.hypnogram.set_stages(np.zeros(0, int))
+        self.overlay.selected = None
+        self.overlay.clear_span()
+        self._show_study_panels(False)
+
+    def _show_study_panels(self, on: bool) -> None:
+        """Without a study: no shaded window marks, no stage axis, no header."""
+        self.hypnogram.set_active(on)
+        self.viewer.overview.window.setVisible(on)
+        if not on:
+            self.viewer.signal_view.cursor.setVisible(False)
+            self.header.setText("")
+
+    # --- feedback ------------------------------------------------------------------------
+    def say(self, msg: str) -> None:
+        """What an action did, in the status bar."""
+        self.win.statusBar().showMessage(msg, 10000)
+
+    def epoch_name(self, epoch: int) -> str:
+        return f"Epoch {epoch + 1}"
+
+    def update_header(self) -> None:
+        v = self.viewer
+        if v.study is None or self.ctl.doc is None:
+            self.header.setText("")
+            return
+        self.header.show_epoch(self.ctl.doc, v.cursor_epoch, self.ctl.doc.n_epochs, v.study.start_datetime)
 
     # --- staging -------------------------------------------------------------------------
     def stage_cursor(self, stage: Stage) -> None:
@@ -164,19 +253,141 @@ class ScoringUI:
         if self.ctl.doc is None or v.study is None:
             return
         ep = v.cursor_epoch
+        before = self.ctl.doc.stage_at(ep)
         self.ctl.set_stage(ep, stage)
+        was = before.short if int(before) >= 0 else "unscored"
+        if stage == Stage.UNSCORED:
+            self.say(f"{self.epoch_name(ep)}: stage cleared (was {was})")
+        else:
+            self.say(f"{self.epoch_name(ep)}: {stage.short} (was {was})")
         if self.auto_advance.isChecked() and stage != Stage.UNSCORED:
             v.advance_cursor()
+        else:
+            self.update_header()
 
-    def arm_type(self, type_: str) -> None:
+    # --- selection -----------------------------------------------------------------------
+    def visible_selection(self) -> int | None:
+        """The selected event while it is on screen (a hidden one is dropped)."""
+        return self.overlay.visible_selection()
+
+    def clear_selection(self) -> bool:
+        """Esc: drop the event selection and the selected span. True when there was one."""
+        had = self.overlay.selected is not None or self.overlay.span is not None
+        self.overlay.clear_span()
+        if self.overlay.selected is not None:
+            self.overlay.select(None)
+        if had:
+            self.say("Selection cleared")
+        return had
+
+    def delete_selected(self) -> None:
+        eid = self.visible_selection()
+        if eid is None:
+            self.say("No event selected on this page: click one to select it")
+            return
+        ev = self.ctl.doc.event(eid)
+        self.overlay.delete_selected()
+        self.say(f"Deleted {ev.type} at {self._clock(ev.onset_s)}")
+
+    def _clock(self, t_s: float) -> str:
+        from gui.viewer.time_axis import clock_text
+
+        st = self.viewer.study
+        return clock_text(st.start_datetime, t_s) if st is not None and st.start_datetime else f"{t_s:.1f} s"
+
+    def arm_type(self, type_: str | None) -> None:
+        """Arm an event type for drawing (None: drags select a span). With an event
+        selected ON SCREEN, the type key retypes it instead; a hidden one is never touched."""
+        eid = self.visible_selection() if type_ is not None else None
+        if eid is not None and self.ctl.doc is not None:
+            old = self.ctl.doc.event(eid)
+            if old.type != type_:
+                self.ctl.retype_event(eid, type_)
+                self.say(f"{old.type} at {self._clock(old.onset_s)} is now {type_} (Esc to deselect)")
+            else:
+                self.say(f"The selected event already is {type_}")
+            self._check_type_action(self.overlay.armed_type)
+            return
         self.overlay.armed_type = type_
-        self.type_actions[type_].setChecked(True)
-        if self.overlay.selected is not None and self.ctl.doc is not None:
-            try:
-                self.ctl.retype_event(self.overlay.selected, type_)
-            except KeyError:
-                self.overlay.selected = None
-        self.win.statusBar().showMessage(f"Drag across a channel to mark: {type_}")
+        self._check_type_action(type_)
+        if type_ is None:
+            self.say("Nothing armed: a drag selects a span; right-click it to score it as an event")
+        elif self.overlay.span_in_view():
+            a, b, row = self.overlay.span
+            self.create_checked(a, b, row, type_)
+        else:
+            self.say(f"Armed {type_}: drag across a channel to mark it (Events › Select a span to disarm)")
+
+    def _check_type_action(self, type_: str | None) -> None:
+        (self.span_action if type_ is None else self.type_actions[type_]).setChecked(True)
+
+    # --- drawing events ------------------------------------------------------------------
+    def _span_drawn(self, start_s: float, stop_s: float, row: int) -> None:
+        t = self.overlay.armed_type
+        if t is None:
+            self.overlay.set_span(start_s, stop_s, row)
+            self.say(f"Selected {stop_s - start_s:.1f} s on {self.viewer.signal_view.rows[row].label}: "
+                     "right-click › Score as …, or press an event key (Shift+O/C/M/H/D/A)")
+        else:
+            self.create_checked(start_s, stop_s, row, t)
+
+    def min_duration_s(self, type_: str) -> float | None:
+        return event_min_duration_s(type_, pediatric=self.pediatric_action.isChecked())
+
+    def create_checked(self, start_s: float, stop_s: float, row: int, type_: str) -> None:
+        """Create the event, asking first when it is shorter than its AASM minimum (setting)."""
+        dur = stop_s - start_s
+        m = self.min_duration_s(type_)
+        if m is None or dur >= m - 1e-9 or not self.confirm_short_action.isChecked():
+            self._create(start_s, stop_s, row, type_)
+            return
+        self.overlay.set_span(start_s, stop_s, row)
+        box = QMessageBox(QMessageBox.Icon.Question, "Shorter than the AASM minimum",
+                          f"This {type_.lower()} lasts {dur:.1f} s; the AASM minimum is {m:g} s.\n\n"
+                          "Create it anyway?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.win)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(lambda res: self._confirmed(res, start_s, stop_s, row, type_))
+        self.confirm_box = box
+        box.open()
+
+    def _confirmed(self, res: int, start_s: float, stop_s: float, row: int, type_: str) -> None:
+        self.confirm_box = None
+        if res == QMessageBox.StandardButton.Yes:
+            self._create(start_s, stop_s, row, type_)
+        else:
+            self.say(f"{type_} not created ({stop_s - start_s:.1f} s is below the "
+                     f"{self.min_duration_s(type_):g}-s minimum); the span stays selected")
+
+    def _create(self, start_s: float, stop_s: float, row: int, type_: str) -> None:
+        if self.ctl.doc is None or not 0 <= row < len(self.viewer.signal_view.rows):
+            return
+        try:
+            self.overlay.create_event(start_s, stop_s, row, type_)
+        except (UserError, OSError) as exc:
+            self.win.report_error("Event not saved", str(exc))
+            return
+        self.say(f"Added {type_} at {self._clock(start_s)}, {stop_s - start_s:.1f} s on "
+                 f"{self.viewer.signal_view.rows[row].label} (Delete removes it, Ctrl+Z undoes)")
+
+    def score_span_as(self, type_: str) -> None:
+        """Context menu › Score as …: the selected span becomes an event of ``type_``."""
+        if not self.overlay.span_in_view():
+            self.say("No span selected on this page: drag across a channel first")
+            return
+        a, b, row = self.overlay.span
+        self.create_checked(a, b, row, type_)
+
+    def span_menu_actions(self) -> list[QAction]:
+        """'Score as …' actions for the selected span (empty without one on screen)."""
+        if not self.overlay.span_in_view():
+            return []
+        out = []
+        for t in EVENT_TYPES:
+            a = QAction(f"Score as {t}", self.win)
+            a.triggered.connect(lambda _=False, t=t: self.score_span_as(t))
+            out.append(a)
+        return out
 
     def lights_off(self) -> None:
         self.ctl.set_lights_off(self.viewer.cursor_epoch * 30.0)
@@ -195,6 +406,7 @@ class ScoringUI:
             self.overlay.redraw()
             self.events.refresh()
         self._update_undo_text()
+        self.update_header()
 
     def _redraw_all(self) -> None:
         doc = self.ctl.doc
@@ -215,12 +427,36 @@ class ScoringUI:
         self.redo_action.setEnabled(bool(r))
 
     def _page_changed(self, start_s: float, window_s: float) -> None:
-        self.overlay.redraw()
+        ov = self.overlay
+        if ov.selected is not None and not ov.in_view(ov.selected):
+            ov.selected = None  # never act on what the scorer can no longer see
+            ov.selection_changed.emit(None)
+        if ov.span is not None and not ov.span_in_view():
+            ov.clear_span()
+        ov.redraw()
+        if self.viewer.study is not None:
+            self.viewer.overview.window.setVisible(True)
         self.hypnogram.set_window(start_s, start_s + window_s, self.viewer.cursor_epoch * 30.0)
+        self.update_header()
 
     def _jump_to_event(self, onset_s: float, event_id: int) -> None:
-        self.viewer.centre_on(onset_s)
+        """Centre the event (its middle) in the window and select it."""
+        doc = self.ctl.doc
+        mid = onset_s
+        if doc is not None:
+            try:
+                ev = doc.event(event_id)
+                mid = ev.onset_s + ev.duration_s / 2
+            except KeyError:
+                pass
+        self.viewer.centre_on(mid)
+        self.viewer.cursor_epoch = min(int(mid // 30), max(self.viewer.n_epochs() - 1, 0))
+        self.viewer.refresh()
         self.overlay.select(event_id)
+        if doc is not None and self.overlay.selected is not None:
+            ev = doc.event(event_id)
+            self.say(f"Selected {ev.type} at {self._clock(ev.onset_s)}: A accepts, X rejects, "
+                     "a type key retypes, Delete removes, Esc deselects")
 
     # --- files ---------------------------------------------------------------------------
     def _study(self):

@@ -222,13 +222,17 @@ class Viewer(QWidget):
         self.go_to(start)
 
     def set_window(self, window_s: float) -> None:
-        centre = self.start_s + self.effective_window() / 2
+        # keep the current (cursor) epoch in view: centre the new window on it (issue 13:
+        # whole night and back used to move from epoch 159 to 480)
+        centre = self.cursor_epoch * EPOCH_S + EPOCH_S / 2
         self.window_s = window_s
         if self.study is not None:
             w = self.effective_window()
             start = centre - w / 2
             if w >= EPOCH_S:
-                start = math.floor(start / EPOCH_S) * EPOCH_S
+                start = math.floor(start / EPOCH_S + 0.5) * EPOCH_S
+                if w == EPOCH_S:
+                    start = self.cursor_epoch * EPOCH_S
             self.start_s = self._clamp(start)
             if not self.start_s <= self.cursor_epoch * EPOCH_S < self.start_s + w:
                 self.cursor_epoch = self.current_epoch()
