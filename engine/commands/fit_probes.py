@@ -19,6 +19,12 @@ def add_arguments(p):
     p.add_argument("--val-fraction", type=float, default=0.25,
                    help="share of nights held out for calibration (default 0.25)")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--fitted-on", choices=("auto", "generated", "real"), default="auto",
+                   help="what the scorings are, written into the model file (auto: 'generated' when every "
+                        "study has a <stem>.truth.json from `pedsleep synth`, else 'real')")
+    p.add_argument("--validation-kappa", type=float, default=None,
+                   help="stage kappa of this model on held-out studies (`pedsleep evaluate`), written into "
+                        "the model file: it weighs the model against YASA when it is fitted on real scorings")
 
 
 def run(args) -> int:
@@ -48,7 +54,15 @@ def run(args) -> int:
                               progress=lambda m: print(m, file=sys.stderr))
     info = dict(lm.info)
     info["probes_fitted_on"] = len(nights)
-    save_model(args.output, model.cpu(), probes=arrays, probe_meta=meta, info=info)
+    from pathlib import Path
+
+    kind = args.fitted_on
+    if kind == "auto":
+        synthetic = all(Path(p).with_name(Path(p).stem + ".truth.json").is_file() for p in paths)
+        kind = "generated" if synthetic else "real"
+    fitted_on = {"kind": kind, "n_studies": len(nights), "validation_kappa": args.validation_kappa,
+                 "validation_on": kind if args.validation_kappa is not None else None}
+    save_model(args.output, model.cpu(), probes=arrays, probe_meta=meta, info=info, fitted_on=fitted_on)
     print(json.dumps(meta.get("stage_probe", {})), file=sys.stderr)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

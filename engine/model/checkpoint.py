@@ -3,7 +3,10 @@
 Our format: one safetensors file.  Tensors ``mae.<param>`` are the PedSleepMAE weights,
 ``probe.<name>`` the probe / reference-set arrays; the safetensors metadata holds JSON
 strings: ``format`` ("pedsleep-mae/1"), ``config`` (ModelConfig), ``probes`` (probe
-metadata: class names, thresholds, ...), ``info`` (training record).
+metadata: class names, thresholds, ...), ``info`` (training record), ``fitted_on`` (what
+the probes were fitted on: ``{"kind": "generated"|"real", "n_studies": n,
+"validation_kappa": k, "validation_on": "generated"|"real"}``; absent in older files, which
+then count as not fitted on real scorings).
 
 Reference checkpoints (``torch.save({"state_dict": ..., "epoch": n})`` from
 sauravpandey123/PedSleepMAE) load with ``torch.load(weights_only=True)``; their
@@ -23,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.errors import CheckpointError
+from engine.errors import CheckpointError, shorten
+from engine.model.checkpoint_checks import check_probes, check_size, config_from_dict, parse_json_meta
 from engine.model.config import ModelConfig
 from engine.model.mae import PedSleepMAE
 
@@ -38,6 +42,7 @@ class LoadedModel:
     probe_meta: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     path: str = ""
+    fitted_on: dict = field(default_factory=dict)  # see the module doc; {} when the file does not say
 
 
 def _kind_of_file(path: Path) -> str:
@@ -56,7 +61,7 @@ def _kind_of_file(path: Path) -> str:
 
 def save_model(path: str | os.PathLike, model: PedSleepMAE, *, probes: dict | None = None,
                probe_meta: dict | None = None, info: dict | None = None,
-               half: bool = False) -> None:
+               half: bool = False, fitted_on: dict | None = None) -> None:
     """Write model (+ probes) as one safetensors file, atomically."""
     from safetensors.torch import save_file
 
@@ -75,6 +80,8 @@ def save_model(path: str | os.PathLike, model: PedSleepMAE, *, probes: dict | No
         "probes": json.dumps(probe_meta or {}),
         "info": json.dumps(info or {}),
     }
+    if fitted_on:
+        meta["fitted_on"] = json.dumps(fitted_on)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -143,29 +150,42 @@ def load_model(path: str | os.PathLike, *, n_heads: int = 4) -> LoadedModel:
         sd = {k[4:]: v for k, v in tensors.items() if k.startswith("mae.")}
         if not sd:  # plain safetensors state_dict without our prefixes
             sd = {k: v for k, v in tensors.items() if k.startswith(("encoder.", "decoder."))}
+        # every metadata field is validated before anything is built from it
+        # (engine/model/checkpoint_checks.py): CheckpointError, never JSONDecodeError & co.
         if "config" in meta:
-            cfg = ModelConfig.from_dict(json.loads(meta["config"]))
+            cfg = config_from_dict(parse_json_meta(meta["config"], "config", path.name), path.name)
         else:
             cfg = infer_reference_config(sd, n_heads)
+            check_size(cfg, path.name)
+        probe_meta = parse_json_meta(meta.get("probes"), "probes", path.name)
+        info = parse_json_meta(meta.get("info"), "info", path.name)
+        fitted_on = parse_json_meta(meta.get("fitted_on"), "fitted_on", path.name)
+        try:
+            probes = {k[6:]: v.float().numpy() if v.is_floating_point() else v.numpy()
+                      for k, v in tensors.items() if k.startswith("probe.")}
+        except (TypeError, RuntimeError) as exc:
+            raise CheckpointError(f"{path.name}: a probe array cannot be read ({exc})") from None
+        check_probes(probes, probe_meta, cfg, path.name)
         model = _model_from_state_dict(sd, cfg, path)
-        probes = {k[6:]: v.float().numpy() if v.is_floating_point() else v.numpy()
-                  for k, v in tensors.items() if k.startswith("probe.")}
-        return LoadedModel(model, cfg, probes, json.loads(meta.get("probes", "{}")),
-                           json.loads(meta.get("info", "{}")), str(path))
+        return LoadedModel(model, cfg, probes, probe_meta, info, str(path), fitted_on)
     if kind in ("torch-zip", "torch-legacy"):
         try:
             obj = torch.load(str(path), map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CheckpointError(
-                f"{path}: refused to load - not a plain weights file ({first[:160]})"
+                f"{path}: refused to load - not a plain weights file ({shorten(first, 160)})"
             ) from None
         sd = obj.get("state_dict", obj.get("model", obj)) if isinstance(obj, dict) else None
         if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
             raise CheckpointError(f"{path}: no state_dict of tensors inside")
         sd = {k.removeprefix("module."): v for k, v in sd.items()}
         cfg_d = obj.get("config") if isinstance(obj, dict) else None
-        cfg = ModelConfig.from_dict(cfg_d) if isinstance(cfg_d, dict) else infer_reference_config(sd, n_heads)
+        if isinstance(cfg_d, dict):
+            cfg = config_from_dict(cfg_d, path.name)
+        else:
+            cfg = infer_reference_config(sd, n_heads)
+            check_size(cfg, path.name)
         model = _model_from_state_dict(sd, cfg, path)
         info = {"epoch": obj.get("epoch")} if isinstance(obj, dict) and "epoch" in obj else {}
         return LoadedModel(model, cfg, {}, {}, info, str(path))

@@ -16,6 +16,9 @@ EEG_PREFERENCE = ("EEG C3-M2", "EEG C4-M1", "EEG F3-M2", "EEG F4-M1", "EEG CZ-O1
 EOG_PREFERENCE = ("EOG LOC-M2", "EOG ROC-M1")
 EMG_PREFERENCE = ("EMG CHIN1-CHIN2",)
 FLAT_UV = 0.5  # a channel whose whole-night SD is below this is disconnected
+# below this native rate a "channel" is an envelope or trend (Sleep-EDF's 1-Hz submental EMG),
+# not a waveform the stager's spectral features can read
+MIN_SFREQ_HZ = 50.0
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,19 @@ class StagingChannels:
         return {"eeg": lab(self.eeg), "eog": lab(self.eog), "emg": lab(self.emg)}
 
 
-def choose_staging_channels(chmap, exclude: tuple[str, ...] = ()) -> StagingChannels:
+def choose_staging_channels(chmap, exclude: tuple[str, ...] = (), rates: dict | None = None) -> StagingChannels:
     """The first present source of each preference list (``exclude``: canonical names not
-    to use, e.g. a flat EEG)."""
+    to use, e.g. a flat EEG; ``rates``: display label -> native rate, to skip envelopes
+    sampled below MIN_SFREQ_HZ)."""
 
     def first(names):
         for n in names:
             s = chmap[n]
-            if s.present and n not in exclude:
-                return s
+            if not s.present or n in exclude:
+                continue
+            if rates is not None and rates.get(s.plus, MIN_SFREQ_HZ) < MIN_SFREQ_HZ:
+                continue
+            return s
         return None
 
     return StagingChannels(first(EEG_PREFERENCE), first(EOG_PREFERENCE), first(EMG_PREFERENCE))

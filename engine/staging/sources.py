@@ -59,7 +59,7 @@ def combine_sources(p_yasa: np.ndarray, p_mae: np.ndarray, kappa_mae: float,
     la = np.log(np.clip(a, 1e-6, 1))
     lb = np.log(np.clip(b, 1e-6, 1))
     s = w1 * la + w2 * lb
-    s -= np.nanmax(s, 1, keepdims=True)
+    s -= np.max(np.where(np.isfinite(s), s, -np.inf), 1, keepdims=True)
     q = np.exp(s)
     q /= q.sum(1, keepdims=True)
     only_a = np.isfinite(a).all(1) & ~np.isfinite(b).all(1)

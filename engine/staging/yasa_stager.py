@@ -39,16 +39,18 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
     t0 = time.perf_counter()
     n_epochs = max(1, math.ceil(study.duration_s / EPOCH_S - 1e-6))
     yield ("progress", 0.0, "staging: reading EEG/EOG/EMG")
-    chans = choose_staging_channels(chmap)
+    rates = {sig.display_label: float(sig.sfreq_hz) for sig in study.signals}
+    chans = choose_staging_channels(chmap, rates=rates)
     if chans.eeg is None:
-        raise StagingUnavailable("no EEG channel is mapped: the real-data stager needs one EEG derivation")
+        raise StagingUnavailable("no EEG channel is mapped (at 50 Hz or more): the real-data stager needs one "
+                                 "EEG derivation")
     notes: list[str] = []
     eeg, note = read_uv_100hz(study, chans.eeg)
     excluded: tuple[str, ...] = ()
     while is_flat(eeg):  # a disconnected EEG: take the next one
         excluded += (chans.eeg.canonical,)
         notes.append(f"{chans.eeg.plus} is flat; not used")
-        chans = choose_staging_channels(chmap, excluded)
+        chans = choose_staging_channels(chmap, excluded, rates)
         if chans.eeg is None:
             raise StagingUnavailable("every mapped EEG channel is flat: nothing to stage from")
         eeg, note = read_uv_100hz(study, chans.eeg)

@@ -82,7 +82,7 @@ def stage_evaluate(work: Path, threads=None):
     set_threads(threads)
     lm = load_model(work / "model.safetensors")
     save_model(work / "model.f16.safetensors", lm.model, probes=lm.probes, probe_meta=lm.probe_meta,
-               info=lm.info, half=True)
+               info=lm.info, half=True, fitted_on=lm.fitted_on)
     metrics = evaluate_model(work / "model.f16.safetensors", sorted((work / "data" / "test").glob("*.edf")),
                              train_paths=sorted((work / "data" / "train").glob("*.edf"))[:6])
     (work / "metrics.json").write_text(json.dumps(metrics, indent=1))
