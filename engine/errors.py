@@ -11,7 +11,13 @@ MAX_MESSAGE_CHARS = 400
 def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """``text`` on one line, cut to ``limit`` characters with "…" when longer."""
     one = " ".join(str(text).split())
-    return one if len(one) <= limit else one[: max(0, limit - 1)] + "…"
+    if len(one) <= limit:
+        return one
+    cut = one[: max(0, limit - 1)]
+    space = cut.rfind(" ")
+    if space > limit - 30:  # end on a whole word when one ends nearby
+        cut = cut[:space]
+    return cut + "…"
 
 
 def show_bytes(raw: bytes, limit: int = 40) -> str:

@@ -27,7 +27,12 @@ import numpy as np
 import torch
 
 from engine.errors import CheckpointError, shorten
-from engine.model.checkpoint_checks import check_probes, check_size, config_from_dict, parse_json_meta
+from engine.model.checkpoint_checks import (
+    check_probes,
+    check_size,
+    config_from_dict,
+    parse_json_meta,
+)
 from engine.model.config import ModelConfig
 from engine.model.mae import PedSleepMAE
 
