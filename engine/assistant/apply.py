@@ -26,10 +26,22 @@ def event_channels(type_: str, chmap) -> tuple[str, ...]:
     return (src.plus,) if src.present else ()
 
 
-def apply_batch(doc, batch, chmap=None, *, first: bool = False) -> None:
+def _pending_from(doc, source: str) -> list[dict]:
+    """Pending event suggestions whose ``attrs["source"]`` is ``source``, as dicts."""
+    from engine.scoring import Provenance
+
+    return [dict(onset_s=e.onset_s, duration_s=e.duration_s, type=e.type, channels=e.channels,
+                 confidence=e.confidence, attrs=dict(e.attrs))
+            for e in doc.events() if e.provenance is Provenance.MODEL and e.attrs.get("source") == source]
+
+
+def apply_batch(doc, batch, chmap=None, *, first: bool = False, model_events: bool = True) -> None:
     """Store one inference batch: stage probabilities for its epochs (a contiguous range)
     as pending suggestions, and its events as event suggestions. ``first`` clears the
-    pending event suggestions a previous run left (the night is being re-scored)."""
+    pending event suggestions a previous run left (the night is being re-scored) — but
+    not the rules' (``attrs["source"] == "aasm-rules"``), which are kept. With
+    ``model_events`` False (a synthetic-only model on a real study:
+    engine.events.second_opinion) the batch's events are dropped."""
     epochs = np.asarray(batch.epochs, int)
     ok = epochs < doc.n_epochs
     epochs, proba = epochs[ok], np.asarray(batch.stage_probs)[ok]
@@ -41,9 +53,38 @@ def apply_batch(doc, batch, chmap=None, *, first: bool = False) -> None:
         for run_e, run_p in zip(np.split(epochs, breaks), np.split(proba, breaks)):
             doc.set_suggestions(int(run_e[0]), run_p)
     evs = [dict(onset_s=float(e.onset_s), duration_s=float(e.duration_s), type=e.type,
-                confidence=float(e.confidence), channels=event_channels(e.type, chmap))
-           for e in batch.events if e.onset_s < doc.recording_duration_s]
+                confidence=float(e.confidence), channels=event_channels(e.type, chmap),
+                attrs={"source": "model"})
+           for e in batch.events if e.onset_s < doc.recording_duration_s] if model_events else []
     if first:
-        doc.suggest_events(evs, replace_pending=True)
+        doc.suggest_events(_pending_from(doc, RULES_SOURCE) + evs, replace_pending=True)
     elif evs:
         doc.suggest_events(evs, replace_pending=False)
+
+
+RULES_SOURCE = "aasm-rules"
+
+
+def apply_rule_events(doc, detection) -> int:
+    """Store the rule detector's events (engine.events.EventDetection) as pending event
+    suggestions, replacing the rules' previous pending ones and keeping the model's.
+    Events the scorer already decided on (accepted, rejected, human) are not touched, and
+    a rule event lying on one of the same type that the scorer already accepted or
+    rejected is not suggested again. Returns how many were stored."""
+    from engine.scoring import Provenance
+
+    decided = [e for e in doc.events(include_rejected=True) if e.provenance is not Provenance.MODEL]
+    keep = [d for src in ("model",) for d in _pending_from(doc, src)]
+    keep += [dict(onset_s=e.onset_s, duration_s=e.duration_s, type=e.type, channels=e.channels,
+                  confidence=e.confidence, attrs=dict(e.attrs))
+             for e in doc.events() if e.provenance is Provenance.MODEL and "source" not in e.attrs]
+    new = []
+    for ev in detection.events:
+        if ev.onset_s >= doc.recording_duration_s:
+            continue
+        if any(d.type == ev.type and d.onset_s < ev.onset_s + ev.duration_s and ev.onset_s < d.offset_s
+               for d in decided):
+            continue
+        new.append(ev.as_suggestion())
+    doc.suggest_events(keep + new, replace_pending=True)
+    return len(new)

@@ -30,10 +30,15 @@ def add_arguments(p):
     p.add_argument("--model", default=None, help="model file (default: the starter model in resources/model)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--rules", default="auto", choices=("auto", "aasm-pediatric", "aasm-adult", "aasm-adult-4"),
+                   help="respiratory rule set (auto: from the age in the header, else pediatric)")
 
 
-def build_scoring(result, n_epochs_doc: int, start_datetime=None, duration_s=None):
-    """A Scoring holding the model's stages (provenance model) and event suggestions."""
+def build_scoring(result, n_epochs_doc: int, start_datetime=None, duration_s=None, *, rule_events=None,
+                  model_events: bool = True):
+    """A Scoring holding the model's stages (provenance model) and event suggestions:
+    the AASM rules' events (``rule_events``, an engine.events.EventDetection) with the
+    model's as a second opinion where ``model_events`` (engine.events.second_opinion)."""
     from engine.scoring import Provenance, Scoring
 
     doc = Scoring(n_epochs_doc, start_datetime=start_datetime, recording_duration_s=duration_s)
@@ -45,9 +50,33 @@ def build_scoring(result, n_epochs_doc: int, start_datetime=None, duration_s=Non
         doc.set_stages(0, [int(s) if o else -1 for s, o in zip(st[:n], ok[:n])], provenance=Provenance.MODEL,
                        confidence=[float(c) if o else None for c, o in zip(conf[:n], ok[:n])],
                        label="Model stages")
-    doc.suggest_events([{"onset_s": e.onset_s, "duration_s": e.duration_s, "type": e.type,
-                         "confidence": e.confidence} for e in result.events])
+    model = [{"onset_s": e.onset_s, "duration_s": e.duration_s, "type": e.type,
+              "confidence": e.confidence} for e in result.events] if model_events else []
+    if rule_events is not None:
+        from engine.events.second_opinion import merge_model_events
+
+        doc.suggest_events(merge_model_events([e.as_suggestion() for e in rule_events.events], model))
+    else:
+        doc.suggest_events(model)
     return doc
+
+
+def rule_events_for(path, result, rules: str = "auto", model_info=None):
+    """The AASM rules' events for a study; arousals use the model's stages. Returns
+    (EventDetection, model events allowed on this study)."""
+    from engine.channels.mapping import map_study
+    from engine.events import detect_study_events
+    from engine.events.second_opinion import model_events_allowed
+    from engine.io import open_study
+
+    study = open_study(path)
+    try:
+        ok = ~(result.stage_probs != result.stage_probs).any(1)
+        stages = [int(s) if o else -1 for s, o in zip(result.stages, ok)]
+        det = detect_study_events(study, map_study(study), rules=None if rules == "auto" else rules, stages=stages)
+        return det, model_events_allowed(model_info, study)
+    finally:
+        study.close()
 
 
 def run(args) -> int:
@@ -123,17 +152,22 @@ def _score_all(args, runner, paths, out: Path) -> None:
                   end="", file=sys.stderr, flush=True)
 
         result = runner.score(session, progress=progress)
-        doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration)
+        det, model_ok = rule_events_for(path, result, getattr(args, "rules", "auto"), runner.loaded.info)
+        doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration,
+                            rule_events=det, model_events=model_ok)
         scored = out / f"{path.stem}.scored.edf"
         with output_set():  # the scored EDF, its sidecar and the report: all or nothing
             export_edf_plus(path, doc, scored, options=ExportOptions(include_suggestions=True))
             # the report of a pre-scoring counts the model's suggested events
             rep = sleep_report(doc, include_suggestions=True, spo2_pct=spo2,
-                               spo2_sfreq_hz=MODEL_SFREQ_HZ if spo2 is not None else None)
+                               spo2_sfreq_hz=MODEL_SFREQ_HZ if spo2 is not None else None, rule_set=det.rule_set)
+            rep = dataclasses.replace(rep, notes=tuple(rep.notes) + tuple(f"rules: {n}" for n in det.notes) + (
+                "model event suggestions: " + ("on (second opinion)" if model_ok else
+                                               "off (the model's event heads were not fitted on real scorings)"),))
             missing = session.missing_channels
             note = ("model input: channels missing from this study (masked, not used): " + ", ".join(missing)
                     if missing else "model input: all 16 canonical channels present")
             rep = dataclasses.replace(rep, notes=tuple(rep.notes) + (note,))
             write_report_html(out / f"{path.stem}.report.html", doc, rep, study_name=path.name)
-        print(f"\r{path.name}: {session.n_epochs} epochs, {len(result.events)} events, "
+        print(f"\r{path.name}: {session.n_epochs} epochs, {len(det.events)} rule events ({det.rule_set}), "
               f"{time.perf_counter() - t0:.1f} s -> {scored}" + " " * 20, file=sys.stderr)

@@ -22,10 +22,15 @@ Definitions (AASM manual terms; every time in minutes, every index per hour of T
   when there are none but an SpO2 array is given, desaturations are found in it
   (a fall >= 3 % below the highest value of the previous 120 s, lasting >= 10 s);
 * SpO2 nadir: lowest valid (>= 50 %) SpO2 sample in the window, when an array is given;
-* nothing staged but respiratory events or desaturations present (a home apnea test): the window is the whole
+* nothing staged but respiratory events or desaturations present, or a ``rule_set``
+  given (the rules scored the breathing; a home apnea test): the window is the whole
   recording and every index is per hour of recording time (REI); sleep efficiency n/a;
 * ``include_suggestions``: pending model suggestions are counted too (the report of a
   model pre-scoring, ``pedsleep score``), and the page says so;
+* the respiratory rule set (``rule_set``: ``aasm-pediatric``, ``aasm-adult`` (3 % or
+  arousal), ``aasm-adult-4``) is named on the page: given, or read off the counted
+  events' ``attrs["rule_set"]`` (engine.events); ``Apnea`` events (no effort channel, type
+  unknown) count in the AHI and the REI, not in the obstructive AHI or the CAI;
 * severity from AHI: pediatric (< 1 normal, 1-5 mild, 5-10 moderate, > 10 severe) beside
   adult (< 5 normal, 5-15 mild, 15-30 moderate, > 30 severe).
 """
@@ -129,6 +134,7 @@ class SleepReport:
     # indices per hour of recording time (REI)
     index_basis: str = "sleep"
     suggestions_counted: bool = False
+    rule_set: str | None = None  # the AASM respiratory rule set the events were scored by
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -181,6 +187,7 @@ def sleep_report(
     spo2_sfreq_hz: float | None = None,
     events_in_sleep_only: bool = True,
     include_suggestions: bool = False,
+    rule_set: str | None = None,
 ) -> SleepReport:
     """Compute the report (see module docstring for every definition).
     ``include_suggestions`` also counts pending model suggestions (a model pre-scoring)."""
@@ -203,8 +210,9 @@ def sleep_report(
             notes.append("no lights off: the window starts at the first scored epoch")
         if on is None:
             notes.append("no lights on: the window ends after the last scored epoch")
-    elif scoring.recording_duration_s and scoring.events(
-            types=EventType.RESPIRATORY + (EventType.DESATURATION,), decided_only=not include_suggestions):
+    elif scoring.recording_duration_s and (rule_set is not None or scoring.events(
+            types=EventType.RESPIRATORY + (EventType.DESATURATION,), decided_only=not include_suggestions)):
+        # (a rule set given: breathing was scored by the rules, so none found is 0 /h, not n/a)
         # respiratory events but no stages (a home apnea test): the window is the recording
         w0, w1, source = 0.0, float(scoring.recording_duration_s), "recording (no stages)"
         events_in_sleep_only = False
@@ -285,6 +293,10 @@ def sleep_report(
                     n_des += 1
             notes.append("ODI computed from the SpO2 signal (no scored desaturations)")
     odi = _per_hour(n_des, per_h_min) if n_des is not None else None
+    if rule_set is None:
+        named = [str(e.attrs["rule_set"]) for e in evs if e.type in EventType.RESPIRATORY and e.attrs.get("rule_set")]
+        if named:
+            rule_set = max(set(named), key=named.count)
     return SleepReport(
         epoch_s=ep,
         window_start_s=float(w0),
@@ -317,6 +329,7 @@ def sleep_report(
         notes=tuple(notes),
         index_basis=basis,
         suggestions_counted=include_suggestions,
+        rule_set=rule_set,
     )
 
 
@@ -453,6 +466,7 @@ def report_html(
         ("Obstructive apneas", r.n_obstructive_apneas),
         ("Central apneas", r.n_central_apneas),
         ("Mixed apneas", r.n_mixed_apneas),
+        ("Apneas (unclassified: no effort channel)", r.n_other_apneas),
         ("Hypopneas", r.n_hypopneas),
         ("AHI" if r.index_basis == "sleep" else "REI (per hour of recording)", _fmt(r.ahi, " /h")),
         ("Obstructive AHI" if r.index_basis == "sleep" else "Obstructive REI", _fmt(r.obstructive_ahi, " /h")),
@@ -464,6 +478,7 @@ def report_html(
         ("SpO2 nadir", _fmt(r.spo2_nadir_pct, " %")),
         ("Severity (pediatric)", r.ahi_severity_pediatric or "n/a"),
         ("Severity (adult)", r.ahi_severity_adult or "n/a"),
+        ("Respiratory rules", r.rule_set or "not stated"),
     ]
     when = ""
     if scoring.start_datetime is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -53,6 +53,9 @@ class FlatAnnotation:
     channels: tuple[str, ...] = ()
     event_id: int | None = None
     epoch: int | None = None
+    # an event's measured terms and the rule that admitted it (engine.events), model
+    # opinions, imported facts: written to the sidecar as they are
+    attrs: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -69,7 +72,19 @@ class FlatAnnotation:
             d["event_id"] = self.event_id
         if self.epoch is not None:
             d["epoch"] = self.epoch
+        if self.attrs:
+            d["attrs"] = {k: _plain(v) for k, v in self.attrs.items()}
         return d
+
+
+def _plain(v: Any) -> Any:
+    """A JSON-ready value (numpy scalars to Python numbers)."""
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        try:
+            return v.item()
+        except (TypeError, ValueError):
+            return str(v)
+    return v
 
 
 def flat_annotations(
@@ -143,6 +158,7 @@ def flat_annotations(
                     ev.confidence,
                     ev.channels,
                     event_id=ev.id,
+                    attrs=dict(ev.attrs) if ev.attrs else None,
                 )
             )
     if options.lights:

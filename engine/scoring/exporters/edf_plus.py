@@ -104,6 +104,30 @@ def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | Non
     return notes
 
 
+def _tolerate_float_durations(edf) -> None:
+    """edfio compares each signal's duration (samples / rate) to 12 decimals; a signal at
+    1/60 Hz (a ResMed CRC channel) gives 15600.000000000002 s beside 15600.0 and the
+    recording is refused although every signal fills the same records. For this one
+    recording, compare to the microsecond instead (the records are not changed)."""
+    import types
+
+    from edfio import edf as edfio_edf
+
+    def _set_num_data_records_with_signals(self, signals):
+        if not signals:
+            self._set_num_data_records(1)
+            return
+        durations = [round(s._num_samples / s.sampling_frequency, 6) for s in signals]
+        if any(abs(v - durations[0]) > 1e-6 for v in durations[1:]):
+            raise ValueError(f"Inconsistent signal durations (in seconds): {durations}")
+        n = edfio_edf._calculate_num_data_records(durations[0], self.data_record_duration)
+        if any(s._num_samples % n for s in signals):
+            raise ValueError(f"Not all signal lengths can be split into {n} data records")
+        self._set_num_data_records(n)
+
+    edf._set_num_data_records_with_signals = types.MethodType(_set_num_data_records_with_signals, edf)
+
+
 def export_edf_plus(
     source: str | os.PathLike,
     scoring: Scoring,
@@ -148,7 +172,13 @@ def export_edf_plus(
         for a in anns
     ]
     try:
-        edf.set_annotations(edf_anns)
+        try:
+            edf.set_annotations(edf_anns)
+        except ValueError as exc:
+            if "Inconsistent signal durations" not in str(exc):
+                raise
+            _tolerate_float_durations(edf)
+            edf.set_annotations(edf_anns)
     except Exception as exc:  # noqa: BLE001
         raise UserError(f"cannot build the EDF+ annotations: {exc}") from exc
     exported_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from engine.errors import UserError
-from engine.events import EventInput, Signal, age_from_header, default_rule_set, detect_events, rule_set
+from engine.events import (
+    EventInput,
+    Signal,
+    age_from_header,
+    default_rule_set,
+    detect_events,
+    rule_set,
+)
 from engine.events.arousals import detect_arousals
 from engine.events.spo2 import clean_spo2, find_desaturations
 from engine.scoring.labels import EventType, Stage

@@ -1,0 +1,34 @@
+"""The model's event heads as a second opinion: on only when fitted on real scorings (or
+on a generated night); they re-rank the rules' events or add their own."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from engine.events.second_opinion import fitted_on_real, merge_model_events, model_events_allowed
+from engine.scoring.labels import EventType
+
+
+def test_policy_from_metadata():
+    real_study = SimpleNamespace(recording="Startdate 11-JAN-2026 X X ResMed")
+    synth = SimpleNamespace(recording="Startdate 01-JAN-2024 X X PedSleep_synth seed_5_ahi_12")
+    starter = {"pretrain_steps": 10639, "probes_fitted_on": 16}
+    assert not fitted_on_real(starter) and not fitted_on_real(None)
+    assert not model_events_allowed(starter, real_study)
+    assert model_events_allowed(starter, synth)
+    assert model_events_allowed({"event_heads_fitted_on": "real"}, real_study)
+
+
+def test_merge_reranks_and_adds():
+    rules = [{"onset_s": 100.0, "duration_s": 12.0, "type": EventType.APNEA, "confidence": None,
+              "attrs": {"source": "aasm-rules", "rule": "r"}}]
+    model = [{"onset_s": 104.0, "duration_s": 10.0, "type": EventType.CENTRAL_APNEA, "confidence": 0.7},
+             {"onset_s": 300.0, "duration_s": 15.0, "type": EventType.HYPOPNEA, "confidence": 0.6},
+             {"onset_s": 101.0, "duration_s": 5.0, "type": EventType.AROUSAL, "confidence": 0.5}]
+    out = merge_model_events(rules, model)
+    assert len(out) == 3
+    assert out[0]["type"] == EventType.APNEA  # the rule's type stands
+    assert out[0]["attrs"]["model_confidence"] == 0.7 and out[0]["attrs"]["rule"] == "r"
+    added = {e["type"]: e for e in out[1:]}
+    assert added[EventType.HYPOPNEA]["attrs"]["source"] == "model"
+    assert EventType.AROUSAL in added  # another family: not merged into the apnea
