@@ -2,9 +2,9 @@
 
 The MAE event heads may add candidates the rules did not find, or re-rank the rules'
 ones (their confidence goes into the event's ``attrs["model_confidence"]``), only when
-the loaded model's metadata says its event heads were fitted on real scorings:
-``info["event_heads_fitted_on"] == "real"`` (written by whoever fits them on scored
-real nights). The shipped starter model was fitted on generated nights only: on a real
+the loaded model's metadata says its probes (stage probe and event heads) were fitted on
+real scorings: ``fitted_on["kind"] == "real"`` (engine.model.checkpoint; read with
+engine.staging.model_fitted_on; files that do not say count as not). The shipped starter model was fitted on generated nights only: on a real
 study its event suggestions are off — it once called a CPAP night's flow-only apneas
 "central, 100 %". On a night from our own generator (``PedSleep_synth`` in the header),
 the domain it was fitted on, it stays on.
@@ -28,9 +28,13 @@ _FAMILY = {
 }
 
 
-def fitted_on_real(info: Mapping | None) -> bool:
-    """Whether a model's event heads were fitted on real scorings (its metadata says so)."""
-    return bool(info) and str(info.get("event_heads_fitted_on", "")).lower() == REAL
+def fitted_on_real(model) -> bool:
+    """Whether a model's probes were fitted on real scorings (its metadata says so).
+    ``model``: a ModelRunner, LoadedModel or a dict of model metadata (``{"fitted_on":
+    {...}}``); None: no model."""
+    from engine.staging.sources import model_fitted_on
+
+    return model is not None and model_fitted_on(model).get("kind") == REAL
 
 
 def is_generated_study(study) -> bool:
@@ -38,10 +42,10 @@ def is_generated_study(study) -> bool:
     return "pedsleep_synth" in str(getattr(study, "recording", "") or "").lower()
 
 
-def model_events_allowed(info: Mapping | None, study=None, *, generated: bool | None = None) -> bool:
+def model_events_allowed(model, study=None, *, generated: bool | None = None) -> bool:
     """Model event suggestions are shown when the heads were fitted on real scorings, or
     on a generated night (the domain a synthetic-only model knows)."""
-    if fitted_on_real(info):
+    if fitted_on_real(model):
         return True
     return bool(generated) if generated is not None else (study is not None and is_generated_study(study))
 

@@ -12,11 +12,18 @@ from engine.scoring.labels import EventType
 def test_policy_from_metadata():
     real_study = SimpleNamespace(recording="Startdate 11-JAN-2026 X X ResMed")
     synth = SimpleNamespace(recording="Startdate 01-JAN-2024 X X PedSleep_synth seed_5_ahi_12")
-    starter = {"pretrain_steps": 10639, "probes_fitted_on": 16}
-    assert not fitted_on_real(starter) and not fitted_on_real(None)
+    starter = {"fitted_on": {"kind": "generated", "n_studies": 16}}
+    assert not fitted_on_real(starter) and not fitted_on_real(None) and not fitted_on_real({})
     assert not model_events_allowed(starter, real_study)
     assert model_events_allowed(starter, synth)
-    assert model_events_allowed({"event_heads_fitted_on": "real"}, real_study)
+    assert model_events_allowed({"fitted_on": {"kind": "real", "n_studies": 40}}, real_study)
+
+
+def test_starter_model_is_not_fitted_on_real():
+    from engine.inference.runner import DEFAULT_MODEL
+    from engine.model.checkpoint import load_model
+
+    assert not fitted_on_real(load_model(DEFAULT_MODEL))
 
 
 def test_merge_reranks_and_adds():
