@@ -120,3 +120,10 @@ __all__ = [
     "pretty_unit", "row_scale",
     "reconstructable_channels", "unlike_training",
 ]
+
+# respiratory events, desaturations and arousals by the AASM rules (issue #12)
+from engine.assistant.apply import apply_rule_events  # noqa: E402
+from engine.events import RULE_SETS, events_job  # noqa: E402
+from engine.events.second_opinion import model_events_allowed  # noqa: E402
+
+__all__ += ["RULE_SETS", "apply_rule_events", "events_job", "model_events_allowed"]
