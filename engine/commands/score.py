@@ -61,7 +61,7 @@ def build_scoring(result, n_epochs_doc: int, start_datetime=None, duration_s=Non
     return doc
 
 
-def rule_events_for(path, result, rules: str = "auto", model_info=None):
+def rule_events_for(path, result, rules: str = "auto", model=None):
     """The AASM rules' events for a study; arousals use the model's stages. Returns
     (EventDetection, model events allowed on this study)."""
     from engine.channels.mapping import map_study
@@ -74,7 +74,7 @@ def rule_events_for(path, result, rules: str = "auto", model_info=None):
         ok = ~(result.stage_probs != result.stage_probs).any(1)
         stages = [int(s) if o else -1 for s, o in zip(result.stages, ok)]
         det = detect_study_events(study, map_study(study), rules=None if rules == "auto" else rules, stages=stages)
-        return det, model_events_allowed(model_info, study)
+        return det, model_events_allowed(model, study)
     finally:
         study.close()
 
@@ -155,7 +155,7 @@ def _score_all(args, runner, paths, out: Path) -> None:
         from engine.staging.night import stages_for_scoring  # YASA unless the model was fitted on real scorings
 
         result, stage_note = stages_for_scoring(path, result, runner)
-        det, model_ok = rule_events_for(path, result, getattr(args, "rules", "auto"), runner.loaded.info)
+        det, model_ok = rule_events_for(path, result, getattr(args, "rules", "auto"), runner.loaded)
         doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration,
                             rule_events=det, model_events=model_ok)
         scored = out / f"{path.stem}.scored.edf"
