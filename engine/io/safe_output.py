@@ -14,6 +14,7 @@ removed and no target is touched. So ``out.edf`` never appears without its sidec
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -86,7 +87,7 @@ class OutputSet:
             for f in done:  # an output set is all or nothing
                 with contextlib.suppress(OSError):
                     os.unlink(f)
-            raise UserError(f"cannot write {final}: {exc}") from exc
+            raise UserError(f"cannot write {final}: {write_error_text(exc)}") from exc
         for d in {f.parent for f in done}:
             with contextlib.suppress(OSError):
                 fd = os.open(d, os.O_RDONLY)
@@ -95,6 +96,16 @@ class OutputSet:
                 finally:
                     os.close(fd)
         self._pending.clear()
+
+
+def write_error_text(exc: OSError) -> str:
+    """What a failed write means, in words (a short write is a full disk too)."""
+    # a short write (BlockingIOError, numpy's "N requested and M written") is a full disk
+    if isinstance(exc, BlockingIOError) or exc.errno in (errno.ENOSPC, errno.EDQUOT, None):
+        return "the disk is full (only part of the file could be written); nothing was kept"
+    if exc.errno == errno.EFBIG:
+        return "the file is too large for this disk or the user's file-size limit; nothing was kept"
+    return exc.strerror or str(exc)
 
 
 def active_output_set() -> OutputSet | None:

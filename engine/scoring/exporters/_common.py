@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from engine.errors import UserError
-from engine.io.safe_output import active_output_set
+from engine.io.safe_output import active_output_set, write_error_text
 from engine.scoring.document import Scoring
 from engine.scoring.labels import Provenance, Stage, stage_label
 
@@ -205,7 +205,7 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) ->
             os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc}") from exc
+        raise UserError(f"cannot write {path}: {write_error_text(exc)}") from exc
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
