@@ -23,6 +23,9 @@ from engine.api import (
     CheckpointError,
     ReviewState,
     apply_batch,
+    apply_rule_events,
+    events_job,
+    model_events_allowed,
     apply_refit,
     live_agreement,
     n_corrections,
@@ -69,6 +72,7 @@ class AssistantController(QObject):
         self.device = device
         self.enabled = True
         self.refit_every = MIN_REVIEWED
+        self.rule_set: str | None = None  # respiratory rules (None: from the age, else pediatric)
         self._reset()
 
     def _reset(self) -> None:
@@ -92,6 +96,11 @@ class AssistantController(QObject):
         self.requested: set[int] = set()
         self.unlike = False
         self.recon_note = ""
+        # AASM rules (issue #12): their last detection; the model's event suggestions only
+        # when its probes were fitted on real scorings (engine.events.second_opinion)
+        self.rule_detection = None
+        self.model_events = False
+        self._rules_rerun_done = False
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self, study, chmap, doc, center_epoch: int = 0) -> None:
@@ -102,6 +111,7 @@ class AssistantController(QObject):
         n = doc.n_epochs
         self.outlier = np.full(n, np.nan, np.float32)
         if self.enabled:
+            self._enqueue("rules", lambda cancel: self._rules_job(cancel, self.stages_for_rules()))
             self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch))
 
     def stop(self) -> None:
@@ -168,6 +178,27 @@ class AssistantController(QObject):
                                 reconstruct_missing=frozenset(self.requested)):
             yield ("batch", batch)
 
+    def _rules_job(self, cancel, stages):
+        yield from events_job(self.study, self.chmap, rules=self.rule_set, stages=stages, cancel=cancel)
+
+    def stages_for_rules(self):
+        """The scorer's stages where scored, else the suggested ones (-1 where neither):
+        the arousal rule needs to know what is sleep."""
+        if self.doc is None:
+            return None
+        st = np.asarray(self.doc.stages(), int).copy()
+        sugg = np.asarray(self.doc.suggested_stages(), int)
+        st[st < 0] = sugg[st < 0]
+        return st
+
+    def rerun_rules(self, rule_set: str | None = None) -> bool:
+        """Score the events again by the rules (another rule set, or new stages)."""
+        if self.doc is None or not self.enabled:
+            return False
+        self.rule_set = rule_set if rule_set is not None else self.rule_set
+        self._enqueue("rules", lambda cancel: self._rules_job(cancel, self.stages_for_rules()))
+        return True
+
     def _refit_job(self, cancel, emb, labels, prev, reviewed):
         yield ("refit", refit_from_reviews(self.runner, emb, labels, prev, reviewed))
 
@@ -190,6 +221,11 @@ class AssistantController(QObject):
             self.progress.emit(item[1], item[2])
         elif kind == "runner":
             self.runner = item[1]
+            self.model_events = model_events_allowed(self.runner, self.study)
+        elif kind == "rule-events":
+            self.rule_detection = item[1]
+            apply_rule_events(self.doc, item[1])
+            self.updated.emit()
         elif kind == "session":
             self.session = item[1]
             self.n_total = self.session.n_epochs
@@ -198,8 +234,11 @@ class AssistantController(QObject):
             self.progress.emit(0.0, f"suggesting… (missing channels: {missing})")
         elif kind == "batch":
             b = item[1]
-            apply_batch(self.doc, b, self.chmap, first=self._first_batch)
+            apply_batch(self.doc, b, self.chmap, first=self._first_batch, model_events=self.model_events)
             self._first_batch = False
+            if b.n_done >= b.n_total and not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
+                self._rules_rerun_done = True  # stages now suggested: arousals can be scored
+                self.rerun_rules()
             ep = np.asarray(b.epochs)
             ok = ep < len(self.outlier)
             self.outlier[ep[ok]] = b.outlier_score[ok]
