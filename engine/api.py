@@ -124,6 +124,7 @@ __all__ = [
 # respiratory events, desaturations and arousals by the AASM rules (issue #12)
 from engine.assistant.apply import apply_rule_events  # noqa: E402
 from engine.events import RULE_SETS, events_job  # noqa: E402
+from engine.events.describe import event_terms_lines  # noqa: E402
 from engine.events.second_opinion import model_events_allowed  # noqa: E402
 
-__all__ += ["RULE_SETS", "apply_rule_events", "events_job", "model_events_allowed"]
+__all__ += ["RULE_SETS", "apply_rule_events", "event_terms_lines", "events_job", "model_events_allowed"]

@@ -39,3 +39,15 @@ def test_merge_reranks_and_adds():
     added = {e["type"]: e for e in out[1:]}
     assert added[EventType.HYPOPNEA]["attrs"]["source"] == "model"
     assert EventType.AROUSAL in added  # another family: not merged into the apnea
+
+
+def test_event_terms_lines():
+    from engine.events.describe import event_terms_lines
+
+    lines = event_terms_lines({"source": "aasm-rules", "rule": "aasm-pediatric apnea: >= 90 % drop for >= 2 breaths",
+                               "drop_pct": 93.1, "breaths": 2.9, "desat_pct": 3.4,
+                               "effort": "not recorded: apnea type cannot be told"})
+    assert lines[0].startswith("Rule: aasm-pediatric apnea")
+    assert "flow drop 93.1 %" in lines[1] and "2.9 breaths" in lines[1] and "desaturation 3.4 %" in lines[1]
+    assert "not recorded" in lines[1]
+    assert event_terms_lines({}) == [] and event_terms_lines(None) == []
