@@ -77,6 +77,7 @@ class EventList(QWidget):
                                   QHeaderView.ResizeMode.ResizeToContents)):
             hh.setSectionResizeMode(c, mode)
         self.table.cellDoubleClicked.connect(self._double_clicked)
+        self.setMinimumWidth(400)  # time, type, channel, duration and source all readable
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         top = QHBoxLayout()

@@ -25,6 +25,12 @@ SHORT = {
     EventType.OBSTRUCTIVE_APNEA: "OA", EventType.CENTRAL_APNEA: "CA", EventType.MIXED_APNEA: "MA",
     EventType.HYPOPNEA: "H", EventType.DESATURATION: "Desat", EventType.AROUSAL: "Ar",
 }
+_BREATHING = ("flow", "resp")
+TYPE_KINDS = {  # row kinds a channel-less event is scored from
+    EventType.OBSTRUCTIVE_APNEA: _BREATHING, EventType.CENTRAL_APNEA: _BREATHING,
+    EventType.MIXED_APNEA: _BREATHING, EventType.HYPOPNEA: _BREATHING, EventType.APNEA: _BREATHING,
+    EventType.DESATURATION: ("spo2",), EventType.AROUSAL: ("eeg",),
+}
 EDGE_PX = 6.0
 MIN_EVENT_S = 0.5  # a shorter drag is a click, not a span
 LABEL_MAX_WINDOW_S = 600.0  # longer windows: thin marks, no labels
@@ -77,8 +83,14 @@ class EventOverlay(QObject):
 
     # --- geometry ------------------------------------------------------------------------
     def _rows_of(self, ev) -> list[int]:
-        labels = [r.label for r in self.sv.rows]
-        return [i for i, lb in enumerate(labels) if lb in ev.channels]
+        """The rows an event's box is drawn on: its channels; a channel-less event of a
+        known type goes on the rows of the signals it is scored from (breathing, SpO2,
+        EEG), so imported events do not wash over every trace."""
+        if ev.channels:
+            labels = [r.label for r in self.sv.rows]
+            return [i for i, lb in enumerate(labels) if lb in ev.channels]
+        kinds = TYPE_KINDS.get(ev.type, ())
+        return [i for i, r in enumerate(self.sv.rows) if r.kind in kinds and r.sig >= 0]
 
     def _s_per_px(self) -> float:
         return self.sv.window_s / max(1.0, float(self.sv.plot_width_px()))
@@ -118,6 +130,10 @@ class EventOverlay(QObject):
         for ev in events:
             rows = self._rows_of(ev)
             spans = [(n - r - 1, 1.0) for r in rows] if rows else [(0.0, float(n))]
+            if not rows and ev.type not in TYPE_COLOURS:
+                # a note about the recording ("Channel missing: …"), not a scored event:
+                # a thin strip along the top, never a wash of colour over every trace
+                spans = [(n - 0.22, 0.26)]
             for y0, h in spans:
                 it = self._item(k)
                 k += 1

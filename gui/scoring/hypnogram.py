@@ -162,6 +162,8 @@ class HypnogramPanel(pg.PlotWidget):
 
     def set_window(self, start_s: float, stop_s: float, cursor_s: float | None = None) -> None:
         self.window.setRegion((start_s, stop_s))
+        # a band over most of the night hides the stages: then the cursor line alone marks the place
+        self.window.setVisible(self.left._tickLevels != [[]] and stop_s - start_s < 0.5 * self.duration_s)
         self.cursor_s = (cursor_s if cursor_s is not None else start_s) + EPOCH_S / 2
         self.cursor.setPos(cursor_s if cursor_s is not None else start_s)
         if self.span_s is not None:

@@ -434,8 +434,8 @@ class ScoringUI:
         if ov.span is not None and not ov.span_in_view():
             ov.clear_span()
         ov.redraw()
-        if self.viewer.study is not None:
-            self.viewer.overview.window.setVisible(True)
+        if self.viewer.study is not None:  # no band over (most of) the whole strip
+            self.viewer.overview.window.setVisible(window_s < 0.5 * self.viewer.study.duration_s)
         self.hypnogram.set_window(start_s, start_s + window_s, self.viewer.cursor_epoch * 30.0)
         self.update_header()
 

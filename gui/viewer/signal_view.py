@@ -4,6 +4,8 @@ width 1, no antialias, never more than ~2 points per pixel)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -14,12 +16,31 @@ from gui.viewer.plot_setup import make_static
 from gui.viewer.time_axis import ClockAxis
 
 EPOCH_S = 30.0
+# windows longer than this draw each AC channel's min/max envelope scaled to its row (the
+# label shows that scale): a readable outline of the night, not a clipped wall of colour
+ENVELOPE_WINDOW_S = 900.0
+ENVELOPE_KINDS = ("eeg", "eog", "emg", "ecg", "flow", "resp", "snore", "other")
 KIND_COLOURS = {
     "eeg": (20, 20, 90), "eog": (0, 90, 140), "emg": (120, 40, 40), "ecg": (150, 0, 0),
     "flow": (0, 110, 60), "resp": (0, 110, 60), "snore": (100, 80, 0), "spo2": (170, 0, 120),
     "capno": (90, 60, 0), "other": (70, 70, 70), "leg": (140, 60, 20), "cpap": (0, 90, 110),
     "pulse": (170, 40, 80), "position": (60, 60, 60), "event": (120, 120, 120),
 }
+
+
+def envelope_scale(y: np.ndarray, center: float, fill: float = 0.45) -> float | None:
+    """Units per row so that the 99th percentile of the envelope reaches ``fill`` of a
+    row from its centre, rounded up to 1-2-5; None when there is nothing to scale."""
+    a = np.abs(np.asarray(y, float) - center)
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return None
+    p = float(np.percentile(a, 99))
+    if not p > 0:
+        return None
+    raw = p / fill  # a row spans +-0.5, i.e. ``scale`` units top to bottom
+    mag = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw))
 
 
 class SignalView(QWidget):
@@ -90,7 +111,13 @@ class SignalView(QWidget):
                   bands=()) -> None:
         """``traces``: per row (x_s, y physical). Draws them in the fixed view range.
         ``bands``: (row, x_s, low, high) uncertainty bands drawn under a row's trace."""
-        self.rows, self.start_s, self.window_s, self.selected = list(rows), start_s, window_s, selected
+        rows = list(rows)
+        if window_s > ENVELOPE_WINDOW_S:
+            for r, ((_x, y), row) in enumerate(zip(traces, rows)):
+                sc = envelope_scale(y, row.center) if row.kind in ENVELOPE_KINDS and row.sig >= 0 else None
+                if sc is not None:
+                    rows[r] = replace(row, scale=sc)
+        self.rows, self.start_s, self.window_s, self.selected = rows, start_s, window_s, selected
         n = len(rows)
         self._ensure_items(n)
         total = 0
