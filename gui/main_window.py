@@ -141,7 +141,8 @@ class MainWindow(QMainWindow):
         c.addSeparator()
         self._action(c, "Mon&tage… (show, hide, order, colour, gain, derivations)", self.edit_montage,
                      ["Ctrl+Shift+M"])
-        self.clip_action = self._action(c, "&Clip traces to their rows", self.viewer.set_clip, checkable=True)
+        self.clip_action = self._action(c, "&Clip traces to their rows",
+                                        lambda: self.viewer.set_clip(self.clip_action.isChecked()), checkable=True)
         self.clip_action.setChecked(True)
         self.filter_menu = c.addMenu("Display &filters")
         notch = c.addMenu("Mains &notch")

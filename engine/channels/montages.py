@@ -263,7 +263,7 @@ def builtin_psg_montage(signals: list[tuple[str, ChannelType, float]]) -> Montag
     first("cpap")
     all_of("resp", avoid=("calibrated", "inductance"))
     first("spo2", prefer=("SATURATION", "SPO2", "SAO2"))
-    first("pulse")
+    first("pulse", prefer=("PULSE", "PR"))
     first("position")
     first("snore", prefer=("SNOR", "PHONO", "MIC"))
     first("capno")

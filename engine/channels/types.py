@@ -79,7 +79,7 @@ def classify(label: str, unit: str = "", sfreq_hz: float = 0.0, transducer: str 
              prefilter: str = "", values: np.ndarray | None = None) -> ChannelType:
     """The channel's kind. ``values``: optional samples (a few minutes) used where the
     label and unit cannot tell (integer codes at ≤ 1 Hz are event channels)."""
-    n = normalise(label)
+    n = normalise(label.replace("\u2212", "-"))  # a derivation "C3−M2" reads as C3-M2
     n = re.sub(r"-\d+(MS|S)$", "", n)  # ResMed sample-period suffix: FLOW-40MS -> FLOW
     words = _words(n)
     u = _unit_key(unit)

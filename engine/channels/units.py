@@ -73,26 +73,27 @@ def microvolt_factor(unit: str, kind: str, robust_span: float | None = None) -> 
     return best, f"unit '{said}' read as {named} (amplitude)"
 
 
-_SI = ((1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k"))
+_SI = ((1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k"), (1e6, "M"))
+# units an SI prefix may be put in front of (a Nox belt in H, a microphone in Pa)
+_PREFIXABLE = {"V", "H", "Pa", "g", "s", "Ω", "Ohm", "A", "L", "lx", "V/s", "g/s", "W"}
 
 
 def engineering(value: float, unit: str) -> str:
-    """A value with its unit, 3 significant digits, SI prefix for volts and pascals:
-    9.08e-05 V -> '90.8 µV', 1200 µV -> '1.2 mV', 5 % -> '5 %'."""
+    """A value with its unit, 3 significant digits, never in e-notation; SI prefix for
+    SI units: 9.08e-05 V -> '90.8 µV', 1200 µV -> '1.2 mV', 5.4e-9 H -> '5.4 nH', 5 % -> '5 %'."""
     unit = pretty_unit(unit)
-    base = {"µV": ("V", 1e-6), "mV": ("V", 1e-3), "V": ("V", 1.0), "nV": ("V", 1e-9),
-            "Pa": ("Pa", 1.0), "kPa": ("Pa", 1e3), "mL": ("L", 1e-3), "L": ("L", 1.0)}.get(unit)
-    if base is not None and value != 0 and np.isfinite(value):
-        si = value * base[1]
+    for p, mult in (("µ", 1e-6), ("m", 1e-3), ("n", 1e-9), ("k", 1e3)):
+        if unit.startswith(p) and unit[len(p):] in _PREFIXABLE:  # "µV", "mV", "kPa"
+            value, unit = value * mult, unit[len(p):]
+            break
+    if unit in _PREFIXABLE and value != 0 and np.isfinite(value):
         mult, prefix = _SI[0]
         for m, p in _SI:
-            if abs(si) >= m * 0.9995:
+            if abs(value) >= m * 0.9995:
                 mult, prefix = m, p
-        if base[0] == "V" and mult > 1.0:
+        if unit in ("V", "L") and mult > 1.0:  # nobody reads kV or kL off a PSG
             mult, prefix = 1.0, ""
-        if base[0] == "L" and mult not in (1e-3, 1.0):
-            mult, prefix = (1e-3, "m") if abs(si) < 1 else (1.0, "")
-        return f"{_num(si / mult)} {prefix}{base[0]}"
+        return f"{_num(value / mult)} {prefix}{unit}"
     return f"{_num(value)} {unit}".strip()
 
 
@@ -101,4 +102,6 @@ def _num(v: float) -> str:
         return "?"
     if abs(v) >= 1000:
         return f"{v:,.0f}"
+    if v != 0 and abs(v) < 1e-3:
+        return f"{v:.8f}".rstrip("0")
     return f"{v:.3g}"

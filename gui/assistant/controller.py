@@ -307,7 +307,7 @@ class AssistantController(QObject):
         if unlike and not self.unlike:
             o = self.outlier[np.isfinite(self.outlier)]
             self.recon_note = (f"No reconstructions: this study is unlike the nights the model was "
-                               f"trained on (median outlier score {float(np.median(o)):.2f}).")
+                               f"trained on ({float(np.mean(o >= 0.99)):.0%} of its epochs are unusual).")
             self.reconstructions.clear()
         self.unlike = unlike
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -67,9 +67,7 @@ class MontageDialog(QDialog):
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentItemChanged.connect(self._show_current)
-        QShortcut(QKeySequence("Alt+Up"), self, activated=lambda: self.move_current(-1))
-        QShortcut(QKeySequence("Alt+Down"), self, activated=lambda: self.move_current(1))
-        QShortcut(QKeySequence("Delete"), self.list, activated=self.remove_current_derivation)
+        self.list.installEventFilter(self)  # Alt+↑/↓ move the row, Delete removes a derivation
 
         show_all, hide_all = QPushButton("Show all listed"), QPushButton("Hide all listed")
         show_all.clicked.connect(lambda: self.set_listed_visible(True))
@@ -165,6 +163,17 @@ class MontageDialog(QDialog):
         if self.list.count():
             self.list.setCurrentRow(0)
         self.search.setFocus()
+
+    def eventFilter(self, obj, ev):  # noqa: N802
+        if obj is self.list and ev.type() == QEvent.Type.KeyPress:
+            alt = bool(ev.modifiers() & Qt.KeyboardModifier.AltModifier)
+            if alt and ev.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self.move_current(-1 if ev.key() == Qt.Key.Key_Up else 1)
+                return True
+            if ev.key() == Qt.Key.Key_Delete:
+                self.remove_current_derivation()
+                return True
+        return super().eventFilter(obj, ev)
 
     # --- the list ------------------------------------------------------------------------
     def _kind_of(self, mr: MontageRow) -> str:

@@ -8,9 +8,10 @@ from engine.channels.canonical import CANONICAL_NAMES, EPOCH_SAMPLES
 from engine.inference.requirements import reconstruction_targets, unlike_training
 
 
-def test_unlike_training_from_median_outlier_score():
+def test_unlike_training_from_the_share_of_unusual_epochs():
     assert unlike_training(np.full(10, 0.995))
-    assert not unlike_training(np.r_[np.full(8, 0.6), np.full(2, 0.999)])
+    assert unlike_training(np.r_[np.full(4, 0.9), np.full(6, 0.999)])
+    assert not unlike_training(np.r_[np.full(8, 0.96), np.full(2, 0.999)])
     assert not unlike_training(np.array([0.999, np.nan, np.nan]))  # too few scored to judge
     assert unlike_training(np.array([0.999, 0.999]), n_epochs=2)  # a 1-min study: all of it
 
