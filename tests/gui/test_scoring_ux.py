@@ -366,3 +366,25 @@ def test_error_dialog_never_shows_raw_bytes(window):
     box = window._message_boxes[-1]
     assert "b'" not in box.text() and "# PedSle" in box.text()
     close_boxes(window)
+
+
+def test_whole_night_draws_a_readable_envelope_per_channel(scored, qtbot):
+    from tests.gui.conftest import wait_pyramids
+
+    w = scored
+    wait_pyramids(qtbot, w)
+    w.set_window(math.inf)
+    sv = w.viewer.signal_view
+    n = len(sv.rows)
+    for r, row in enumerate(sv.rows):
+        if row.kind not in ("eeg", "eog", "emg", "flow", "resp"):
+            continue
+        _x, yd = sv.items[r].getData()
+        dev = np.abs(yd - (n - r - 0.5))
+        p99 = float(np.percentile(dev, 99))
+        assert 0.15 <= p99 <= 0.46, (row.label, p99)  # fills its row, not clipped to a wall
+        assert float(np.mean(dev >= 0.499)) < 0.01, row.label
+    # channel-less scored events sit on the rows they are scored from, as thin marks
+    eid = w.scoring.ctl.add_event(600.0, 15.0, "Obstructive apnea")
+    kinds = {sv.rows[i].kind for i in w.scoring.overlay._rows_of(doc(w).event(eid))}
+    assert kinds and kinds <= {"flow", "resp"}
