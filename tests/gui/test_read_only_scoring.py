@@ -78,3 +78,25 @@ def test_study_open_elsewhere_is_read_only_with_a_message(window, qtbot, tmp_pat
     finally:
         window.close_study()
         other.close()
+
+
+@pytest.mark.assistant
+@pytest.mark.parametrize("rel", ["sleep-edf/SC4001EC-Hypnogram.edf", "resmed/20260111_210642_EVE.edf"])
+def test_real_zero_epoch_files_open_with_the_assistant_on(window, qtbot, shared_data, rel):
+    """The hypnogram-only Sleep-EDF file and the ResMed EVE file (EDF+D, 0 epochs) open
+    with their annotations; nothing raises (was a TypeError in the review queue)."""
+    assert window.open_path(str(shared_data / rel)), window.last_error
+    ctl = window.assistant.ctl
+    qtbot.waitUntil(lambda: not ctl.is_running() and ctl.worker is None, timeout=60_000)
+    assert window.scoring.ctl.doc is not None
+    assert ctl.last_error is None, ctl.last_error
+    assert window.last_error is None, window.last_error
+    assert window.viewer.study.annotations  # the file's own annotations are there
+
+
+def test_edf_plus_d_with_decreasing_onsets_is_a_clear_message(window, tmp_path):
+    from tests.engine.io.test_hostile_headers import _edf_plus_d
+
+    p = _edf_plus_d(tmp_path, [0, 10, 5, 20])
+    assert not window.open_path(str(p))
+    assert "goes back in time" in window.last_error
