@@ -4,6 +4,7 @@ suggestions, and gives the scorer keys to accept or reject them."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -44,6 +45,7 @@ class AssistantUI:
         self.density.setToolTip("Hypnodensity: the model's probability of each stage per epoch, stacked "
                                 "(W yellow, R red, N1 light blue, N2 blue, N3 dark blue); red marks: unusual epochs")
         self.sui.hypnogram_box.layout().insertWidget(1, self.density)
+        self.viewer.overview.marks.setToolTip("Red marks: epochs the model finds unusual (outlier score ≥ 0.99)")
         self.accepted_reconstructions: set[int] = set()
         self.sui.extra_signals_provider = self.accepted_extra_signals
         self._refresh_timer = QTimer(win)
@@ -82,6 +84,19 @@ class AssistantUI:
         m.addSeparator()
         a(m, "Accept all stage suggestions with confidence ≥ …", self.accept_stages_dialog)
         a(m, "Accept all event suggestions with confidence ≥ …", self.accept_events_dialog)
+        # the AASM rule set the respiratory events are scored by (issue #12)
+        self.rules_menu = m.addMenu("Respiratory rules")
+        self.rules_actions = {}
+        group = QActionGroup(self.rules_menu)
+        for key, text in (("auto", "From the age in the header (else pediatric)"),
+                          ("aasm-pediatric", "AASM pediatric"), ("aasm-adult", "AASM adult (3 % or arousal)"),
+                          ("aasm-adult-4", "AASM adult (4 %)")):
+            act = self.rules_menu.addAction(text)
+            act.setCheckable(True)
+            group.addAction(act)
+            act.triggered.connect(lambda _=False, k=key: self.set_rule_set(k))
+            self.rules_actions[key] = act
+        self.rules_actions["auto"].setChecked(True)
         m.addSeparator()
         a(m, "Next flagged epoch", lambda: self.jump_flagged(True), ["]"])
         a(m, "Previous flagged epoch", lambda: self.jump_flagged(False), ["["])
@@ -92,6 +107,14 @@ class AssistantUI:
         self.recon_menu.setEnabled(False)
         a(m, "Model file…", self.choose_model)
         self.menu = m
+
+    def set_rule_set(self, name: str) -> bool:
+        """Assistant › Respiratory rules: score the events again by another rule set (the
+        rules' pending suggestions are replaced; decided events stay)."""
+        self.ctl.rule_set = None if name == "auto" else name
+        if name in self.rules_actions:
+            self.rules_actions[name].setChecked(True)
+        return self.ctl.rerun_rules()
 
     def set_enabled(self, on: bool) -> None:
         self.ctl.enabled = bool(on)
@@ -166,7 +189,10 @@ class AssistantUI:
             what = "Suggestions" if s.can_stage else "Event suggestions (no EEG or EOG: no stage suggestions)"
             self.panel.status.setText(f"{what} ready for {s.n_epochs} epochs · "
                                       f"missing channels: {', '.join(s.missing_channels) or 'none'}"
-                                      + (f" · {self.ctl.recon_note}" if self.ctl.recon_note else ""))
+                                      + (f" · {self.ctl.recon_note}" if self.ctl.recon_note else "")
+                                      + (f" · {self.ctl.stage_note}" if self.ctl.stage_note else ""))
+        if self.ctl.likeness_note:  # the status bar says when a study is unlike the training nights
+            self.win.statusBar().showMessage(f"Assistant: {self.ctl.likeness_note}", 20000)
 
     def _failed(self, msg: str) -> None:
         """Non-modal: the viewer and hand scoring keep working."""

@@ -111,8 +111,8 @@ class ScoringUI:
 
         edit = mb.addMenu("&Edit")
         mb.insertMenu(mb.actions()[1], edit)
-        self.undo_action = win._action(edit, "Undo", self.ctl.undo, ["Ctrl+Z"])
-        self.redo_action = win._action(edit, "Redo", self.ctl.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+        self.undo_action = win._action(edit, "Undo", self.undo, ["Ctrl+Z"])
+        self.redo_action = win._action(edit, "Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         edit.addSeparator()
         win._action(edit, "Staging keys…", self.edit_stage_keys)
 
@@ -246,6 +246,18 @@ class ScoringUI:
             self.header.setText("")
             return
         self.header.show_epoch(self.ctl.doc, v.cursor_epoch, self.ctl.doc.n_epochs, v.study.start_datetime)
+
+    def undo(self) -> None:
+        doc = self.ctl.doc
+        label = doc.undo_label() if doc is not None else None
+        self.ctl.undo()
+        self.say(f"Undid: {label}" if label else "Nothing to undo")
+
+    def redo(self) -> None:
+        doc = self.ctl.doc
+        label = doc.redo_label() if doc is not None else None
+        self.ctl.redo()
+        self.say(f"Redid: {label}" if label else "Nothing to redo")
 
     # --- staging -------------------------------------------------------------------------
     def stage_cursor(self, stage: Stage) -> None:

@@ -126,6 +126,8 @@ def test_review_rhythm_accept_reject_enter_and_header(scored, qtbot):
     labels = journal_labels(w)
     assert "Accept suggestion at epoch 1" in labels and "Reject suggestion at epoch 2" in labels
     assert "Stage N1 at epoch 2" in labels  # 1-based, as on screen
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "Undid: Stage ? at epoch 2" in status(w) and d.stages()[1] == Stage.N1
 
 
 def test_review_keys_configurable_and_listed_in_help(scored, qtbot):
