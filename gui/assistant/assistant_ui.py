@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QActionGroup
+from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -97,6 +98,19 @@ class AssistantUI:
             act.triggered.connect(lambda _=False, k=key: self.set_rule_set(k))
             self.rules_actions[key] = act
         self.rules_actions["auto"].setChecked(True)
+        # the AASM rule set the respiratory events are scored by (issue #12)
+        self.rules_menu = m.addMenu("Respiratory rules")
+        self.rules_actions = {}
+        group = QActionGroup(self.rules_menu)
+        for key, text in (("auto", "From the age in the header (else pediatric)"),
+                          ("aasm-pediatric", "AASM pediatric"), ("aasm-adult", "AASM adult (3 % or arousal)"),
+                          ("aasm-adult-4", "AASM adult (4 %)")):
+            act = self.rules_menu.addAction(text)
+            act.setCheckable(True)
+            group.addAction(act)
+            act.triggered.connect(lambda _=False, k=key: self.set_rule_set(k))
+            self.rules_actions[key] = act
+        self.rules_actions["auto"].setChecked(True)
         m.addSeparator()
         a(m, "Next flagged epoch", lambda: self.jump_flagged(True), ["]"])
         a(m, "Previous flagged epoch", lambda: self.jump_flagged(False), ["["])
@@ -107,6 +121,14 @@ class AssistantUI:
         self.recon_menu.setEnabled(False)
         a(m, "Model file…", self.choose_model)
         self.menu = m
+
+    def set_rule_set(self, name: str) -> bool:
+        """Assistant › Respiratory rules: score the events again by another rule set (the
+        rules' pending suggestions are replaced; decided events stay)."""
+        self.ctl.rule_set = None if name == "auto" else name
+        if name in self.rules_actions:
+            self.rules_actions[name].setChecked(True)
+        return self.ctl.rerun_rules()
 
     def set_rule_set(self, name: str) -> bool:
         """Assistant › Respiratory rules: score the events again by another rule set (the
