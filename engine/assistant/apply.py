@@ -35,15 +35,18 @@ def _pending_from(doc, source: str) -> list[dict]:
             for e in doc.events() if e.provenance is Provenance.MODEL and e.attrs.get("source") == source]
 
 
-def apply_batch(doc, batch, chmap=None, *, first: bool = False, model_events: bool = True) -> None:
+def apply_batch(doc, batch, chmap=None, *, first: bool = False, model_events: bool = True,
+                stages: bool = True, stage_source: str = "pedsleepmae") -> None:
     """Store one inference batch: stage probabilities for its epochs (a contiguous range)
     as pending suggestions, and its events as event suggestions. ``first`` clears the
     pending event suggestions a previous run left (the night is being re-scored) — but
     not the rules' (``attrs["source"] == "aasm-rules"``), which are kept. With
     ``model_events`` False (a synthetic-only model on a real study:
-    engine.events.second_opinion) the batch's events are dropped."""
+    engine.events.second_opinion) the batch's events are dropped. With ``stages`` False the
+    batch's stage probabilities are not suggested (another source speaks for the stages:
+    engine.staging.sources); else they are, named ``stage_source``."""
     epochs = np.asarray(batch.epochs, int)
-    ok = epochs < doc.n_epochs
+    ok = epochs < doc.n_epochs if stages else np.zeros(len(epochs), bool)
     epochs, proba = epochs[ok], np.asarray(batch.stage_probs)[ok]
     if len(epochs):
         order = np.argsort(epochs)
@@ -51,7 +54,7 @@ def apply_batch(doc, batch, chmap=None, *, first: bool = False, model_events: bo
         # contiguous runs (a batch normally is one)
         breaks = np.flatnonzero(np.diff(epochs) != 1) + 1
         for run_e, run_p in zip(np.split(epochs, breaks), np.split(proba, breaks)):
-            doc.set_suggestions(int(run_e[0]), run_p)
+            doc.set_suggestions(int(run_e[0]), run_p, source=stage_source)
     evs = [dict(onset_s=float(e.onset_s), duration_s=float(e.duration_s), type=e.type,
                 confidence=float(e.confidence), channels=event_channels(e.type, chmap),
                 attrs={"source": "model"})

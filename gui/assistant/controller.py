@@ -33,6 +33,17 @@ from engine.api import (
     reviewed_mask,
     training_labels,
 )
+from engine.api import (
+    REFIT_EVERY,
+    StagingUnavailable,
+    apply_staging,
+    model_fitted_on,
+    refit_inputs,
+    refit_on_reviews,
+    stage_source_for,
+    stage_study,
+    study_outlier,
+)
 from gui.workers import GeneratorWorker
 
 log = logging.getLogger(__name__)
@@ -90,6 +101,19 @@ class AssistantController(QObject):
         self._reviewed_at_refit = 0
         self.last_error: str | None = None
         self.last_refit = None
+        # real-data staging (issue #10): YASA speaks for the stages unless the model was
+        # fitted on real scorings; outliers ranked within the study when it is unlike the
+        # model's training nights
+        self.staging = None  # engine.staging.StagingResult
+        self.stage_prior = None  # [n, 5] what the re-fit is anchored on
+        self.stage_source = ""
+        self._mae_stages = False
+        self.mae_proba = None
+        self.stage_note = ""
+        self.outlier_ref = np.zeros(0, np.float32)
+        self.knn = np.zeros(0, np.float32)
+        self.recon_err = np.zeros(0, np.float32)
+        self.likeness_note = ""
         # reconstructions (issue #11): recorded channels over their flat stretches by
         # default; channels the study never had only when the scorer asks; none at all
         # when the study is unlike the nights the model was trained on
@@ -110,9 +134,12 @@ class AssistantController(QObject):
         self.study, self.chmap, self.doc = study, chmap, doc
         n = doc.n_epochs
         self.outlier = np.full(n, np.nan, np.float32)
+        self.outlier_ref, self.knn, self.recon_err = (np.full(n, np.nan, np.float32) for _ in range(3))
+        self.mae_proba = np.full((n, 5), np.nan, np.float32)
         if self.enabled:
             self._enqueue("rules", lambda cancel: self._rules_job(cancel, self.stages_for_rules()))
             self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch))
+            self._enqueue("staging", lambda cancel: self._staging_job(cancel))
 
     def stop(self) -> None:
         """Cancel the running job and drop queued ones; returns when no thread is left."""
@@ -199,6 +226,18 @@ class AssistantController(QObject):
         self._enqueue("rules", lambda cancel: self._rules_job(cancel, self.stages_for_rules()))
         return True
 
+    def _staging_job(self, cancel):
+        """The real-data stager over the whole night (it needs every epoch: no visible page
+        first), with progress; a study it cannot stage says why instead of failing."""
+        try:
+            for item in stage_study(self.study, self.chmap, cancel):
+                yield item
+        except StagingUnavailable as exc:
+            yield ("staging-unavailable", str(exc))
+
+    def _real_refit_job(self, cancel, prior, features, labels, prev, reviewed):
+        yield ("refit", refit_on_reviews(prior, features, labels, prev, reviewed), "per-study re-fit")
+
     def _refit_job(self, cancel, emb, labels, prev, reviewed):
         yield ("refit", refit_from_reviews(self.runner, emb, labels, prev, reviewed))
 
@@ -221,6 +260,8 @@ class AssistantController(QObject):
             self.progress.emit(item[1], item[2])
         elif kind == "runner":
             self.runner = item[1]
+            self.stage_source = stage_source_for(model_fitted_on(self.runner))
+            self._mae_stages = self.stage_source != "yasa"  # a generated-only model never stages a study
             self.model_events = model_events_allowed(self.runner, self.study)
         elif kind == "rule-events":
             self.rule_detection = item[1]
@@ -234,16 +275,21 @@ class AssistantController(QObject):
             self.progress.emit(0.0, f"suggesting… (missing channels: {missing})")
         elif kind == "batch":
             b = item[1]
-            apply_batch(self.doc, b, self.chmap, first=self._first_batch, model_events=self.model_events)
+            apply_batch(self.doc, b, self.chmap, first=self._first_batch, model_events=self.model_events,
+                        stages=self._mae_stages)
             self._first_batch = False
             if b.n_done >= b.n_total and not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
                 self._rules_rerun_done = True  # stages now suggested: arousals can be scored
                 self.rerun_rules()
             ep = np.asarray(b.epochs)
             ok = ep < len(self.outlier)
-            self.outlier[ep[ok]] = b.outlier_score[ok]
+            self.outlier_ref[ep[ok]] = b.outlier_score[ok]
+            self.knn[ep[ok]] = b.knn_distance[ok]
+            self.recon_err[ep[ok]] = b.recon_error[ok]
+            self.mae_proba[ep[ok]] = b.stage_probs[ok]
             self.embeddings[ep[ok]] = b.embeddings[ok]
             self._judge_likeness()
+            self.outlier = study_outlier(self.outlier_ref, self.knn, self.recon_err, self.unlike)
             if not self.unlike:
                 for r in b.reconstructions:
                     self.reconstructions[r.channel].append(r)
@@ -253,9 +299,15 @@ class AssistantController(QObject):
         elif kind == "refit":
             res = item[1]
             self.last_refit = res
-            apply_refit(self.doc, res, reviewed_mask(self.doc))
+            apply_refit(self.doc, res, reviewed_mask(self.doc),
+                        source=item[2] if len(item) > 2 else "per-study re-fit")
             self.refitted.emit(res)
             self.updated.emit()
+        elif kind == "staged":
+            self._apply_staging(item[1])
+        elif kind == "staging-unavailable":
+            self.stage_note = f"no stage suggestions: {item[1]}"
+            self.progress.emit(1.0, self.stage_note)
         elif kind == "similar":
             self.similar_ready.emit(item[1], item[2])
         elif kind == "recon":
@@ -275,6 +327,8 @@ class AssistantController(QObject):
     def maybe_refit(self, force: bool = False) -> bool:
         """After every ``refit_every`` newly reviewed epochs (or when forced), re-fit the
         stage probe on the reviews in the worker and re-suggest the rest."""
+        if self.doc is not None and self.staging is not None and self.stage_prior is not None:
+            return self._maybe_refit_real(force)
         if self.doc is None or self.runner is None or self.embeddings is None:
             return False
         reviewed = reviewed_mask(self.doc)
@@ -293,6 +347,41 @@ class AssistantController(QObject):
         self._enqueue("refit", lambda cancel: self._refit_job(cancel, emb, labels, prev, reviewed))
         return True
 
+    def _apply_staging(self, res) -> None:
+        """The stager's probabilities become the stage suggestions (source "yasa"), pooled
+        with the model's when its probes were fitted on real scorings."""
+        from engine.staging import combine_sources
+
+        fitted = model_fitted_on(self.runner)
+        prior, source = res.proba, res.source
+        if self.stage_source == "yasa+pedsleepmae" and self.mae_proba is not None:
+            n = min(len(prior), len(self.mae_proba))
+            prior = prior.copy()
+            prior[:n] = combine_sources(res.proba[:n], self.mae_proba[:n], fitted.get("validation_kappa") or 0.0)
+            source = "yasa+pedsleepmae"
+        self.staging, self.stage_prior = res, prior
+        apply_staging(self.doc, prior, source)
+        chans = ", ".join(v for v in res.channels.values() if v)
+        self.stage_note = f"stages: {source} ({chans})"
+        self.progress.emit(1.0, f"stage suggestions from {source} ({chans})")
+        self.updated.emit()
+
+    def _maybe_refit_real(self, force: bool) -> bool:
+        """The per-study re-fit on the stager's probabilities and the study's own features,
+        after every few reviews (it takes milliseconds)."""
+        labels, prev, reviewed = refit_inputs(self.doc)
+        n_rev = int(reviewed.sum())
+        every = min(self.refit_every, REFIT_EVERY)
+        if not force and n_rev - self._reviewed_at_refit < every:
+            return False
+        if n_rev == 0 or (not force and n_corrections(self.doc) == 0):
+            self._reviewed_at_refit = n_rev
+            return False  # nothing to learn
+        self._reviewed_at_refit = n_rev
+        prior, feats = self.stage_prior.copy(), self.staging.features
+        self._enqueue("refit", lambda cancel: self._real_refit_job(cancel, prior, feats, labels, prev, reviewed))
+        return True
+
     def request_similar(self, epoch: int, k: int = 10) -> bool:
         if self.runner is None or self.session is None:
             return False
@@ -303,9 +392,11 @@ class AssistantController(QObject):
         from engine.api import unlike_training
 
         n = self.doc.n_epochs if self.doc is not None else None
-        unlike = unlike_training(self.outlier, n)
+        unlike = unlike_training(self.outlier_ref, n)
         if unlike and not self.unlike:
-            o = self.outlier[np.isfinite(self.outlier)]
+            o = self.outlier_ref[np.isfinite(self.outlier_ref)]
+            self.likeness_note = ("This study is unlike the nights the model was trained on: unusual epochs "
+                                  "are ranked within this study, stages come from YASA (real nights)")
             self.recon_note = (f"No reconstructions: this study is unlike the nights the model was "
                                f"trained on ({float(np.mean(o >= 0.99)):.0%} of its epochs are unusual).")
             self.reconstructions.clear()

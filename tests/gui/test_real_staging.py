@@ -1,0 +1,53 @@
+"""The assistant on a real recording (issue #10): YASA's stages as suggestions with their
+source, the per-study re-fit in the worker thread (never the GUI thread), outliers ranked
+within the study and a status bar note that the study is unlike the model's nights."""
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+pytestmark = pytest.mark.assistant
+
+
+def _wait_done(qtbot, w, timeout=180_000):
+    qtbot.waitUntil(lambda: not w.assistant.ctl.is_running() and w.assistant.ctl.worker is None,
+                    timeout=timeout)
+    assert w.assistant.ctl.last_error is None, w.assistant.ctl.last_error
+
+
+def test_real_single_eeg_study_gets_yasa_stages_and_refits_off_the_gui_thread(window, shared_data, qtbot,
+                                                                            monkeypatch):
+    import engine.assistant.real_refit as rr
+
+    threads = []
+    real = rr.refit_study
+
+    def spy(*a, **k):
+        threads.append(threading.get_ident())
+        return real(*a, **k)
+
+    monkeypatch.setattr(rr, "refit_study", spy)
+    w = window
+    assert w.open_path(str(shared_data / "dreams-dev" / "excerpt1.edf")), w.last_error
+    _wait_done(qtbot, w)
+    ctl, doc = w.assistant.ctl, w.scoring.ctl.doc
+    assert ctl.stage_source == "yasa" and ctl.staging is not None
+    assert np.isfinite(doc.suggestion_confidence()).sum() == doc.n_epochs == 60
+    assert set(doc.suggestion_sources()) == {"yasa"}
+    assert "stages: yasa (EEG C3-A1)" in w.assistant.panel.status.text()
+    # the starter model finds every real epoch unusual; ranked within the study, few are
+    assert ctl.unlike and (np.nan_to_num(ctl.outlier) >= 0.99).sum() <= 2
+    assert "unlike the nights the model was trained on" in w.statusBar().currentMessage()
+    # the scorer reviews 5 epochs, disagreeing with every suggestion: a re-fit runs in the worker
+    sugg = doc.suggested_stages()
+    for e in range(5):
+        w.viewer.go_to_epoch(e)
+        key = Qt.Key.Key_2 if sugg[e] != 2 else Qt.Key.Key_3
+        qtbot.keyClick(w, key)
+    qtbot.waitUntil(lambda: ctl.last_refit is not None, timeout=60_000)
+    _wait_done(qtbot, w)
+    assert threads and threading.main_thread().ident not in threads
+    src = doc.suggestion_sources()
+    assert set(src[5:]) == {"per-study re-fit"}
