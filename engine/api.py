@@ -133,8 +133,8 @@ __all__ += ["RULE_SETS", "apply_rule_events", "event_terms_lines", "events_job",
 # when a study is staged (engine.staging.yasa_stager), never at start-up
 from engine.assistant.outliers import study_outlier  # noqa: E402
 from engine.assistant.real_refit import REFIT_EVERY, apply_staging, refit_inputs, refit_on_reviews  # noqa: E402
-from engine.staging import StagingUnavailable, model_fitted_on, stage_source_for  # noqa: E402
+from engine.staging import StagingUnavailable, combine_sources, model_fitted_on, stage_source_for  # noqa: E402
 from engine.staging.yasa_stager import stage_study  # noqa: E402
 
-__all__ += ["REFIT_EVERY", "StagingUnavailable", "apply_staging", "model_fitted_on", "refit_inputs",
+__all__ += ["REFIT_EVERY", "StagingUnavailable", "apply_staging", "combine_sources", "model_fitted_on", "refit_inputs",
             "refit_on_reviews", "stage_source_for", "stage_study", "study_outlier"]

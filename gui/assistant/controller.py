@@ -350,7 +350,7 @@ class AssistantController(QObject):
     def _apply_staging(self, res) -> None:
         """The stager's probabilities become the stage suggestions (source "yasa"), pooled
         with the model's when its probes were fitted on real scorings."""
-        from engine.staging import combine_sources
+        from engine.api import combine_sources
 
         fitted = model_fitted_on(self.runner)
         prior, source = res.proba, res.source
