@@ -13,6 +13,24 @@ import traceback
 from pathlib import Path
 
 
+def _reopen(path: Path) -> str | None:
+    from engine.errors import UserError
+    from engine.io import open_study
+    from engine.scoring.importers import import_scoring
+
+    try:
+        open_study(path).close()
+        import_scoring(path, format="edf")
+    except UserError as exc:
+        return f"refused: {exc}"
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        for q in (path, path.with_name(path.name + ".pedsleep.json")):
+            q.unlink(missing_ok=True)
+    return None
+
+
 def main() -> None:
     from engine.cli import main as cli
 
@@ -35,6 +53,8 @@ def main() -> None:
                 rec = {"path": p, "cmd": argv[0], "rc": rc, "raised": raised,
                        "stdout": out.getvalue() if argv[0] == "info" else "",
                        "stderr": err.getvalue(), "seconds": time.perf_counter() - t0}
+                if argv[0] == "convert" and rc == 0:  # what convert wrote, the app must open
+                    rec["reopen"] = _reopen(out_dir / "out.edf")
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
 

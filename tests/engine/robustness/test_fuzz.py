@@ -178,6 +178,8 @@ def test_cli_answers_every_variant_with_one_short_line(variants, tmp_path):
                 if d["duration_s"] < 0 or any(s["sfreq_hz"] is not None and s["sfreq_hz"] <= 0
                                               for s in d["signals"]):
                     problems.append(f"{tag}: negative duration or rate in {d['duration_s']}")
+        if r.get("reopen"):
+            problems.append(f"{tag}: wrote a file the app cannot open: {r['reopen']}")
         if r["seconds"] > CLI_SECONDS:
             problems.append(f"{tag}: took {r['seconds']:.1f} s")
     for p, w, digest in variants:
