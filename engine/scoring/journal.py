@@ -600,7 +600,11 @@ def _open_locked(journal: Journal, study_path: Path, n_epochs, initial, data_dir
                 backup = journal.backup()
                 if backup is not None:
                     warnings.append(f"the damaged journal was kept as {backup.name}")
-                journal.compact(doc)  # rewrite without the corrupt line(s), undo history kept
+                try:  # rewrite without the corrupt line(s), undo history kept
+                    journal.compact(doc)
+                except UserError as exc:  # e.g. a read-only folder: append after them
+                    warnings.append(f"the journal could not be rewritten ({exc}); its damaged "
+                                    "line(s) stay and are skipped")
             elif journal.n_records_since_snapshot > COMPACT_AFTER_RECORDS:
                 try:  # a long journal: snapshot it (and its undo history) for a fast reopen
                     journal.compact(doc)

@@ -388,3 +388,37 @@ def test_torn_line_recovery_keeps_undo_history(study: Path):
         s3.doc.undo()
     assert (s3.doc.stages() == -1).all()
     s3.close()
+
+
+def test_journal_that_cannot_be_rewritten_or_lock_filed_survives_a_torn_line(
+    study: Path, monkeypatch
+):
+    """As in a read-only folder holding a writable journal: no lock file can be made (the
+    journal itself is locked) and the torn line cannot be rewritten away; every edit is
+    still restored and new ones appended after it."""
+    s = open_scoring(study, 20)
+    s.doc.set_stage(0, Stage.N2)
+    s.close()
+    path = journal_path_for(study)
+    with open(path, "ab") as fh:
+        fh.write(b'{"kind":"do","lab')
+    lock = s.journal.lock_path
+    lock.unlink()
+    lock.mkdir()  # a lock file cannot be created there
+
+    def no_replace(src, dst):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", no_replace)
+    s2 = open_scoring(study, 20)
+    assert not s2.read_only and s2.doc.stages()[0] == Stage.N2
+    assert any("could not be rewritten" in w for w in s2.warnings)
+    s3 = open_scoring(study, 20)  # the journal itself carries the lock
+    assert s3.read_only
+    s3.close()
+    monkeypatch.undo()
+    s2.doc.set_stage(1, Stage.R)
+    s2.close()
+    s4 = open_scoring(study, 20)
+    assert s4.doc.stages()[:2].tolist() == [Stage.N2, Stage.R]
+    s4.close()
