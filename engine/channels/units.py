@@ -39,8 +39,9 @@ _PRETTY = {"uv": "µV", "µv": "µV", "μv": "µV", "mv": "mV", "v": "V", "nv": 
 # electrophysiological kind, in µV: a declared unit that puts the signal outside is wrong
 PLAUSIBLE_SPAN_UV: dict[str, tuple[float, float]] = {
     "eeg": (3.0, 3000.0), "eog": (5.0, 5000.0), "emg": (0.5, 3000.0), "leg": (0.5, 5000.0),
-    "ecg": (20.0, 20000.0),
+    "ecg": (20.0, 10000.0),
 }
+IMPLAUSIBLE_BY = 10.0  # a declared unit is overruled only when it is this far off
 
 
 def pretty_unit(unit: str) -> str:
@@ -59,7 +60,7 @@ def microvolt_factor(unit: str, kind: str, robust_span: float | None = None) -> 
     lo, hi = PLAUSIBLE_SPAN_UV.get(kind, (0.0, float("inf")))
     if robust_span is None or not np.isfinite(robust_span) or robust_span <= 0:
         return (declared if declared is not None else 1.0), ""
-    if declared is not None and lo <= robust_span * declared <= hi:
+    if declared is not None and lo / IMPLAUSIBLE_BY <= robust_span * declared <= hi * IMPLAUSIBLE_BY:
         return declared, ""
     centre = np.sqrt(lo * hi)
     options = [f for f in (1.0, 1e3, 1e6) if lo <= robust_span * f <= hi]
@@ -93,6 +94,8 @@ def engineering(value: float, unit: str) -> str:
                 mult, prefix = m, p
         if unit in ("V", "L") and mult > 1.0:  # nobody reads kV or kL off a PSG
             mult, prefix = 1.0, ""
+        if unit == "V" and mult < 1e-6:  # scorers read µV: 0.51 µV, not 510 nV
+            mult, prefix = 1e-6, "µ"
         return f"{_num(value / mult)} {prefix}{unit}"
     return f"{_num(value)} {unit}".strip()
 

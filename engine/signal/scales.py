@@ -84,7 +84,8 @@ def row_scale(kind: str, unit: str, values: np.ndarray, *, highpassed: bool = Fa
             vals = [v for v, _ in steps]
             a, b = min(vals), max(vals)
             scale = max(b - a, 1.0) / 0.8
-            return RowScale(scale, (a + b) / 2, 1.0, pretty_unit(unit), range_text="steps", steps=steps)
+            return RowScale(scale, (a + b) / 2, 1.0, pretty_unit(unit),
+                            range_text=f"{steps[0][1]} … {steps[-1][1]}", steps=steps)
     if span <= 0:  # flat or empty: the header's physical range
         pmin, pmax = physical_range
         width = abs(pmax - pmin)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QWidget
 
-LABEL_WIDTH = 170
+LABEL_WIDTH = 190
 
 
 class ChannelLabels(QWidget):
@@ -73,9 +73,20 @@ class ChannelLabels(QWidget):
                                                        else "not recorded: model estimate")
                 p.drawText(rect.adjusted(0, h / 2, 0, 0), Qt.AlignmentFlag.AlignLeft |
                            Qt.AlignmentFlag.AlignTop, extra)
-            else:
-                p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                           f"{name}  {row.scale_text()}")
+            else:  # one line: the name left, the scale right in small type, both elided to fit
+                p.setFont(small)
+                fm_small = p.fontMetrics()
+                scale = row.scale_text()
+                sw = min(fm_small.horizontalAdvance(scale) + 4, int(rect.width() * 0.6))
+                p.setPen(QColor(90, 90, 90))
+                p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                           fm_small.elidedText(scale, Qt.TextElideMode.ElideLeft, sw))
+                p.setFont(big)
+                p.setPen(QColor(90, 90, 90) if recon else QColor(30, 30, 30))
+                room = int(rect.width() - sw - 6)
+                p.drawText(rect.adjusted(0, 0, -sw - 6, 0), Qt.AlignmentFlag.AlignLeft |
+                           Qt.AlignmentFlag.AlignVCenter, p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight,
+                                                                                    room))
 
     def _draw_steps(self, p: QPainter, row, top: float, h: float, font) -> None:
         """Body position: its labelled levels at the right edge, at their heights."""
