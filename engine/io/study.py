@@ -374,7 +374,8 @@ def open_study(path: str | os.PathLike, repair: bool = False, cache_mb: int = 12
         if n_ok == 0:
             raise StudyError(f"{size_problem}; nothing to open")
         warnings.append(f"{size_problem}; opened {n_ok} records")
-    backend, annotations = None, None
+    backend: str | None = None
+    annotations: list[Annotation] = []
     if not size_problem and not h.is_discontinuous:
         try:
             annotations = _annotations_pyedflib(path)

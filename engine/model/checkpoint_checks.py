@@ -64,7 +64,7 @@ def config_from_dict(d: Any, name: str) -> ModelConfig:
     if not isinstance(d, dict):
         raise CheckpointError(f"{name}: the model configuration is not an object")
     known = {f.name for f in dataclasses.fields(ModelConfig)}
-    kw = {}
+    kw: dict[str, Any] = {}
     for key, val in d.items():
         if key not in known:
             continue
@@ -75,7 +75,7 @@ def config_from_dict(d: Any, name: str) -> ModelConfig:
             raise CheckpointError(f"{name}: config '{key}' has the wrong type ({type(val).__name__})")
         if isinstance(val, float) and not math.isfinite(val):
             raise CheckpointError(f"{name}: config '{key}' is {val!r}")
-        if lo is not None and not lo <= val <= hi:
+        if lo is not None and hi is not None and not lo <= val <= hi:  # type: ignore[operator]
             raise CheckpointError(f"{name}: config '{key}' is {val!r}, outside {lo:g}..{hi:g}")
         kw[key] = val
     for key in ("name", "patch_size", "emb_dim", "enc_depth", "dec_depth", "n_heads"):

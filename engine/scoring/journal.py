@@ -160,7 +160,7 @@ class Journal:
     def __init__(self, path: str | os.PathLike, *, study_path: str | os.PathLike | None = None):
         self.path = Path(path)
         self.study_path = Path(study_path) if study_path is not None else None
-        self._fh = None
+        self._fh: int | None = None
         self._seq = 0
         self._detach: Callable[[], None] | None = None
         self._lock_fd: int | None = None
@@ -337,7 +337,7 @@ class Journal:
         (``"process 1234 on host"``). The OS releases it when this process ends."""
         if self._lock_fd is not None or fcntl is None:
             return None
-        fd = None
+        fd: int | None = None
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # the lock file; in a read-only folder, the (writable) journal itself
@@ -507,7 +507,11 @@ class ScoringSession:
 
 
 def _read_only_session(
-    journal: Journal, n_epochs: int | None, initial, reason: str, can_copy: bool
+    journal: Journal,
+    n_epochs: int | None,
+    initial: Scoring | Callable[[], Scoring] | None,
+    reason: str,
+    can_copy: bool,
 ) -> ScoringSession:
     """The scoring as the journal has it (or as a new one would start), every edit
     refused with ``reason``."""
@@ -578,7 +582,13 @@ def open_scoring(
         raise
 
 
-def _open_locked(journal: Journal, study_path: Path, n_epochs, initial, data_dir) -> ScoringSession:
+def _open_locked(
+    journal: Journal,
+    study_path: Path,
+    n_epochs: int | None,
+    initial: Scoring | Callable[[], Scoring] | None,
+    data_dir: str | os.PathLike[str] | None,
+) -> ScoringSession:
     warnings: list[str] = []
     side = study_path.resolve().with_name(study_path.resolve().name + JOURNAL_SUFFIX)
     if journal.path.parent == user_journal_dir(data_dir) and side.exists() and not _file_writable(side):
