@@ -82,9 +82,10 @@ def test_worker_finishes_and_overlays_appear(assisted, qtbot):
     # hypnogram suggestions layer and hypnodensity strip are drawn
     assert len(w.assistant.density.proba) == d.n_epochs
     assert w.assistant.density.image.image is not None
-    # suggested events are model suggestions with confidence, on their channels
+    # the model's suggested events carry its confidence; the AASM rules' carry their rule
     sugg_events = [e for e in d.events() if e.provenance == Provenance.MODEL]
-    assert all(e.confidence is not None for e in sugg_events)
+    assert all(e.confidence is not None for e in sugg_events if e.attrs.get("source") != "aasm-rules")
+    assert all(e.attrs.get("rule") for e in sugg_events if e.attrs.get("source") == "aasm-rules")
     # the missing SpO2 is not reconstructed unasked (issue #11); on request it is, as a
     # marked ghost row with a band
     assert not [r for r in w.viewer.rows if r.sig < 0]
