@@ -10,6 +10,8 @@ in windows longer than ``LABEL_MAX_WINDOW_S`` events are thin marks without labe
 
 from __future__ import annotations
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
@@ -77,6 +79,8 @@ class EventOverlay(QObject):
         self._span_item.setZValue(19)
         self._span_item.setToolTip("Selected span: right-click › Score as …, Esc clears")
         self.sv.vb.addItem(self._span_item, ignoreBounds=True)
+        self._mark_curves: list[pg.PlotCurveItem] = []  # long windows: one thin-line curve per colour
+        self.n_marks = 0
         self._drag = None  # ("new", t0, row) | ("edge", event_id, which, onset, offset)
         self.sv.vb.mouseDragEvent = self.drag_event
         self.sv.vb.mouseClickEvent = self.click_event
@@ -126,6 +130,12 @@ class EventOverlay(QObject):
         marks_only = self.sv.window_s > LABEL_MAX_WINDOW_S
         k = 0
         self._shown = []
+        if marks_only:
+            for it in self._pool:
+                it.setVisible(False)
+            self._draw_marks(events, n)
+            return
+        self._hide_marks()
         labelled: list[tuple[QGraphicsRectItem, float, float, float]] = []  # item, x, y_top, h
         for ev in events:
             rows = self._rows_of(ev)
@@ -137,15 +147,10 @@ class EventOverlay(QObject):
             for y0, h in spans:
                 it = self._item(k)
                 k += 1
-                if marks_only:  # a thin mark along the bottom of its row: the traces stay readable
-                    it.setRect(QRectF(ev.onset_s, y0 + 0.04, ev.duration_s, min(h, 1.0) * 0.18))
-                else:
-                    it.setRect(QRectF(ev.onset_s, y0 + 0.04, ev.duration_s, h - 0.08))
+                it.setRect(QRectF(ev.onset_s, y0 + 0.04, ev.duration_s, h - 0.08))
                 c = TYPE_COLOURS.get(ev.type, (120, 120, 120))
                 suggestion = ev.provenance == Provenance.MODEL
                 alpha = 40 if suggestion else (55 if rows else 28)
-                if marks_only:
-                    alpha = 150 if not suggestion else 90
                 it.setBrush(QBrush(QColor(*c, alpha)))
                 pen = QPen(QColor(*c), 0)
                 pen.setCosmetic(True)
@@ -159,14 +164,55 @@ class EventOverlay(QObject):
                     label += f" {ev.confidence:.0%}?"
                 it._text.setText(label)
                 it._text.setBrush(QBrush(QColor(*c).darker(150)))
-                it._text.setVisible(not marks_only)
-                if not marks_only:
-                    labelled.append((it, ev.onset_s, y0 + h - 0.04, h))
+                labelled.append((it, ev.onset_s, y0 + h - 0.04, h))
                 it.setVisible(True)
                 self._shown.append((it, ev.id))
         for it in self._pool[k:]:
             it.setVisible(False)
         self._layout_labels(labelled)
+
+    def _draw_marks(self, events, n: int) -> None:
+        """Long windows: every event as a thin line along the bottom of its rows, one
+        curve per colour (an 8-h night has ~2000 marks: one item each would cost ~0.2 s a
+        page, a bar item ~75 ms a frame)."""
+        runs: dict[tuple, tuple[list, list]] = {}
+        min_w = 2 * self._s_per_px()  # at least two pixels wide
+        for ev in events:
+            rows = self._rows_of(ev)
+            if rows:
+                ys = [n - r - 1 + 0.1 for r in rows]
+            elif ev.type in TYPE_COLOURS:
+                ys = [0.1]
+            else:  # a note about the recording: along the top
+                ys = [n - 0.1]
+            key = (TYPE_COLOURS.get(ev.type, (120, 120, 120)), ev.provenance == Provenance.MODEL)
+            xs, yv = runs.setdefault(key, ([], []))
+            off = ev.onset_s + max(ev.duration_s, min_w)
+            for y in ys:
+                xs += (ev.onset_s, off)
+                yv += (y, y)
+        while len(self._mark_curves) < len(runs):
+            c = pg.PlotCurveItem(antialias=False)
+            c.setZValue(5)
+            c.setToolTip("Events in a long window: a thin line on each channel they were scored on "
+                         "(dimmer: model suggestions); zoom in (Ctrl+=) to see and edit them")
+            self.sv.vb.addItem(c, ignoreBounds=True)
+            self._mark_curves.append(c)
+        self.n_marks = 0
+        for curve, ((colour, suggestion), (xs, yv)) in zip(self._mark_curves, runs.items()):
+            pen = pg.mkPen(*colour, 110 if suggestion else 200, width=3)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            curve.setPen(pen)
+            curve.setData(np.asarray(xs, float), np.asarray(yv, float), connect="pairs")
+            curve.setVisible(True)
+            self.n_marks += len(xs) // 2
+        for curve in self._mark_curves[len(runs):]:
+            curve.setVisible(False)
+
+    def _hide_marks(self) -> None:
+        for curve in self._mark_curves:
+            curve.setVisible(False)
+        self.n_marks = 0
 
     def _layout_labels(self, labelled) -> None:
         """Labels never overlap: on each row a label takes the first free lane (a line of

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 from gui.viewer.channel_labels import ChannelLabels
 from gui.viewer.plot_setup import make_static
 from gui.viewer.time_axis import ClockAxis
+from gui.viewer.trace_curve import TraceCurve
 
 EPOCH_S = 30.0
 # windows longer than this draw each AC channel's min/max envelope scaled to its row (the
@@ -82,6 +83,7 @@ class SignalView(QWidget):
         self.window_s = 30.0
         self.n_drawn_points = 0
         self.clip_rows = True  # each trace kept inside its row
+        self._envelope_rows: dict = {}  # long windows: (page, row) -> row with its envelope scale
         self.labels.clicked.connect(self.row_clicked)
         self.labels.context_requested.connect(self.row_context)
         self.plot.scene().sigMouseClicked.connect(self._scene_clicked)
@@ -100,7 +102,7 @@ class SignalView(QWidget):
         pi = self.plot.getPlotItem()
         while len(self.items) < n:
             # PlotCurveItem, not PlotDataItem: no symbols, no per-frame bounds bookkeeping
-            it = pg.PlotCurveItem(pen=pg.mkPen((20, 20, 90), width=1), antialias=False)
+            it = TraceCurve(pen=pg.mkPen((20, 20, 90), width=1), antialias=False)
             pi.addItem(it)
             self.items.append(it)
         for i, it in enumerate(self.items):
@@ -114,9 +116,15 @@ class SignalView(QWidget):
         rows = list(rows)
         if window_s > ENVELOPE_WINDOW_S:
             for r, ((_x, y), row) in enumerate(zip(traces, rows)):
-                sc = envelope_scale(y, row.center) if row.kind in ENVELOPE_KINDS and row.sig >= 0 else None
-                if sc is not None:
-                    rows[r] = replace(row, scale=sc)
+                if row.kind not in ENVELOPE_KINDS or row.sig < 0:
+                    continue
+                key = (start_s, window_s, len(y), row)  # same page, same row: same scale (redraws)
+                if key not in self._envelope_rows:
+                    sc = envelope_scale(y, row.center)
+                    if len(self._envelope_rows) > 256:
+                        self._envelope_rows.clear()
+                    self._envelope_rows[key] = row if sc is None else replace(row, scale=sc)
+                rows[r] = self._envelope_rows[key]
         self.rows, self.start_s, self.window_s, self.selected = rows, start_s, window_s, selected
         n = len(rows)
         self._ensure_items(n)

@@ -266,8 +266,8 @@ def test_event_labels_never_overlap(scored, qtbot):
     for i in range(len(rects)):
         for j in range(i + 1, len(rects)):
             assert not rects[i].intersects(rects[j]), (texts[i].text(), texts[j].text())
-    w.set_window(math.inf)  # the whole night: no labels at all, thin marks
-    assert not any(it._text.isVisible() for it, _ in ov._shown)
+    w.set_window(math.inf)  # the whole night: no labels at all, one thin mark per event and row
+    assert not any(it.isVisible() for it in ov._pool) and ov.n_marks == 6
 
 
 def test_event_list_separates_sources_dedups_and_fits(scored, qtbot):
