@@ -25,7 +25,7 @@ from engine.channels.mapping import (
     map_study,
     signal_kind,
 )
-from engine.channels.model_input import load_model_input
+from engine.channels.model_input import load_model_input, load_model_night
 from engine.channels.montages import (
     BUILTIN_PSG,
     LARGE_FILE_SIGNALS,
@@ -108,7 +108,7 @@ __all__ = [
     "STAGE_NAMES", "Scoring", "ScoringFormatError", "SignalInfo", "Stage", "Study", "StudyError",
     "SNORE_PREFILTER", "TraceSource", "UserError", "apply_batch", "apply_refit", "build_pyramids", "canonical_scale",
     "compare_scorings", "default_model_path", "export_edf_plus", "export_events_tsv",
-    "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input",
+    "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input", "load_model_night",
     "load_model_runner", "map_study", "minmax_envelope", "n_corrections", "open_scoring", "open_study",
     "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "setup_logging", "signal_kind",
     "sleep_report", "training_labels", "write_report_html",

@@ -83,3 +83,65 @@ def load_study_input(path) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], Stu
     chmap = map_study(study)
     x, present = load_model_input(study, chmap)
     return np.asarray(x, np.float32), np.asarray(present, bool), (), study
+
+
+STATS_POINTS = 200_000  # per channel, as engine.model.preprocess.robust_stats samples a night
+F16_SPAN = 60_000.0  # float16 holds |v| < 65504: wider chunks are stored divided down
+
+
+def load_model_night(study, chmap: ChannelMap, cancel=None):
+    """The study as the model's normalised night (``engine.model.preprocess.NightInput``,
+    z as float16), read in half-hour chunks without a whole-night float32 copy.
+
+    ``prepare_night(*load_model_input(...))`` holds the night twice (x as float32, then z):
+    ~440 MB for 10 h of 16 channels. Here one pass stores each chunk as float16 relative
+    to its own per-channel median (deviations keep float16's relative precision; a flat
+    stretch stays exactly flat) while gathering the same every-n-th samples
+    ``robust_stats`` would take; then each chunk is normalised in place. Peak: the
+    float16 night plus one chunk. Returns None when ``cancel`` is set."""
+    from engine.channels.canonical import EPOCH_SAMPLES
+    from engine.model.preprocess import finish_night, normalise_block, robust_stats
+
+    n_out = int(round(study.duration_s * MODEL_SFREQ_HZ))
+    n_ep = n_out // EPOCH_SAMPLES
+    total = n_ep * EPOCH_SAMPLES
+    step = max(1, total // STATS_POINTS)
+    buf = np.zeros((N_CANONICAL, total), np.float16)
+    present = np.zeros(N_CANONICAL, bool)
+    chunks: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # (start, stop, offset, factor)
+    samples: list[np.ndarray] = []
+    t = 0.0
+    while t < study.duration_s:
+        if cancel is not None and cancel.is_set():
+            return None
+        t1 = min(study.duration_s, t + CHUNK_S)
+        k = int(round(t * MODEL_SFREQ_HZ))
+        if k >= total:
+            break
+        xc, pc = load_model_input(study, chmap, t, t1)
+        present |= pc
+        m = min(xc.shape[1], total - k)
+        xc = xc[:, :m]
+        i0 = -(-k // step) * step  # first sampled index at or after k
+        samples.append(xc[:, i0 - k::step].copy())
+        with np.errstate(all="ignore"):
+            ok = np.isfinite(xc).any(axis=1)
+            offset = np.zeros(N_CANONICAL, np.float32)
+            if ok.any():
+                offset[ok] = np.nanmedian(xc[ok], axis=1)
+            span = np.nanmax(np.abs(xc - offset[:, None]), axis=1, initial=0.0, where=np.isfinite(xc))
+        factor = np.maximum(1.0, np.nan_to_num(span, nan=0.0) / F16_SPAN).astype(np.float32)
+        buf[:, k:k + m] = (xc - offset[:, None]) / factor[:, None]
+        chunks.append((k, k + m, offset, factor))
+        t = t1
+    sub = np.concatenate(samples, axis=1) if samples else np.zeros((N_CANONICAL, 0), np.float32)
+    center, scale = robust_stats(sub, present, max_points=max(1, sub.shape[1]))
+    ep_sd = np.zeros((n_ep, N_CANONICAL), np.float32)
+    for a, b, offset, factor in chunks:
+        if cancel is not None and cancel.is_set():
+            return None
+        x = buf[:, a:b].astype(np.float32) * factor[:, None] + offset[:, None]
+        z, sd = normalise_block(x, center, scale, present)
+        buf[:, a:b] = z
+        ep_sd[a // EPOCH_SAMPLES:b // EPOCH_SAMPLES] = sd
+    return finish_night(buf, ep_sd, present, center, scale)

@@ -142,6 +142,11 @@ class ModelRunner:
         back as float32 per batch."""
         return self._session(prepare_night(x, present, dtype=np.float16), name)
 
+    def session_for(self, night: NightInput, name: str = "") -> NightSession:
+        """A session for a night already normalised (engine.channels.model_input
+        .load_model_night reads a study straight into one, without a float32 copy)."""
+        return self._session(night, name)
+
     def open_study(self, path) -> NightSession:
         from engine.channels.model_input import load_study_input
 

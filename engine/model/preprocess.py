@@ -78,6 +78,32 @@ def robust_stats(x: np.ndarray, present: np.ndarray | None = None, max_points: i
     return center, scale
 
 
+def normalise_block(x: np.ndarray, center: np.ndarray, scale: np.ndarray,
+                    present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole epochs of a night, x [C, n * 3840] physical -> (z float32 [C, n * 3840]
+    robust z-scored and clipped, 0 for absent channels; its per-epoch std [n, C])."""
+    z = (np.asarray(x, np.float32) - center[:, None]) / scale[:, None]
+    np.nan_to_num(z, copy=False, nan=0.0, posinf=CLIP, neginf=-CLIP)
+    np.clip(z, -CLIP, CLIP, out=z)
+    z[~present] = 0.0
+    n = z.shape[1] // EPOCH_SAMPLES
+    return z, z.reshape(z.shape[0], n, EPOCH_SAMPLES).std(axis=2).T
+
+
+def finish_night(z: np.ndarray, ep_sd: np.ndarray, present: np.ndarray, center: np.ndarray,
+                 scale: np.ndarray) -> NightInput:
+    """The NightInput of a normalised night: flat epochs from the per-epoch std [n, C]."""
+    present = np.asarray(present, bool).copy()
+    n_ep = len(ep_sd)
+    flat = (ep_sd < FLAT_STD) & present[None, :]
+    # a channel flat all night is as good as missing
+    all_flat = flat.all(axis=0) if n_ep else np.zeros_like(present)
+    present &= ~all_flat
+    flat &= present[None, :]
+    z[~present] = 0.0
+    return NightInput(z, present, flat, center, scale)
+
+
 def prepare_night(x: np.ndarray, present: np.ndarray, dtype=np.float32,
                   chunk_epochs: int = 120) -> NightInput:
     """x [C, T] float physical units at 128 Hz, present [C] bool -> NightInput.
@@ -86,7 +112,9 @@ def prepare_night(x: np.ndarray, present: np.ndarray, dtype=np.float32,
     Normalised ``chunk_epochs`` at a time into one preallocated ``z`` of ``dtype``, so the
     only whole-night arrays are ``x`` and ``z`` (no whole-night temporaries: a 10-h
     16-channel night is 295 MB as float32). ``float16`` halves ``z`` and is what training
-    stores (engine.training.data); the model reads it back as float32 per batch."""
+    stores (engine.training.data); the model reads it back as float32 per batch.
+    (engine.channels.model_input.load_model_night reads a study straight into this form
+    without a whole-night ``x``.)"""
     x = np.asarray(x, dtype=np.float32)
     present = np.asarray(present, dtype=bool).copy()
     n_ep = x.shape[1] // EPOCH_SAMPLES
@@ -96,16 +124,5 @@ def prepare_night(x: np.ndarray, present: np.ndarray, dtype=np.float32,
     for e0 in range(0, n_ep, max(1, chunk_epochs)):
         e1 = min(n_ep, e0 + max(1, chunk_epochs))
         a, b = e0 * EPOCH_SAMPLES, e1 * EPOCH_SAMPLES
-        zc = (x[:, a:b] - center[:, None]) / scale[:, None]
-        np.nan_to_num(zc, copy=False, nan=0.0, posinf=CLIP, neginf=-CLIP)
-        np.clip(zc, -CLIP, CLIP, out=zc)
-        zc[~present] = 0.0
-        ep_sd[e0:e1] = zc.reshape(zc.shape[0], e1 - e0, EPOCH_SAMPLES).std(axis=2).T  # [n, C]
-        z[:, a:b] = zc
-    flat = (ep_sd < FLAT_STD) & present[None, :]
-    # a channel flat all night is as good as missing
-    all_flat = flat.all(axis=0) if n_ep else np.zeros_like(present)
-    present &= ~all_flat
-    flat &= present[None, :]
-    z[~present] = 0.0
-    return NightInput(z, present, flat, center, scale)
+        z[:, a:b], ep_sd[e0:e1] = normalise_block(x[:, a:b], center, scale, present)
+    return finish_night(z, ep_sd, present, center, scale)

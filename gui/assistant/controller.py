@@ -187,7 +187,7 @@ class AssistantController(QObject):
 
     # --- jobs (worker thread) ------------------------------------------------------------
     def _inference_job(self, cancel, center_epoch: int):
-        from engine.api import load_model_input
+        from engine.api import load_model_night
 
         yield ("progress", 0.0, "loading the model")
         runner = _load_runner(self.model_path, self.device)
@@ -195,11 +195,10 @@ class AssistantController(QObject):
             return
         yield ("runner", runner)
         yield ("progress", 0.0, "reading the night for the model")
-        x, present = load_model_input(self.study, self.chmap)
-        if cancel.is_set():
+        night = load_model_night(self.study, self.chmap, cancel)  # float16, no whole-night float32 copy
+        if night is None or cancel.is_set():
             return
-        session = runner.prepare(x, present, os.path.basename(self.study.path))
-        del x
+        session = runner.session_for(night, os.path.basename(self.study.path))
         yield ("session", session)
         for batch in runner.run(session, center_epoch=center_epoch, cancel=cancel, reconstruct=True,
                                 reconstruct_missing=frozenset(self.requested)):

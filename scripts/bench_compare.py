@@ -1,0 +1,553 @@
+"""Side-by-side speed of PedSleep Assist and EDFbrowser, measured from outside (issue 16).
+
+    make bench-compare            # or: .venv/bin/python scripts/bench_compare.py [--rounds N]
+
+Every viewer is measured the same way, as a person sees it: a virtual X screen (Xvfb,
+1920x1080) with a window manager (openbox) that maximises every window, key presses
+injected through XTest, and the screen polled (XGetImage of one region of the trace
+area, the same for every viewer) until it changes. So a "flip" is the key press to the
+first changed pixel of the new page on screen, whatever the program does inside.
+
+- flip: Page Down in a 30-s window, one press every ``--gap`` s (a scorer's pace);
+  median and 95th percentile.
+- whole night: from a 2-h window to the whole recording (PedSleep: Ctrl+-; EDFbrowser:
+  Timescale > whole recording) to the changed screen; median.
+- first page from launch: process start to the first page of traces in the region.
+  EDFbrowser asks which signals to show before drawing any: its figure is start to that
+  dialog plus its "Add signal(s)" click to traces.
+- peak RSS / file: the process's VmHWM at the end over the EDF's size.
+- PedSleep runs three ways: ``assistant working`` (flips while the model's first pass
+  runs), ``assistant finished`` (the same process once its CPU use has dropped: the pass
+  is done and every overlay is on screen), and ``--no-assistant``.
+
+Rounds run the viewers in rotated order. The file is the bench's generated 10-h,
+16-channel, 256 Hz EDF (tests/bench/conftest.py), read once first so it is in page
+cache. Needs Linux with apt (root) to install xvfb, openbox, xdotool and edfbrowser when
+they are missing; skips with a clear message (exit 0) when it cannot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SCREEN_W, SCREEN_H = 1920, 1080
+# the region polled: inside the trace area of both viewers when maximised (PedSleep's
+# docks are on the right and at the bottom; EDFbrowser's traces fill the window)
+REGION = (260, 220, 640, 300)  # x, y, width, height
+APT_PACKAGES = {"Xvfb": "xvfb", "openbox": "openbox", "xdotool": "xdotool", "edfbrowser": "edfbrowser"}
+OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
+<openbox_config xmlns="http://openbox.org/3.4/rc">
+  <applications>
+    <application class="*" type="normal"><maximized>yes</maximized></application>
+  </applications>
+</openbox_config>
+"""
+
+
+def skip(msg: str) -> None:
+    print(f"bench-compare skipped: {msg}")
+    sys.exit(0)
+
+
+# --- tools -----------------------------------------------------------------------------
+def ensure_tools() -> None:
+    missing = [pkg for exe, pkg in APT_PACKAGES.items() if shutil.which(exe) is None]
+    if not missing:
+        return
+    if not sys.platform.startswith("linux") or shutil.which("apt-get") is None:
+        skip(f"{', '.join(missing)} missing and no apt-get to install them")
+    if os.geteuid() != 0:
+        skip(f"{', '.join(missing)} missing; installing them needs root (sudo apt-get install {' '.join(missing)})")
+    print(f"installing {' '.join(missing)} with apt-get …", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    ok = subprocess.run(["apt-get", "update", "-qq"], env=env).returncode == 0 and subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *missing], env=env).returncode == 0
+    still = [pkg for exe, pkg in APT_PACKAGES.items() if shutil.which(exe) is None]
+    if not ok or still:
+        skip(f"could not install {', '.join(still or missing)} with apt-get")
+
+
+class X11:
+    """The few Xlib/XTest calls the benchmark needs, through ctypes (no extra package)."""
+
+    def __init__(self, display: str):
+        x11 = ctypes.util.find_library("X11")
+        xtst = ctypes.util.find_library("Xtst")
+        if not x11 or not xtst:
+            skip("libX11 / libXtst not found")
+        self.x = ctypes.CDLL(x11)
+        self.t = ctypes.CDLL(xtst)
+        self.x.XOpenDisplay.restype = ctypes.c_void_p
+        self.x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        self.x.XDefaultRootWindow.restype = ctypes.c_ulong
+        self.x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        self.x.XGetImage.restype = ctypes.c_void_p
+        self.x.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
+                                     ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
+        self.x.XDestroyImage = None  # a macro in Xlib: freed through the image's own function table
+        self.x.XKeysymToKeycode.restype = ctypes.c_ubyte
+        self.x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        self.x.XStringToKeysym.restype = ctypes.c_ulong
+        self.x.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        self.x.XFlush.argtypes = [ctypes.c_void_p]
+        self.x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        self.t.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        self.t.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        self.t.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                                ctypes.c_ulong]
+        self.dpy = self.x.XOpenDisplay(display.encode())
+        if not self.dpy:
+            raise RuntimeError(f"cannot open display {display}")
+        self.root = self.x.XDefaultRootWindow(self.dpy)
+        self._libc = ctypes.CDLL(None)
+
+    def grab(self, region=REGION) -> bytes:
+        x, y, w, h = region
+        img = self.x.XGetImage(self.dpy, self.root, x, y, w, h, 0xFFFFFFFF, 2)  # ZPixmap
+        if not img:
+            return b""
+        # XImage: int width, height, xoffset, format; char *data; ... (data at offset 16)
+        data = ctypes.cast(ctypes.c_void_p.from_address(img + 16).value, ctypes.POINTER(ctypes.c_char))
+        out = ctypes.string_at(data, w * h * 4)
+        # f.destroy_image is the first function pointer of XImage.f (after 10 ints/pointers)
+        destroy = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(ctypes.c_void_p.from_address(img + 96).value)
+        destroy(img)
+        return out
+
+    def keycode(self, keysym: str) -> int:
+        return int(self.x.XKeysymToKeycode(self.dpy, self.x.XStringToKeysym(keysym.encode())))
+
+    def key(self, keys: str) -> None:
+        """Press and release a chord like "ctrl+minus" or "Next"."""
+        codes = [self.keycode({"ctrl": "Control_L", "shift": "Shift_L"}.get(k, k)) for k in keys.split("+")]
+        for c in codes:
+            self.t.XTestFakeKeyEvent(self.dpy, c, 1, 0)
+        for c in reversed(codes):
+            self.t.XTestFakeKeyEvent(self.dpy, c, 0, 0)
+        self.x.XFlush(self.dpy)
+
+    def click(self, x: int, y: int) -> None:
+        self.t.XTestFakeMotionEvent(self.dpy, -1, x, y, 0)
+        self.t.XTestFakeButtonEvent(self.dpy, 1, 1, 0)
+        self.t.XTestFakeButtonEvent(self.dpy, 1, 0, 0)
+        self.x.XFlush(self.dpy)
+
+
+def traces_in(img: bytes) -> bool:
+    """The region shows a page of traces: many pixels differ from its most common colour."""
+    if not img:
+        return False
+    px = np.frombuffer(img, np.uint32) & 0xFFFFFF
+    vals, counts = np.unique(px, return_counts=True)
+    return (len(px) - counts.max()) > 0.02 * len(px) and len(vals) > 3
+
+
+def wait_change(x: X11, before: bytes, timeout_s: float = 5.0) -> float | None:
+    """Seconds from now until the region differs from ``before``; None on timeout."""
+    t0 = time.perf_counter()
+    while True:
+        img = x.grab()
+        now = time.perf_counter()
+        if img and img != before:
+            return now - t0
+        if now - t0 > timeout_s:
+            return None
+
+
+def wait_stable(x: X11, quiet_s: float = 0.25, timeout_s: float = 10.0) -> bytes:
+    """Wait until the region has not changed for ``quiet_s``; returns it."""
+    last = x.grab()
+    t_last = t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout_s:
+        time.sleep(0.01)
+        img = x.grab()
+        if img != last:
+            last, t_last = img, time.perf_counter()
+        elif time.perf_counter() - t_last >= quiet_s:
+            break
+    return last
+
+
+def window_ids(name: str, display: str) -> list[str]:
+    r = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], capture_output=True, text=True,
+                       env=dict(os.environ, DISPLAY=display))
+    return r.stdout.split()
+
+
+def window_geometry(wid: str, display: str) -> tuple[int, int, int, int]:
+    r = subprocess.run(["xdotool", "getwindowgeometry", "--shell", wid], capture_output=True, text=True,
+                       env=dict(os.environ, DISPLAY=display))
+    kv = dict(line.split("=", 1) for line in r.stdout.split() if "=" in line)
+    return int(kv["X"]), int(kv["Y"]), int(kv["WIDTH"]), int(kv["HEIGHT"])
+
+
+# --- processes -------------------------------------------------------------------------
+def vm_hwm_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    try:
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return float("nan")
+
+
+def wait_idle(pid: int, timeout_s: float, below: float = 0.15, window_s: float = 3.0) -> float:
+    """Wait until the process uses less than ``below`` of a core over ``window_s`` (the
+    model pass has finished); returns the seconds waited."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout_s:
+        c0 = cpu_s(pid)
+        time.sleep(window_s)
+        if (cpu_s(pid) - c0) / window_s < below:
+            break
+    return time.perf_counter() - t0
+
+
+@dataclass
+class Result:
+    flips_ms: list = field(default_factory=list)
+    whole_ms: list = field(default_factory=list)
+    first_page_s: list = field(default_factory=list)
+    after_window_s: list = field(default_factory=list)
+    rss_ratio: list = field(default_factory=list)
+    note: str = ""
+
+
+class Screen:
+    """Xvfb + openbox on a free display."""
+
+    def __init__(self):
+        d = 70
+        while Path(f"/tmp/.X11-unix/X{d}").exists() or Path(f"/tmp/.X{d}-lock").exists():
+            d += 1
+        self.display = f":{d}"
+        self.tmp = Path(tempfile.mkdtemp(prefix="bench-compare-"))
+        self.xvfb = subprocess.Popen(["Xvfb", self.display, "-screen", "0", f"{SCREEN_W}x{SCREEN_H}x24",
+                                      "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if Path(f"/tmp/.X11-unix/X{d}").exists():
+                break
+            time.sleep(0.05)
+        rc = self.tmp / "rc.xml"
+        rc.write_text(OPENBOX_RC)
+        self.wm = subprocess.Popen(["openbox", "--config-file", str(rc)], env=self.env(),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        self.x = X11(self.display)
+
+    def env(self, home: Path | None = None) -> dict:
+        e = dict(os.environ, DISPLAY=self.display, QT_QPA_PLATFORM="xcb")
+        if home is not None:  # a fresh home: default settings, nothing remembered
+            e.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+                     XDG_DATA_HOME=str(home / ".local/share"), XDG_RUNTIME_DIR=str(home / "run"))
+            (home / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
+        return e
+
+    def close(self) -> None:
+        for p in (self.wm, self.xvfb):
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def stop(p: subprocess.Popen) -> None:
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def measure_flips(x: X11, n: int, gap_s: float, key: str = "Next") -> list[float]:
+    out = []
+    for _ in range(n):
+        before = wait_stable(x, quiet_s=min(0.1, gap_s / 2), timeout_s=gap_s + 1)
+        x.key(key)
+        dt = wait_change(x, before)
+        if dt is not None:
+            out.append(dt * 1000)
+        time.sleep(gap_s)
+    return out
+
+
+def launch_until_page(scr: Screen, cmd: list[str], home: Path, timeout_s: float = 60.0):
+    """Start ``cmd``; return (process, seconds to a first non-black region, seconds to traces)."""
+    blank = scr.x.grab()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, env=scr.env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         cwd=str(ROOT))
+    t_window = None
+    while time.perf_counter() - t0 < timeout_s:
+        img = scr.x.grab()
+        now = time.perf_counter() - t0
+        if t_window is None and img != blank:
+            t_window = now
+        if traces_in(img):
+            return p, t_window if t_window is not None else now, now
+        if p.poll() is not None:
+            break
+        time.sleep(0.002)
+    return p, t_window, None
+
+
+def run_pedsleep(scr: Screen, edf: str, assistant: bool, args) -> dict[str, Result]:
+    home = scr.tmp / f"home-ped-{time.monotonic_ns()}"
+    journal = Path(edf + ".pedsleep.jsonl")
+    journal.unlink(missing_ok=True)  # start from a blank scoring each time
+    cmd = [str(ROOT / ".venv/bin/python"), str(ROOT / "main.py"), edf]
+    if not assistant:
+        cmd.append("--no-assistant")
+    p, t_win, t_page = launch_until_page(scr, cmd, home)
+    size_mb = os.path.getsize(edf) / 2**20
+    out: dict[str, Result] = {}
+    if t_page is None:
+        stop(p)
+        r = Result(note="no page drawn")
+        return {"working" if assistant else "off": r}
+    time.sleep(0.5)
+    if assistant:
+        working = Result(first_page_s=[t_page], after_window_s=[t_page - t_win])
+        working.flips_ms = measure_flips(scr.x, args.flips, args.gap)
+        out["working"] = working
+        waited = wait_idle(p.pid, timeout_s=args.model_timeout)
+        finished = Result(note=f"model pass done {waited:.0f} s after the working flips")
+        finished.flips_ms = measure_flips(scr.x, args.flips, args.gap)
+        finished.whole_ms = measure_whole_pedsleep(scr.x, args.whole)
+        rss = vm_hwm_mb(p.pid) / size_mb
+        working.rss_ratio = finished.rss_ratio = [rss]
+        out["finished"] = finished
+    else:
+        off = Result(first_page_s=[t_page], after_window_s=[t_page - t_win])
+        off.flips_ms = measure_flips(scr.x, args.flips, args.gap)
+        off.whole_ms = measure_whole_pedsleep(scr.x, args.whole)
+        off.rss_ratio = [vm_hwm_mb(p.pid) / size_mb]
+        out["off"] = off
+    stop(p)
+    journal.unlink(missing_ok=True)
+    return out
+
+
+def measure_whole_pedsleep(x: X11, n: int) -> list[float]:
+    for _ in range(7):  # 30 s -> 1, 2, 5, 10, 30, 60 min -> 2 h
+        x.key("ctrl+minus")
+        time.sleep(0.3)
+    wait_stable(x, 0.5, 60)
+    out = []
+    for _ in range(n):
+        before = wait_stable(x, 0.3, 30)
+        x.key("ctrl+minus")  # 2 h -> whole night
+        dt = wait_change(x, before, 10)
+        if dt is not None:
+            out.append(dt * 1000)
+        wait_stable(x, 0.3, 30)
+        x.key("ctrl+equal")  # back to 2 h
+        time.sleep(0.3)
+    return out
+
+
+def run_edfbrowser(scr: Screen, edf: str, args) -> dict[str, Result]:
+    home = scr.tmp / f"home-edfb-{time.monotonic_ns()}"
+    blank = scr.x.grab()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(["edfbrowser", edf], env=scr.env(home), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    r = Result()
+    t_win = t_dialog = None
+    while time.perf_counter() - t0 < 60 and p.poll() is None:
+        if t_win is None and scr.x.grab() != blank:
+            t_win = time.perf_counter() - t0
+        ids = window_ids("Add signals", scr.display)
+        if ids:
+            t_dialog = time.perf_counter() - t0
+            break
+        time.sleep(0.005)
+    if t_dialog is None:
+        stop(p)
+        r.note = "EDFbrowser did not open the file"
+        return {"edfbrowser": r}
+    time.sleep(0.5)
+    before = scr.x.grab()
+    t1 = time.perf_counter()
+    scr.x.click(*EDFB_ADD_SIGNALS)
+    while time.perf_counter() - t1 < 30:
+        img = scr.x.grab()
+        if img != before and traces_in(img):
+            break
+        time.sleep(0.002)
+    t_draw = time.perf_counter() - t1
+    r.first_page_s = [t_dialog + t_draw]
+    r.after_window_s = [t_draw]
+    time.sleep(0.5)
+    edfb_timescale(scr, "30 Sec/page")
+    wait_stable(scr.x, 0.5, 10)
+    r.flips_ms = measure_flips(scr.x, args.flips, args.gap)
+    for _ in range(args.whole):
+        edfb_timescale(scr, "1 hour/page")  # its menu has no 2 h: from 1 h
+        before = wait_stable(scr.x, 0.3, 30)
+        t = edfb_timescale(scr, "whole recording")
+        dt = wait_change(scr.x, before, 10)
+        if t is not None and dt is not None:
+            r.whole_ms.append((dt + t) * 1000)
+    r.rss_ratio = [vm_hwm_mb(p.pid) / (os.path.getsize(edf) / 2**20)]
+    stop(p)
+    return {"edfbrowser": r}
+
+
+# EDFbrowser's Timescale menu, measured on 2.00 at 1920x1080 (y of each entry's centre
+# relative to the menu's top); opened by a click on "Timescale" in the menu bar.
+EDFB_MENU_X, EDFB_MENU_Y = 204, 29
+EDFB_ADD_SIGNALS = (841, 725)  # the "Add signal(s)" button of its dialog, centred on the screen
+EDFB_ITEMS = {"30 Sec/page": 605, "1 hour/page": 705, "whole recording": 911}
+
+
+def edfb_timescale(scr: Screen, item: str) -> float | None:
+    """Pick a Timescale menu entry; returns the seconds from the click to its release
+    (0) or None when the entry is unknown."""
+    y = EDFB_ITEMS.get(item)
+    if y is None:
+        return None
+    scr.x.click(EDFB_MENU_X, EDFB_MENU_Y)
+    time.sleep(0.4)
+    scr.x.click(300, y)
+    return 0.0
+
+
+# --- report ----------------------------------------------------------------------------
+ROWS = [("working", "PedSleep, assistant working"), ("finished", "PedSleep, assistant finished"),
+        ("off", "PedSleep `--no-assistant`"), ("edfbrowser", "EDFbrowser")]
+
+
+def fmt(v, unit="", digits=1) -> str:
+    return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{digits}f}{unit}"
+
+
+def table(res: dict[str, Result], edfb_version: str) -> str:
+    ref = res.get("edfbrowser")
+    ref_med = float(np.median(ref.flips_ms)) if ref and ref.flips_ms else None
+    lines = ["| state | flip median | p95 | flip / EDFbrowser | whole night | first page from launch "
+             "| window → page | peak RSS / file |", "|---|---|---|---|---|---|---|---|"]
+    for key, name in ROWS:
+        r = res.get(key)
+        if r is None:
+            continue
+        if key == "edfbrowser":
+            name = f"EDFbrowser {edfb_version}"
+        med = float(np.median(r.flips_ms)) if r.flips_ms else None
+        p95 = float(np.percentile(r.flips_ms, 95)) if r.flips_ms else None
+        ratio = med / ref_med if med and ref_med else None
+        whole = float(np.median(r.whole_ms)) if r.whole_ms else None
+        fp = float(np.median(r.first_page_s)) if r.first_page_s else None
+        aw = float(np.median(r.after_window_s)) if r.after_window_s else None
+        rss = float(np.median(r.rss_ratio)) if r.rss_ratio else None
+        lines.append(f"| {name} | {fmt(med, ' ms')} | {fmt(p95, ' ms', 0)} | {fmt(ratio, '×', 2)} | "
+                     f"{fmt(whole, ' ms', 0)} | {fmt(fp, ' s', 2)} | {fmt(aw, ' s', 2)} | {fmt(rss, '×', 2)} |")
+    return "\n".join(lines)
+
+
+def merge(total: dict[str, Result], part: dict[str, Result]) -> None:
+    for k, r in part.items():
+        t = total.setdefault(k, Result())
+        for f in ("flips_ms", "whole_ms", "first_page_s", "after_window_s", "rss_ratio"):
+            getattr(t, f).extend(getattr(r, f))
+        if r.note:
+            t.note = (t.note + "; " if t.note else "") + r.note
+
+
+def bench_file() -> str:
+    from tests.bench.conftest import BENCH_DIR
+    from tests.helpers.edf_factory import psg_signals, write_edf
+
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    p = os.path.join(BENCH_DIR, "night-10h-16ch-256hz.edf")
+    if not os.path.exists(p) or os.path.getsize(p) < 290_000_000:
+        print("writing the 10-h 16-channel 256 Hz bench file …", flush=True)
+        write_edf(p, psg_signals(256.0), n_records=36000, record_s=1.0)
+    with open(p, "rb") as f:  # into page cache, as for every viewer
+        while f.read(1 << 24):
+            pass
+    return p
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--flips", type=int, default=40, help="page flips per state and round")
+    ap.add_argument("--whole", type=int, default=5, help="whole-night redraws per state and round")
+    ap.add_argument("--gap", type=float, default=0.3, help="seconds between key presses")
+    ap.add_argument("--model-timeout", type=float, default=900.0,
+                    help="longest wait for the model's pass to finish")
+    ap.add_argument("--only", choices=("pedsleep", "edfbrowser"), help="one viewer only")
+    args = ap.parse_args(argv)
+    if not sys.platform.startswith("linux"):
+        skip("needs Linux (Xvfb, /proc)")
+    if not (ROOT / ".venv/bin/python").exists():
+        skip("no .venv: run `make setup` first")
+    ensure_tools()
+    edf = bench_file()
+    v = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "edfbrowser"], capture_output=True, text=True)
+    edfb_version = v.stdout.split("+")[0] or "?"
+    viewers = ["ped-assistant", "ped-off", "edfbrowser"]
+    if args.only == "pedsleep":
+        viewers = viewers[:2]
+    elif args.only == "edfbrowser":
+        viewers = viewers[2:]
+    scr = Screen()
+    total: dict[str, Result] = {}
+    try:
+        for rnd in range(args.rounds):
+            order = viewers[rnd % len(viewers):] + viewers[:rnd % len(viewers)]
+            for name in order:
+                t = time.perf_counter()
+                if name == "ped-assistant":
+                    part = run_pedsleep(scr, edf, True, args)
+                elif name == "ped-off":
+                    part = run_pedsleep(scr, edf, False, args)
+                else:
+                    part = run_edfbrowser(scr, edf, args)
+                merge(total, part)
+                print(f"round {rnd + 1}/{args.rounds} {name}: {time.perf_counter() - t:.0f} s", flush=True)
+    finally:
+        scr.close()
+    load = os.getloadavg()
+    print()
+    print(f"{os.path.basename(edf)} ({os.path.getsize(edf) / 2**20:.0f} MB), screen {SCREEN_W}x{SCREEN_H} "
+          f"(Xvfb + openbox, maximised), {args.rounds} rounds in rotated order, {args.flips} flips "
+          f"per state and round, {os.cpu_count()} cores, load average at the end {load[0]:.1f}")
+    print(table(total, edfb_version))
+    for k, r in total.items():
+        if r.note:
+            print(f"note ({k}): {r.note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
