@@ -513,8 +513,8 @@ def _read_only_session(
     reason: str,
     can_copy: bool,
 ) -> ScoringSession:
-    """The scoring as the journal has it (or as a new one would start), every edit
-    refused with ``reason``."""
+    """The scoring as the journal has it (or as a new one would start), every edit of
+    the scorer's refused with ``reason`` (model suggestions still show, unsaved)."""
     warnings: list[str] = []
     doc = None
     if journal.exists():
@@ -530,7 +530,11 @@ def _read_only_session(
     warnings.append(reason)
     log.warning(reason)
 
-    def refuse(_record: dict[str, Any]) -> None:
+    def refuse(record: dict[str, Any]) -> None:
+        # the model's suggestions (records that are not undoable) are shown but not saved;
+        # every edit of the scorer's, and every undo/redo, is refused
+        if record.get("kind") == "do" and not record.get("undoable", True):
+            return
         raise OSError(errno.EROFS, reason)
 
     guard = doc.add_record_listener(refuse)

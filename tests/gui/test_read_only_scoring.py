@@ -55,6 +55,31 @@ def test_read_only_archive_opens_restored_and_copies_on_yes(window, qtbot, tmp_p
         ro.chmod(0o755)
 
 
+@pytest.mark.slow  # about a minute on the shared 2-core box (the whole assistant runs)
+@pytest.mark.assistant
+def test_assistant_runs_on_a_read_only_scoring(window, qtbot, tmp_path):
+    """The model's suggestions show on a study scored elsewhere (not saved); no error."""
+    from tests.helpers.edf_factory import psg_signals, write_edf
+
+    study = tmp_path / "night.edf"
+    write_edf(study, psg_signals(128.0), n_records=300)
+    other = open_scoring(study, 10)
+    try:
+        assert window.open_path(str(study)), window.last_error
+        ctl = window.assistant.ctl
+        qtbot.waitUntil(lambda: not ctl.is_running() and ctl.worker is None, timeout=120_000)
+        assert ctl.last_error is None, ctl.last_error
+        assert window.scoring.ctl.read_only
+        assert window.scoring.ctl.doc.pending_suggestion_mask().any()  # shown...
+        from engine.scoring.journal import Journal
+
+        saved = Journal(other.journal_path).load().doc  # ...not written to the writer's journal
+        assert saved is not None and not saved.pending_suggestion_mask().any()
+    finally:
+        window.close_study()
+        other.close()
+
+
 def test_study_open_elsewhere_is_read_only_with_a_message(window, qtbot, tmp_path):
     from tests.helpers.edf_factory import Sig, write_edf
 

@@ -301,6 +301,11 @@ def test_second_opener_in_the_same_process_gets_a_read_only_view(study: Path):
     assert s2.doc.stages()[1] == -1  # refused, not applied
     with pytest.raises(UserError):
         s2.make_editable_copy()
+    p = np.full((3, 5), 0.2, dtype=np.float32)
+    s2.doc.set_suggestions(0, p)  # the model's suggestions still show (not saved)...
+    assert np.isfinite(s2.doc.suggestion_confidence()[:3]).all()
+    with pytest.raises(UserError):
+        s2.doc.accept_suggestions(min_confidence=0.0)  # ...but accepting one is an edit
     s2.close()
     s1.doc.set_stage(2, Stage.N3)  # the writer is unaffected
     s1.close()
