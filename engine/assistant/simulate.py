@@ -33,7 +33,8 @@ def _stages(proba: np.ndarray) -> np.ndarray:
 def simulate_review(prior: np.ndarray, reference: np.ndarray, n_reviews: int, *,
                     features: np.ndarray | None = None, embedding: np.ndarray | None = None,
                     source: str = "yasa", refit_every: int = REFIT_EVERY, self_train: bool = True,
-                    outlier: np.ndarray | None = None, refit: bool = True, temporal: bool = False) -> dict:
+                    outlier: np.ndarray | None = None, refit: bool = True, temporal: bool = False,
+                    config=None) -> dict:
     """Returns ``{"reviewed": [...], "before": {...}, "after": {...}, "proba_after": [n, 5]}``
     (see the module doc). Epochs the reference leaves unscored are never picked and never
     counted."""
@@ -44,10 +45,8 @@ def simulate_review(prior: np.ndarray, reference: np.ndarray, n_reviews: int, *,
     n = len(ref)
     prior = prior[:n]
     doc = Scoring(n)
-    start = refit_study(prior, np.full(n, -1), features, embedding, self_train=self_train,
-                        temporal=temporal) if (refit and (self_train or temporal)) else None
-    first = start.proba if start is not None else prior
-    apply_staging(doc, first, SOURCE_REFIT if start is not None else source)
+    # before any review the suggestion is the real-data prior itself (as in the viewer)
+    apply_staging(doc, prior, source)
     before_pred = _stages(np.asarray(doc.suggestion_proba()))
     reviewed: list[int] = []
     since = 0
@@ -65,8 +64,9 @@ def simulate_review(prior: np.ndarray, reference: np.ndarray, n_reviews: int, *,
         since += 1
         if refit and (since >= refit_every or len(reviewed) == n_reviews):
             since = 0
+            kw = {"config": config} if config is not None else {}
             res = refit_study(prior, training_labels(doc), features, embedding, self_train=self_train,
-                              temporal=temporal)
+                              temporal=temporal, **kw)
             apply_staging(doc, res.proba, SOURCE_REFIT)
     not_rev = ~reviewed_mask(doc)
     proba_after = np.asarray(doc.suggestion_proba())
