@@ -39,7 +39,7 @@ _PRETTY = {"uv": "µV", "µv": "µV", "μv": "µV", "mv": "mV", "v": "V", "nv": 
 # electrophysiological kind, in µV: a declared unit that puts the signal outside is wrong
 PLAUSIBLE_SPAN_UV: dict[str, tuple[float, float]] = {
     "eeg": (3.0, 3000.0), "eog": (5.0, 5000.0), "emg": (0.5, 3000.0), "leg": (0.5, 5000.0),
-    "ecg": (20.0, 10000.0),
+    "ecg": (20.0, 5000.0),
 }
 IMPLAUSIBLE_BY = 10.0  # a declared unit is overruled only when it is this far off
 

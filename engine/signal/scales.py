@@ -2,9 +2,10 @@
 
 A fixed scale per kind (150 µV for every EEG) fails on real files: DREAMS writes "MV" for
 an ECG in the hundreds, Nox stores belts in volts, a 1-Hz Sleep-EDF chin channel is an
-envelope of a few µV. So the scale follows the signal: 1.3 × its robust peak-to-peak
-(0.5th–99.5th percentile, display-filtered), to 3 significant digits, kept within the
-range that is plausible for the kind. SpO2 is drawn on a fixed clinical range (80–100 %,
+envelope of a few µV. So the scale follows the signal: its robust peak-to-peak (1st–99th
+percentile, display-filtered: the rare larger waves are clipped to the row, not allowed to
+shrink every other page), to 3 significant digits, kept within the range that is
+plausible for the kind; airflow is centred on zero flow. SpO2 is drawn on a fixed clinical range (80–100 %,
 lower when the night goes lower) and body position as steps between labelled levels.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from engine.channels.units import PLAUSIBLE_SPAN_UV, engineering, microvolt_factor, pretty_unit
 
-SPAN_FACTOR = 1.3  # a row spans 1.3 × the signal's robust peak-to-peak
+SPAN_FACTOR = 1.0  # a row spans the signal's robust peak-to-peak (1st–99th percentile)
 SPO2_TOP = 100.0
 SPO2_BOTTOM = 80.0
 SPO2_FILL = 0.9  # the clinical range fills 90 % of the row: 100 % is not on the border
@@ -49,12 +50,12 @@ def _sig3(v: float) -> float:
 
 
 def robust_span(values: np.ndarray) -> tuple[float, float, float]:
-    """(low, high, median) of the finite values: 0.5th and 99.5th percentiles."""
+    """(low, high, median) of the finite values: 1st and 99th percentiles."""
     v = np.asarray(values, np.float64)
     v = v[np.isfinite(v)]
     if len(v) == 0:
         return 0.0, 0.0, 0.0
-    lo, med, hi = np.percentile(v, [0.5, 50, 99.5])
+    lo, med, hi = np.percentile(v, [1, 50, 99])
     return float(lo), float(hi), float(med)
 
 
@@ -66,7 +67,11 @@ def row_scale(kind: str, unit: str, values: np.ndarray, *, highpassed: bool = Fa
     lo, hi, med = robust_span(values)
     span = hi - lo
     if kind in PLAUSIBLE_SPAN_UV:
-        factor, note = microvolt_factor(unit, kind, span if span > 0 else None)
+        # the unit is judged on the extremes (an ECG's R waves are 1 % of its samples)
+        v = np.asarray(values, np.float64)
+        v = v[np.isfinite(v)]
+        wide = float(np.subtract(*np.percentile(v, [99.9, 0.1]))) if len(v) else 0.0
+        factor, note = microvolt_factor(unit, kind, wide if wide > 0 else None)
         min_uv = PLAUSIBLE_SPAN_UV[kind][0]
         span_uv = span * factor
         scale_uv = _sig3(max(span_uv * SPAN_FACTOR, min_uv)) if span_uv > 0 else FALLBACK_UV[kind]
@@ -93,8 +98,10 @@ def row_scale(kind: str, unit: str, values: np.ndarray, *, highpassed: bool = Fa
         lo, hi = med - span / 2, med + span / 2
     if kind == "pulse":
         span = max(span, 20.0)  # a steady pulse still shows a few bpm of change, not noise
-    scale = _sig3(span * SPAN_FACTOR)
     center = 0.0 if highpassed else (lo + hi) / 2
+    if kind == "flow" and lo < 0 < hi and detail != "thermistor":  # zero flow on the row's centre line
+        span, center = 2 * max(-lo, hi), 0.0
+    scale = _sig3(span * SPAN_FACTOR)
     return RowScale(scale, center, 1.0, pretty_unit(unit))
 
 
