@@ -29,11 +29,15 @@ def add_arguments(p):
 
 def run(args) -> int:
     from engine.errors import UserError
+    from engine.io.safe_output import refuse_overwrite
     from engine.model.checkpoint import load_model, save_model
     from engine.model.device import resolve_device, set_threads
     from engine.training.data import expand_study_paths, load_scored_study
     from engine.training.fit_probes import fit_probes
 
+    # the new model never replaces the pretrained one it starts from, nor a study
+    refuse_overwrite([args.output], [("model", args.model)]
+                     + [("study", p) for p in expand_study_paths(args.studies)])
     set_threads(args.threads)
     device = resolve_device(args.device)
     lm = load_model(args.model)

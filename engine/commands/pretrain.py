@@ -38,6 +38,9 @@ def run(args) -> int:
     rank, world, _ = dist_env()
     cfg = get_config(args.config)
     paths = expand_study_paths(args.data)
+    from engine.io.safe_output import refuse_overwrite
+
+    refuse_overwrite([args.output], [("study", p) for p in paths])  # (CKPT itself: --resume)
     mine = paths[rank::world] if len(paths) >= world else paths
     nights = []
     for i, p in enumerate(mine):

@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
             start = _dt.datetime.fromisoformat(args.study_start)
         except ValueError as exc:
             raise UserError(f"--study-start {args.study_start!r} is not an ISO date-time") from exc
+    if args.output:  # the report never replaces the scoring it reads
+        from engine.io.safe_output import refuse_overwrite
+
+        refuse_overwrite([args.output], [("scoring", args.scoring)])
     res = import_scoring(args.scoring, format=args.format, recording_start=start)
     doc = res.scoring
     if args.lights_off is not None or args.lights_on is not None:

@@ -100,3 +100,18 @@ def test_internal_error_is_one_line_not_a_traceback(study, capsys, monkeypatch):
     assert main(["info", str(study)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("pedsleep info: internal error (KeyError") and len(err.splitlines()) == 1
+
+
+def test_report_and_fit_probes_never_overwrite_their_input(shared_data, tmp_path, capsys):
+    hyp = shared_data / "sleep-edf" / "SC4001EC-Hypnogram.edf"
+    before = hyp.read_bytes()
+    assert main(["report", str(hyp), "-o", str(hyp)]) == 2
+    assert "refusing to overwrite the scoring" in capsys.readouterr().err
+    assert hyp.read_bytes() == before
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(b"not loaded: refused before")
+    assert main(["fit-probes", str(hyp), "--model", str(model), "-o", str(model)]) == 2
+    assert "refusing to overwrite the model" in capsys.readouterr().err
+    assert main(["pretrain", str(hyp), "-o", str(hyp)]) == 2
+    assert "refusing to overwrite the study" in capsys.readouterr().err
+    assert hyp.read_bytes() == before
