@@ -5,7 +5,7 @@ and source (with the model's confidence) fit the dock; double-click jumps there.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -77,7 +77,6 @@ class EventList(QWidget):
                                   QHeaderView.ResizeMode.ResizeToContents)):
             hh.setSectionResizeMode(c, mode)
         self.table.cellDoubleClicked.connect(self._double_clicked)
-        self.setMinimumWidth(400)  # time, type, channel, duration and source all readable
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         top = QHBoxLayout()
@@ -91,6 +90,9 @@ class EventList(QWidget):
         self.doc = None
         self.start = None
         self._ids: list[int] = []
+
+    def sizeHint(self) -> QSize:  # noqa: N802 — wide enough for every column (not a minimum)
+        return QSize(420, 400)
 
     def set_document(self, doc, start_datetime) -> None:
         self.doc, self.start = doc, start_datetime

@@ -82,6 +82,7 @@ class ScoringUI:
         self.hypnogram_dock = self._dock(hyp_box, "Hypnogram", Qt.DockWidgetArea.BottomDockWidgetArea,
                                          "hypnogram")
         self.events_dock = self._dock(self.events, "Events", Qt.DockWidgetArea.RightDockWidgetArea, "events")
+        win.resizeDocks([self.events_dock], [self.events.sizeHint().width()], Qt.Orientation.Horizontal)
         self.ctl.changed.connect(self._doc_changed)
         self.viewer.page_changed.connect(self._page_changed)
         self.hypnogram.jump_requested.connect(self.viewer.centre_on)
@@ -402,10 +403,14 @@ class ScoringUI:
         return out
 
     def lights_off(self) -> None:
-        self.ctl.set_lights_off(self.viewer.cursor_epoch * 30.0)
+        ep = self.viewer.cursor_epoch
+        self.ctl.set_lights_off(ep * 30.0)
+        self.say(f"Lights off at the start of {self.epoch_name(ep)} ({self._clock(ep * 30.0)})")
 
     def lights_on(self) -> None:
-        self.ctl.set_lights_on((self.viewer.cursor_epoch + 1) * 30.0)
+        ep = self.viewer.cursor_epoch
+        self.ctl.set_lights_on((ep + 1) * 30.0)
+        self.say(f"Lights on after {self.epoch_name(ep)} ({self._clock((ep + 1) * 30.0)})")
 
     # --- redraw --------------------------------------------------------------------------
     def _doc_changed(self, change) -> None:
@@ -461,9 +466,7 @@ class ScoringUI:
                 mid = ev.onset_s + ev.duration_s / 2
             except KeyError:
                 pass
-        self.viewer.centre_on(mid)
-        self.viewer.cursor_epoch = min(int(mid // 30), max(self.viewer.n_epochs() - 1, 0))
-        self.viewer.refresh()
+        self.viewer.centre_on(mid)  # the event's epoch becomes the cursor
         self.overlay.select(event_id)
         if doc is not None and self.overlay.selected is not None:
             ev = doc.event(event_id)

@@ -16,7 +16,7 @@ from gui.viewer import display_state as ds
 from gui.viewer.overview import OverviewStrip
 from gui.viewer.signal_view import SignalView
 from gui.viewer.time_axis import clock_text
-from gui.workers import GeneratorWorker
+from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker
 
 EPOCH_S = 30.0
 WINDOW_CHOICES_S = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, math.inf)
@@ -125,7 +125,8 @@ class Viewer(QWidget):
 
     def _start_pyramids(self) -> None:
         study, pyr = self.source.study, self.source.pyramids
-        w = GeneratorWorker(lambda cancel: build_pyramids(study, pyr, None, cancel), self)
+        w = GeneratorWorker(lambda cancel: build_pyramids(study, pyr, None, cancel), self,
+                            delay_s=FIRST_PAGE_GRACE_S)
         w.item.connect(self._pyramid_ready)
         self.pyramid_worker = w
         w.start()
@@ -219,7 +220,12 @@ class Viewer(QWidget):
                 start = math.floor(t_s / EPOCH_S) * EPOCH_S
         else:
             start = t_s - w / 2
-        self.go_to(start)
+        # the target's epoch becomes the cursor (staging keys act on what was jumped to)
+        self.start_s = self._clamp(start)
+        target = min(max(int(t_s // EPOCH_S), 0), max(self.n_epochs() - 1, 0))
+        inside = self.start_s <= target * EPOCH_S < self.start_s + w
+        self.cursor_epoch = target if inside else self.current_epoch()
+        self.refresh()
 
     def set_window(self, window_s: float) -> None:
         # keep the current (cursor) epoch in view: centre the new window on it (issue 13:

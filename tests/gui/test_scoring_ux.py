@@ -390,3 +390,26 @@ def test_whole_night_draws_a_readable_envelope_per_channel(scored, qtbot):
     eid = w.scoring.ctl.add_event(600.0, 15.0, "Obstructive apnea")
     kinds = {sv.rows[i].kind for i in w.scoring.overlay._rows_of(doc(w).event(eid))}
     assert kinds and kinds <= {"flow", "resp"}
+
+
+def test_real_recording_keys_header_window_and_whole_night(window, qtbot, shared_data):
+    """The same rules on a real DREAMS excerpt (one EEG channel, 60 epochs)."""
+    w = window
+    assert w.open_path(str(shared_data / "dreams-dev" / "excerpt1.edf"))
+    d = doc(w)
+    v = w.viewer
+    v.go_to_epoch(41)
+    qtbot.keyClick(w, Qt.Key.Key_2)
+    assert d.stages()[41] == Stage.N2 and v.cursor_epoch == 42
+    assert "Epoch 43/60" in w.scoring.header.text() and "Epoch 42: N2" in status(w)
+    assert journal_labels(w)[-1] == "Stage N2 at epoch 42"
+    w.set_window(math.inf)
+    w.set_window(30.0)
+    assert v.cursor_epoch == 42 and v.start_s == 42 * 30.0
+    w.scoring.hypnogram.jump_requested.emit(20 * 30.0 + 5)  # a click on the hypnogram
+    assert v.cursor_epoch == 20 and "Epoch 21/60" in w.scoring.header.text()
+    w.set_window(math.inf)
+    sv = v.signal_view
+    _x, yd = sv.items[0].getData()
+    dev = np.abs(yd - (len(sv.rows) - 0.5))
+    assert 0.15 <= float(np.percentile(dev, 99)) <= 0.46  # a readable envelope, not a clipped wall
