@@ -2,10 +2,12 @@
 > 16 Hz, not spindles) lasting >= 3 s after >= 10 s of stable sleep; in REM only with a
 concurrent increase of the chin EMG lasting >= 1 s.
 
-The shift is measured as the power of the fast bands (theta 4-8 Hz, alpha 8-11 Hz and
-beta 16-30 Hz; the 11-16 Hz spindle band is left out) in 1-s windows every 0.5 s, against
-its median over the 10 s before. A candidate is a run where that power is >= 2x (3 dB)
-the prior 10 s, lasting >= 3 s, whose prior 10 s lie in sleep epochs with no candidate.
+The shift is measured as the *share* of the fast bands (alpha 8-11 Hz and beta 16-30 Hz;
+the 11-16 Hz spindle band is left out) in the 0.5-30 Hz power, in 1-s windows every 0.5 s,
+against its median over the 10 s before: a frequency shift, not a louder EEG (slow waves
+fading while alpha appears count; a movement that raises every band does not). A
+candidate is a run where that share is >= 2x the prior 10 s, lasting >= 3 s, whose prior
+10 s lie in sleep epochs with no candidate.
 In REM the chin EMG (RMS above 10 Hz) must be >= 2x its prior 10 s for >= 1 s inside
 the arousal. Needs stages: the scorer's where scored, else the suggested ones.
 """
@@ -57,8 +59,9 @@ def detect_arousals(eeg: np.ndarray, eeg_fs: float, stages: np.ndarray, epoch_s:
     st = np.asarray(stages, int)
     if eeg.size < eeg_fs * 30 or eeg_fs < 40:
         return []
-    fast = _band_power(eeg, eeg_fs, [(4.0, 8.0), (8.0, 11.0), (16.0, 30.0)])
-    fast = uniform_filter1d(np.log10(fast + 1e-12), size=2, mode="nearest")  # 1 s
+    fast = _band_power(eeg, eeg_fs, [(8.0, 11.0), (16.0, 30.0)])
+    total = _band_power(eeg, eeg_fs, [(0.5, 30.0)])
+    fast = uniform_filter1d(np.log10((fast + 1e-12) / (total + 1e-12)), size=2, mode="nearest")  # 1 s
     n_prior = int(STABLE_SLEEP_S / STEP_S)
     rel = fast - _prior_median(fast, n_prior)
     t = eeg_offset_s + np.arange(fast.size) * STEP_S + 0.5  # window centres
@@ -89,7 +92,7 @@ def detect_arousals(eeg: np.ndarray, eeg_fs: float, stages: np.ndarray, epoch_s:
             continue
         if t[a] - last_end < STABLE_SLEEP_S:
             continue
-        attrs = {"eeg_fast_power_x": round(float(10 ** np.nanmax(rel[a:b])), 2), "duration_s": dur,
+        attrs = {"eeg_fast_share_x": round(float(10 ** np.nanmax(rel[a:b])), 2), "duration_s": round(dur, 1),
                  "stage": Stage(int(stage_t[a])).short}
         if stage_t[a] == Stage.R:
             if emg_rel is None:

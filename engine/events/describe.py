@@ -18,7 +18,7 @@ _TERMS: tuple[tuple[str, str], ...] = (
     ("nadir_pct", "nadir {v:g} %"),
     ("effort_absent_pct", "effort absent over {v:g} %"),
     ("arousal_onset_s", "arousal at {v:g} s"),
-    ("eeg_fast_power_x", "EEG fast power x{v:g}"),
+    ("eeg_fast_share_x", "EEG alpha/beta share x{v:g}"),
     ("chin_emg_x", "chin EMG x{v:g}"),
     ("model_confidence", "model agrees ({v:.0%})"),
 )
