@@ -566,9 +566,8 @@ def open_scoring(
     if journal.exists() and not _file_writable(journal.path):
         return _read_only_session(
             journal, n_epochs, initial,
-            f"{journal.path.name} is read-only: the scoring is shown as it was saved and "
-            "cannot be changed here — make an editable copy in your user data folder to "
-            "continue it",
+            f"{journal.path.name} is read-only: its scoring is shown as it was saved and "
+            "cannot be changed here",
             can_copy=True,
         )
     holder = journal.lock()
