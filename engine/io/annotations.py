@@ -47,20 +47,37 @@ def _annotation_slices(h: RawHeader) -> list[tuple[int, int]]:
     return out
 
 
+def _record_slices(h: RawHeader, n_records: int, b0: int, b1: int) -> Iterator[bytes]:
+    """Bytes [b0, b1) of every data record. When that slice is a small part of a record
+    (the annotation channel of a PSG), one positioned read per record instead of
+    reading every signal's samples."""
+    size = h.record_size
+    if (b1 - b0) * 4 < size:
+        with open(h.path, "rb") as f:
+            fd = f.fileno()
+            for r in range(n_records):
+                raw = os.pread(fd, b1 - b0, h.header_bytes + r * size + b0)
+                if len(raw) < b1 - b0:
+                    return
+                yield raw
+        return
+    for _r0, buf in _record_blocks(h, n_records):
+        for k in range(len(buf) // size):
+            yield buf[k * size + b0: k * size + b1]
+
+
 def read_raw_annotations(h: RawHeader, n_records: int) -> list[tuple[float, float, str]]:
-    """Every (onset_s, duration_s, text) of the file's annotation signals, in file order,
-    time-keeping TALs (empty text) included."""
+    """Every (onset_s, duration_s, text) of the file's annotation signals, in file order
+    (record by record), time-keeping TALs (empty text) included."""
     slices = _annotation_slices(h)
     out: list[tuple[float, float, str]] = []
     if not slices:
         return out
-    size = h.record_size
-    for _r0, buf in _record_blocks(h, n_records):
-        for k in range(len(buf) // size):
-            base = k * size
-            for b0, b1 in slices:
-                for onset, dur, texts in parse_tals(buf[base + b0: base + b1]):
-                    out.extend((onset, dur, t) for t in texts)
+    lo, hi = min(b0 for b0, _ in slices), max(b1 for _, b1 in slices)
+    for raw in _record_slices(h, n_records, lo, hi):
+        for b0, b1 in slices:
+            for onset, dur, texts in parse_tals(raw[b0 - lo: b1 - lo]):
+                out.extend((onset, dur, t) for t in texts)
     return out
 
 
@@ -70,12 +87,8 @@ def read_record_onsets(h: RawHeader, n_records: int) -> list[float | None]:
     if not slices:
         return [None] * n_records
     b0, b1 = slices[0]
-    size = h.record_size
-    out: list[float | None] = []
-    for _r0, buf in _record_blocks(h, n_records):
-        for k in range(len(buf) // size):
-            out.append(record_onset(buf[k * size + b0: k * size + b1]))
-    return out
+    out: list[float | None] = [record_onset(raw) for raw in _record_slices(h, n_records, b0, b1)]
+    return out + [None] * (n_records - len(out))
 
 
 def sanitize_annotations(
