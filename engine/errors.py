@@ -24,7 +24,8 @@ def show_bytes(raw: bytes, limit: int = 40) -> str:
     """Raw bytes from a file as a short quoted text: printable characters as they are,
     the others as ``\\xNN``; cut to ``limit`` characters."""
     text = raw.decode("latin-1")
-    out = "".join(c if c.isprintable() and ord(c) < 0x7F else f"\\x{ord(c):02x}" for c in text)
+    out = "".join(c if c.isprintable() and ord(c) < 0x7F and c not in "'\\" else f"\\x{ord(c):02x}"
+                  for c in text)
     if len(out) > limit:
         out = out[: limit - 1] + "…"
     return f"'{out}'"
