@@ -353,8 +353,9 @@ class Journal:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             holder = ""
-            with contextlib.suppress(OSError):
-                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            if target == self.lock_path:  # (a locked journal holds JSON, not a name)
+                with contextlib.suppress(OSError):
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 return holder or "another program"

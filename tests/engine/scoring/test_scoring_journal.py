@@ -419,7 +419,7 @@ def test_journal_that_cannot_be_rewritten_or_lock_filed_survives_a_torn_line(
     assert not s2.read_only and s2.doc.stages()[0] == Stage.N2
     assert any("could not be rewritten" in w for w in s2.warnings)
     s3 = open_scoring(study, 20)  # the journal itself carries the lock
-    assert s3.read_only
+    assert s3.read_only and "(another program)" in s3.read_only_reason
     s3.close()
     monkeypatch.undo()
     s2.doc.set_stage(1, Stage.R)
