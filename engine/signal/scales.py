@@ -2,7 +2,7 @@
 
 A fixed scale per kind (150 µV for every EEG) fails on real files: DREAMS writes "MV" for
 an ECG in the hundreds, Nox stores belts in volts, a 1-Hz Sleep-EDF chin channel is an
-envelope of a few µV. So the scale follows the signal: its robust peak-to-peak (1st–99th
+envelope of a few µV. So the scale follows the signal: 1.2 × its robust peak-to-peak (1st–99th
 percentile, display-filtered: the rare larger waves are clipped to the row, not allowed to
 shrink every other page), to 3 significant digits, kept within the range that is
 plausible for the kind; airflow is centred on zero flow. SpO2 is drawn on a fixed clinical range (80–100 %,
@@ -18,7 +18,7 @@ import numpy as np
 
 from engine.channels.units import PLAUSIBLE_SPAN_UV, engineering, microvolt_factor, pretty_unit
 
-SPAN_FACTOR = 1.0  # a row spans the signal's robust peak-to-peak (1st–99th percentile)
+SPAN_FACTOR = 1.2  # a row spans 1.2 × the robust peak-to-peak (1st–99th percentile): ~0.5 % clipped
 SPO2_TOP = 100.0
 SPO2_BOTTOM = 80.0
 SPO2_FILL = 0.9  # the clinical range fills 90 % of the row: 100 % is not on the border
