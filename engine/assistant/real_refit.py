@@ -33,7 +33,7 @@ def apply_staging(doc, proba: np.ndarray, source: str, *, keep_reviewed: bool = 
 
 def refit_on_reviews(prior: np.ndarray, features: np.ndarray | None, labels: np.ndarray,
                      previous_suggested: np.ndarray, reviewed: np.ndarray,
-                     embedding: np.ndarray | None = None, self_train: bool = True) -> RefitResult:
+                     embedding: np.ndarray | None = None, self_train: bool | None = None) -> RefitResult:
     """Runs in the worker: the per-study re-fit on ``labels`` (the scorer's decisions, -1
     elsewhere); reports which unreviewed epochs change their suggestion."""
     res = refit_study(prior, labels, features, embedding, self_train=self_train)

@@ -32,7 +32,7 @@ def _stages(proba: np.ndarray) -> np.ndarray:
 
 def simulate_review(prior: np.ndarray, reference: np.ndarray, n_reviews: int, *,
                     features: np.ndarray | None = None, embedding: np.ndarray | None = None,
-                    source: str = "yasa", refit_every: int = REFIT_EVERY, self_train: bool = True,
+                    source: str = "yasa", refit_every: int = REFIT_EVERY, self_train: bool | None = None,
                     outlier: np.ndarray | None = None, refit: bool = True, temporal: bool = False,
                     config=None) -> dict:
     """Returns ``{"reviewed": [...], "before": {...}, "after": {...}, "proba_after": [n, 5]}``

@@ -2,8 +2,8 @@
 prior.
 
 For epoch ``i`` with prior probabilities ``p_i`` (YASA's) and the study's own features
-``z_i`` (YASA's per-epoch spectral/temporal features of this study's EEG/EOG/EMG and,
-optionally, the MAE embedding; each robust-z-scored within the study and reduced by PCA to
+``z_i`` (YASA's per-epoch spectral/temporal features of this study's EEG/EOG/EMG and
+the MAE embedding, each optional — see RefitConfig; each robust-z-scored within the study and reduced by PCA to
 a few unit-variance components):
 
     log q_i(y) = a * log p_i(y) + w_y . z_i + b_y - log Z_i
@@ -30,6 +30,13 @@ EPS = 1e-4
 
 @dataclass(frozen=True)
 class RefitConfig:
+    # which inputs the re-fit reads: measured one by one on the DREAMS dev excerpts
+    # (docs/benchmarks.md, "Stages on real recordings"): the study's own YASA features, the
+    # MAE embedding and temporal smoothing did not help there and are off by default;
+    # self-training was a tie and is off too (its confidence was less honest)
+    use_features: bool = False
+    use_embedding: bool = False
+    self_train: bool = False
     feature_dims: int = 8  # PCA components of the study's own features
     embedding_dims: int = 8  # PCA components of the MAE embedding (when given)
     l2: float = 1.0  # penalty on W, b and (a - 1)
@@ -103,10 +110,14 @@ def _fit(logp: np.ndarray, z: np.ndarray, y: np.ndarray, w: np.ndarray, l2: floa
 
 
 def refit_study(prior: np.ndarray, labels: np.ndarray, features: np.ndarray | None = None,
-                embedding: np.ndarray | None = None, *, self_train: bool = True,
+                embedding: np.ndarray | None = None, *, self_train: bool | None = None,
                 temporal: bool = False, config: RefitConfig = RefitConfig()) -> StudyRefit:
     """Re-fit on ``labels`` (int [n_epochs]: the scorer's stage 0..4 on reviewed epochs, -1
-    elsewhere) and re-suggest every epoch. See the module doc."""
+    elsewhere) and re-suggest every epoch. See the module doc. ``features`` / ``embedding``
+    are read only when ``config`` says so; ``self_train`` None: ``config.self_train``."""
+    self_train = config.self_train if self_train is None else self_train
+    features = features if config.use_features else None
+    embedding = embedding if config.use_embedding else None
     prior = np.asarray(prior, np.float64)
     n = len(prior)
     labels = np.asarray(labels, np.int64)[:n]

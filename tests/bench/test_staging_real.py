@@ -68,7 +68,8 @@ def test_dev_set_agreement(dev, capsys):
     pooled = {k: ([], []) for k in ("yasa", "ours", "mae")}
     for name, d in dev.items():
         ref, yp = d["ref"], d["yasa"].proba
-        ours = refit_study(yp, np.full(len(ref), -1), d["yasa"].features).proba  # self-training alone
+        ours = refit_study(yp, np.full(len(ref), -1), d["yasa"].features, self_train=True,
+                           config=RefitConfig(use_features=True)).proba  # self-training alone
         lines.append(f"## {name}: EEG/EOG/EMG = {d['yasa'].channels}, demographics {d['yasa'].metadata or 'none'}, "
                      f"YASA {d['t_yasa']:.1f} s")
         for label, p in (("YASA 0.8.1 alone", yp), ("self-training alone, no review", ours),
@@ -103,13 +104,14 @@ def test_dev_set_agreement(dev, capsys):
 def test_reviews_and_refit_inputs(dev, capsys):
     """After 5/10/20 reviews, pooled over the excerpts, for each choice of re-fit inputs."""
     variants = {
-        "prior only (a, b per study)": dict(use_f=False, self_train=False),
+        "prior only (a, b per study; default)": dict(use_f=False, self_train=False),
         "prior + study features": dict(use_f=True, self_train=False),
-        "prior + features + self-training (default)": dict(use_f=True, self_train=True),
+        "prior + features + self-training": dict(use_f=True, self_train=True),
         "prior + self-training": dict(use_f=False, self_train=True),
         "prior + features + MAE embedding + self-training": dict(use_f=True, self_train=True, emb=True),
-        "default + temporal smoothing (real transitions)": dict(use_f=True, self_train=True, temporal=True),
-        "default + leave-one-out temperature": dict(use_f=True, self_train=True, calibrate=True),
+        "prior + features + self-training + temporal smoothing": dict(use_f=True, self_train=True, temporal=True),
+        "prior + features + self-training + leave-one-out temperature": dict(use_f=True, self_train=True,
+                                                                              calibrate=True),
         "prior only + leave-one-out temperature": dict(use_f=False, self_train=False, calibrate=True),
     }
     lines = ["variant | 0 | 5 | 10 | 20 reviews (pooled accuracy / κ on epochs not reviewed; ECE after 10)"]
@@ -122,7 +124,8 @@ def test_reviews_and_refit_inputs(dev, capsys):
                                     features=d["yasa"].features if v["use_f"] else None,
                                     embedding=d["mae"].embeddings if v.get("emb") else None,
                                     self_train=v["self_train"], temporal=v.get("temporal", False),
-                                    config=RefitConfig(calibrate=True) if v.get("calibrate") else None)
+                                    config=RefitConfig(use_features=v["use_f"], use_embedding=bool(v.get("emb")),
+                                                       calibrate=bool(v.get("calibrate"))))
                 mask = np.ones(len(d["ref"]), bool)
                 mask[o["reviewed"]] = False
                 preds.append(_stages(o["proba_after"])[mask])

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from engine.staging.refit import refit_study
+from engine.staging.refit import RefitConfig, refit_study
+
+WITH_FEATURES = RefitConfig(use_features=True)
 from engine.staging.temporal import load_transitions, smooth
 
 
@@ -36,7 +38,7 @@ def test_corrections_move_the_boundary_where_the_study_features_put_it():
     labels[n3[:3]] = 3  # the scorer corrects three N3 epochs
     other = np.flatnonzero(truth == 2)[:3]
     labels[other] = 2
-    res = refit_study(prior, labels, feats, self_train=False)
+    res = refit_study(prior, labels, feats, self_train=False, config=WITH_FEATURES)
     rest = np.setdiff1d(n3, n3[:3])
     assert (res.proba[rest].argmax(1) == 3).mean() > 0.8
     assert (prior[rest].argmax(1) == 3).mean() == 0.0
@@ -48,7 +50,7 @@ def test_corrections_move_the_boundary_where_the_study_features_put_it():
 
 def test_self_training_uses_confident_epochs_only():
     prior, feats, _ = _night()
-    res = refit_study(prior, np.full(len(prior), -1), feats, self_train=True)
+    res = refit_study(prior, np.full(len(prior), -1), feats, self_train=True, config=WITH_FEATURES)
     assert res.n_pseudo == int((prior.max(1) >= 0.8).sum())
 
 
@@ -66,3 +68,14 @@ def test_temporal_smoothing_clamps_reviews_and_uses_real_transitions():
     out = smooth(p, np.array([-1, -1, 2, -1, -1]))
     assert out[2].argmax() == 2 and out[2, 2] > 0.99
     assert out[1].argmax() == 2 and out[3].argmax() == 2  # a review informs its neighbours
+
+
+def test_default_reads_the_prior_only_and_still_learns_a_study_bias():
+    prior, feats, truth = _night()
+    labels = np.full(len(truth), -1)
+    n3 = np.flatnonzero(truth == 3)
+    labels[n3[:4]] = 3
+    res = refit_study(prior, labels, feats)
+    assert res.parts == ("prior",) and res.n_pseudo == 0
+    # the per-study bias moves N2-looking N3 epochs over (prior said N2 at 0.6, N3 at 0.2)
+    assert res.proba[n3[4:], 3].mean() > prior[n3[4:], 3].mean()
