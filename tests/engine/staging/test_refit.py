@@ -3,9 +3,9 @@
 import numpy as np
 
 from engine.staging.refit import RefitConfig, refit_study
+from engine.staging.temporal import load_transitions, smooth
 
 WITH_FEATURES = RefitConfig(use_features=True)
-from engine.staging.temporal import load_transitions, smooth
 
 
 def _night(n=120, seed=0):

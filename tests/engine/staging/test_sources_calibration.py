@@ -16,8 +16,8 @@ from engine.staging.calibration import accept_above
 
 
 def test_starter_model_says_generated_and_yasa_speaks():
-    from engine.model.checkpoint import load_model
     from engine.inference.runner import DEFAULT_MODEL
+    from engine.model.checkpoint import load_model
 
     fitted = model_fitted_on(load_model(DEFAULT_MODEL))
     assert fitted["kind"] == "generated" and fitted["n_studies"] == 16
