@@ -5,7 +5,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAMPLE := resources/sample/SC4001E0-PSG-first300s.edf
 
-.PHONY: run test bench lint setup clean
+.PHONY: run test bench bench-compare lint setup clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	@bash scripts/ensure_qt_runtime.sh
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -s -m bench tests/bench
+
+# PedSleep (assistant working / finished / off) against EDFbrowser, measured from outside:
+# Xvfb + openbox + XTest keys + screen polling (installs them with apt when it may)
+bench-compare: $(STAMP)
+	$(VPY) scripts/bench_compare.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine gui tests main.py

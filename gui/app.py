@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 
@@ -32,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                         help="where the model runs (auto: CUDA when present)")
     parser.add_argument("--no-assistant", action="store_true", help="open without model suggestions")
+    parser.add_argument("--report-first-page", action="store_true",
+                        help="print when the window and the first page were painted (seconds from "
+                             "process start) and quit: a start-up benchmark")
     args = parser.parse_args(argv[1:])
     from engine.api import setup_logging
 
@@ -44,6 +50,55 @@ def main(argv: list[str] | None = None) -> int:
         win.assistant.enabled_action.setChecked(False)
         win.assistant.ctl.enabled = False
     win.show()
+    if args.report_first_page:
+        StartupProbe(win, app, quit_after=bool(args.study))
     if args.study:
-        win.open_path(args.study)
+        # the window paints first; the study opens on the next turn of the event loop, and
+        # the model (torch) loads only once its first page is on screen (AssistantController)
+        QTimer.singleShot(0, lambda: win.open_path(args.study))
     return app.exec()
+
+
+def seconds_since_process_start() -> float:
+    """Wall seconds since this process was started (Linux /proc; 10-ms resolution),
+    interpreter start-up and imports included."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime_s = float(f.read().split()[0])
+        return uptime_s - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+class StartupProbe(QObject):
+    """Watches the main window and the trace area paint: prints "window S s" at the
+    window's first paint and "first page S s" at the first paint with traces, in seconds
+    since process start (and the process's CPU seconds: on a busy machine they show what
+    an idle one would take); then closes the window (``quit_after``)."""
+
+    def __init__(self, win, app, quit_after: bool = True):
+        super().__init__(win)
+        self.win, self.app, self.quit_after = win, app, quit_after
+        self.window_s: float | None = None
+        self.first_page_s: float | None = None
+        win.installEventFilter(self)
+        win.viewer.signal_view.plot.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj, ev):  # noqa: N802 — Qt's name
+        if ev.type() == QEvent.Type.Paint:
+            if self.window_s is None:
+                self.window_s = seconds_since_process_start()
+                print(f"window {self.window_s:.3f} s (cpu {time.process_time():.3f} s)", flush=True)
+            if (obj is not self.win and self.first_page_s is None
+                    and self.win.viewer.signal_view.n_drawn_points > 0):
+                QTimer.singleShot(0, self._page_painted)
+                self.first_page_s = -1.0
+        return False
+
+    def _page_painted(self) -> None:
+        self.first_page_s = seconds_since_process_start()
+        print(f"first page {self.first_page_s:.3f} s (cpu {time.process_time():.3f} s)", flush=True)
+        if self.quit_after:
+            self.win.close()  # cancels the background jobs; the app quits with its last window

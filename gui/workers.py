@@ -24,6 +24,9 @@ _ids = itertools.count(1)
 
 
 WORKER_NICE = 10
+# a job started together with a study (pyramids, the model's first job) waits this long:
+# the main thread draws the first page meanwhile without sharing the CPU or the GIL
+FIRST_PAGE_GRACE_S = 0.3
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # every GeneratorWorker not yet collected
 
@@ -57,14 +60,18 @@ class _Runner(QObject):
     failed = Signal(int, str)
     done = Signal(int)
 
-    def __init__(self, request_id, make_gen, cancel):
+    def __init__(self, request_id, make_gen, cancel, delay_s: float = 0.0):
         super().__init__()
         self.request_id = request_id
         self.make_gen = make_gen
         self.cancel = cancel
+        self.delay_s = delay_s
 
     def run(self):
         _lower_this_thread()
+        if self.delay_s > 0 and self.cancel.wait(self.delay_s):
+            self.done.emit(self.request_id)  # cancelled before it began
+            return
         try:
             for x in self.make_gen(self.cancel):
                 if self.cancel.is_set():
@@ -86,12 +93,15 @@ class GeneratorWorker(QObject):
     failed = Signal(int, str)
     finished = Signal(int)
 
-    def __init__(self, make_gen, parent=None, priority=QThread.Priority.LowPriority):
+    def __init__(self, make_gen, parent=None, priority=QThread.Priority.LowPriority, delay_s: float = 0.0):
+        """``delay_s``: the thread waits this long (cancellable) before the job begins, so
+        that a job started with a study (pyramids, the model) leaves the CPU and the GIL
+        to the main thread while it draws the first page."""
         super().__init__(parent)
         self.request_id = next(_ids)
         self.cancel_event = threading.Event()
         self._thread = QThread()
-        self._runner = _Runner(self.request_id, make_gen, self.cancel_event)
+        self._runner = _Runner(self.request_id, make_gen, self.cancel_event, delay_s)
         self._runner.moveToThread(self._thread)
         self._thread.started.connect(self._runner.run)
         self._runner.item.connect(self.item)

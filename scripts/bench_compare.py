@@ -535,6 +535,7 @@ def main(argv=None) -> int:
                     part = run_edfbrowser(scr, edf, args)
                 merge(total, part)
                 print(f"round {rnd + 1}/{args.rounds} {name}: {time.perf_counter() - t:.0f} s", flush=True)
+            print(table(total, edfb_version), flush=True)  # so far: a long run can be read early
     finally:
         scr.close()
     load = os.getloadavg()

@@ -29,6 +29,8 @@ def event_terms_lines(attrs: Mapping[str, Any] | None) -> list[str]:
     if not attrs:
         return []
     out = []
+    if attrs.get("source") == "aasm-rules":
+        out.append("Suggested by the AASM rules (not the model)")
     if attrs.get("rule"):
         out.append(f"Rule: {attrs['rule']}")
     seen = set()

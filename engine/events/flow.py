@@ -123,6 +123,47 @@ def _sliding(values_t: np.ndarray, values: np.ndarray, grid_t: np.ndarray, fn, w
     return out
 
 
+PERIOD_GRID_S = 5
+_CHUNK = 3600
+
+
+def _rolling_baseline(v: np.ndarray, reset_t: np.ndarray, t_sec: np.ndarray) -> np.ndarray:
+    """``_baseline_fn`` over the 120 one-second values before each second (NaN = not
+    usable; nothing before the last reset), vectorised: each window's values sorted, the
+    90th percentile and the median of the kept top part read off by position."""
+    w = int(BASELINE_S)
+    n = v.size
+    out = np.full(n, np.nan)
+    padded = np.concatenate([np.full(w, np.nan), v])
+    reset_idx = np.where(np.isfinite(reset_t), np.ceil(reset_t - 1e-9), -np.inf)
+    for a in range(0, n, _CHUNK):
+        b = min(n, a + _CHUNK)
+        win = np.lib.stride_tricks.sliding_window_view(padded, w)[a:b].copy()  # row i: seconds [i-w, i)
+        sec_idx = np.arange(a, b)[:, None] - w + np.arange(w)[None, :]
+        win[sec_idx < reset_idx[a:b, None]] = np.nan
+        srt = np.sort(win, axis=1)  # NaN last
+        k = np.isfinite(srt).sum(1)
+        rows = np.arange(b - a)
+        p90 = _at(srt, rows, 0.9 * (k - 1))
+        below = (srt < 0.5 * p90[:, None]).sum(1)
+        kept = k - below
+        med = _at(srt, rows, below + 0.5 * (kept - 1))
+        ok = (k >= 5) & (kept >= 1)
+        out[a:b] = np.where(ok, med, np.nan)
+    return out
+
+
+def _at(srt: np.ndarray, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Linear interpolation in each sorted row at fractional position ``pos``."""
+    pos = np.clip(np.nan_to_num(pos, nan=0.0), 0, srt.shape[1] - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, srt.shape[1] - 1)
+    f = pos - lo
+    a, b = srt[rows, lo], srt[rows, hi]
+    b = np.where(np.isfinite(b), b, a)
+    return a + (b - a) * f
+
+
 def _baseline_fn(v: np.ndarray) -> float:
     if v.size < 5:
         return np.nan
@@ -190,7 +231,7 @@ def amplitude_trace(x: np.ndarray, sfreq_hz: float, duration_s: float, *, offset
     night_amp = float(np.median(amp[valid])) if valid.any() else 0.0
     ok &= amp[sec] >= 0.1 * night_amp
     reset_t = _reset_times(shift[sec], t_sec)
-    base_sec = _sliding(t_sec[ok], amp[sec][ok], t_sec, _baseline_fn, BASELINE_S, reset_t)
+    base_sec = _rolling_baseline(np.where(ok, amp[sec], np.nan), reset_t, t_sec)
     # the breath period: spacing of the breaths of unreduced breathing
     base_at = np.interp(starts / WORK_HZ, t_sec, np.nan_to_num(base_sec, nan=np.inf)) if starts.size else starts
     good = starts[amp[starts] >= 0.5 * base_at] if starts.size else starts
@@ -198,8 +239,15 @@ def amplitude_trace(x: np.ndarray, sfreq_hz: float, duration_s: float, *, offset
         gp = np.diff(good) / WORK_HZ
         t_per = good[1:] / WORK_HZ
         keep = (gp >= 0.8) & (gp <= 15.0)
-        per_sec = _sliding(t_per[keep], gp[keep], t_sec,
-                           lambda v: float(np.median(v)) if v.size >= 3 else np.nan, BASELINE_S, reset_t)
+        coarse = t_sec[::PERIOD_GRID_S]  # the breath period changes slowly: every 5 s is enough
+        per_c = _sliding(t_per[keep], gp[keep], coarse,
+                         lambda v: float(np.median(v)) if v.size >= 3 else np.nan, BASELINE_S,
+                         reset_t[::PERIOD_GRID_S])
+        fin = np.isfinite(per_c)
+        per_sec = np.full(t_sec.size, np.nan)
+        if fin.any():
+            per_sec = np.interp(t_sec, coarse[fin], per_c[fin])
+            per_sec[t_sec < coarse[fin][0]] = np.nan  # filled from the first known value below
     else:
         per_sec = np.full(t_sec.size, np.nan)
     base_sec = _fill(base_sec, reset_t)

@@ -47,7 +47,8 @@ def test_event_terms_lines():
     lines = event_terms_lines({"source": "aasm-rules", "rule": "aasm-pediatric apnea: >= 90 % drop for >= 2 breaths",
                                "drop_pct": 93.1, "breaths": 2.9, "desat_pct": 3.4,
                                "effort": "not recorded: apnea type cannot be told"})
-    assert lines[0].startswith("Rule: aasm-pediatric apnea")
-    assert "flow drop 93.1 %" in lines[1] and "2.9 breaths" in lines[1] and "desaturation 3.4 %" in lines[1]
-    assert "not recorded" in lines[1]
+    assert lines[0] == "Suggested by the AASM rules (not the model)"
+    assert lines[1].startswith("Rule: aasm-pediatric apnea")
+    assert "flow drop 93.1 %" in lines[2] and "2.9 breaths" in lines[2] and "desaturation 3.4 %" in lines[2]
+    assert "not recorded" in lines[2]
     assert event_terms_lines({}) == [] and event_terms_lines(None) == []

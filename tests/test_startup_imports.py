@@ -1,0 +1,55 @@
+"""Issue 16: the first page must not wait for the model's libraries. Importing the GUI
+(gui.main_window, engine.api) and opening a study with the assistant off loads none of
+torch, yasa, mne, scikit-learn, lightgbm or psgscoring: they load in the assistant's
+worker, after the window is up."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("torch", "yasa", "mne", "sklearn", "lightgbm", "psgscoring")
+ROOT = Path(__file__).resolve().parents[1]
+
+_PROBE = """
+import sys
+heavy = {heavy!r}
+import engine.api
+import gui.main_window
+loaded = [m for m in heavy if m in sys.modules]
+print("after import:", ",".join(loaded))
+if {open_study!r}:
+    from engine.channels.profiles import ProfileStore
+    from gui.app import create_app
+    from gui.main_window import MainWindow
+    from tests.helpers.edf_factory import psg_signals, write_edf
+    write_edf({edf!r}, psg_signals(128.0), n_records=600)
+    app = create_app(["probe"])
+    w = MainWindow(profiles=ProfileStore({profiles!r}))
+    w.assistant.enabled_action.setChecked(False)
+    w.assistant.set_enabled(False)
+    w.show()
+    assert w.open_path({edf!r})
+    app.processEvents()
+    w.close()
+    print("after opening:", ",".join(m for m in heavy if m in sys.modules))
+"""
+
+
+def _run(tmp_path, open_study: bool) -> dict[str, list[str]]:
+    code = _PROBE.format(heavy=HEAVY, open_study=open_study, edf=str(tmp_path / "s.edf"),
+                         profiles=str(tmp_path / "profiles"))
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = {}
+    for line in r.stdout.splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k] = [m for m in v.strip().split(",") if m]
+    return out
+
+
+def test_gui_import_and_first_study_load_no_model_libraries(tmp_path):
+    out = _run(tmp_path, open_study=True)
+    assert out["after import"] == [], f"imported at start-up: {out['after import']}"
+    assert out["after opening"] == [], f"imported to open a study: {out['after opening']}"
