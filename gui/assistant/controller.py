@@ -44,7 +44,7 @@ from engine.api import (
     stage_study,
     study_outlier,
 )
-from gui.workers import GeneratorWorker
+from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker
 
 log = logging.getLogger(__name__)
 _RUNNERS: dict = {}  # model path -> ModelRunner, loaded once per app
@@ -136,6 +136,7 @@ class AssistantController(QObject):
         self.outlier = np.full(n, np.nan, np.float32)
         self.outlier_ref, self.knn, self.recon_err = (np.full(n, np.nan, np.float32) for _ in range(3))
         self.mae_proba = np.full((n, 5), np.nan, np.float32)
+        self._grace_s = FIRST_PAGE_GRACE_S  # the first job lets the first page be drawn first
         if self.enabled:
             self._enqueue("rules", lambda cancel: self._rules_job(cancel, self.stages_for_rules()))
             self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch))
@@ -163,7 +164,8 @@ class AssistantController(QObject):
             self.finished.emit()
             return
         kind, make_gen = self._queue.pop(0)
-        w = GeneratorWorker(make_gen, self)
+        w = GeneratorWorker(make_gen, self, delay_s=getattr(self, "_grace_s", 0.0))
+        self._grace_s = 0.0
         w.kind = kind
         w.item.connect(self._on_item)
         w.failed.connect(self._on_failed)
