@@ -159,3 +159,22 @@ def test_journal_on_a_full_disk_keeps_every_acknowledged_edit(tmp_path):
     assert s.warnings == [] and len(s.doc.events()) == int(acked)  # none lost, none half-written
     s.close()
     assert isinstance(s.doc, Scoring)
+
+
+@pytest.mark.slow  # runs the model and the stager on a 5-min study: ~20 s of CPU
+def test_score_report_failing_leaves_no_scored_edf(real, tmp_path, monkeypatch, capsys):
+    """`score` writes the scored EDF, its sidecar and the report as one set: the disk
+    filling up at the report leaves none of them."""
+    import engine.scoring as scoring
+    from engine.cli import main
+
+    psg, _ = real
+
+    def full(path, *a, **k):
+        raise UserError(f"cannot write {path}: the disk is full")
+
+    monkeypatch.setattr(scoring, "write_report_html", full)
+    out = tmp_path / "out"
+    assert main(["score", str(psg), "-o", str(out), "--device", "cpu", "--threads", "1"]) == 2
+    assert "the disk is full" in capsys.readouterr().err
+    assert os.listdir(out) == []
