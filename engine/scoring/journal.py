@@ -60,6 +60,7 @@ JOURNAL_SUFFIX = ".pedsleep.jsonl"
 FORMAT = "pedsleep-journal"
 VERSION = 1
 COMPACT_AFTER_RECORDS = 500  # a journal with more records than this is compacted on open
+MAX_EPOCHS = 1_000_000  # a snapshot claiming more (a week is 20,160 30-s epochs) is damaged
 
 try:  # POSIX; elsewhere there is no cross-process lock and a single writer is assumed
     import fcntl
@@ -217,6 +218,9 @@ class Journal:
                 continue
             if kind == "snapshot":
                 try:
+                    n = rec["scoring"].get("n_epochs") if isinstance(rec.get("scoring"), dict) else None
+                    if not isinstance(n, int) or not 0 <= n <= MAX_EPOCHS:
+                        raise ValueError(f"{n!r} epochs")  # before anything is allocated
                     doc = Scoring.from_dict(rec["scoring"])
                 except Exception as exc:  # noqa: BLE001 - report, keep going
                     res.warnings.append(f"{self.path.name}: bad snapshot on line {i + 1}: {exc}")

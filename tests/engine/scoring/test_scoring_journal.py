@@ -427,3 +427,24 @@ def test_journal_that_cannot_be_rewritten_or_lock_filed_survives_a_torn_line(
     s4 = open_scoring(study, 20)
     assert s4.doc.stages()[:2].tolist() == [Stage.N2, Stage.R]
     s4.close()
+
+
+def test_damaged_snapshot_claiming_a_billion_epochs_allocates_nothing(study: Path):
+    import tracemalloc
+
+    s = open_scoring(study, 20)
+    s.doc.set_stage(0, Stage.W)
+    s.close()
+    path = journal_path_for(study)
+    recs = [json.loads(x) for x in path.read_text().splitlines()]
+    recs[1]["scoring"]["n_epochs"] = 10**9
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    tracemalloc.start()
+    try:
+        s2 = open_scoring(study, 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6
+    assert any("bad snapshot" in w for w in s2.warnings) and s2.doc.n_epochs == 20
+    s2.close()
