@@ -18,6 +18,7 @@ from engine.io.tal import parse_tals, record_onset
 
 READ_BLOCK_BYTES = 8 * 1024 * 1024  # records are read a few MB at a time
 TOLERANCE_S = 1.0  # an onset this far past the end (rounding of record times) is kept
+OVERHANG_S = 30.0  # an annotation may run this far past the end (its epoch cut by it)
 
 
 def _record_blocks(h: RawHeader, n_records: int) -> Iterator[tuple[int, bytes]]:
@@ -107,7 +108,7 @@ def sanitize_annotations(
         if not math.isfinite(dur) or dur < 0:
             dur = 0.0
         onset = max(0.0, onset)
-        if onset + dur > limit + TOLERANCE_S:
+        if onset + dur > limit + OVERHANG_S:  # (a last epoch cut by the end is normal)
             dur = max(0.0, limit - onset)
             clipped += 1
         kept.append((onset, dur, text))
