@@ -36,7 +36,16 @@ def describe(study, chmap) -> dict:
         "missing_canonical": list(chmap.missing),
         "mapping_profile": chmap.profile,
         "warnings": list(study.warnings),
+        "stager_channels": _stager_channels(study, chmap),
     }
+
+
+def _stager_channels(study, chmap) -> dict:
+    """What the real-data stager (YASA) would read: EEG (central first), EOG, chin EMG."""
+    from engine.staging.inputs import choose_staging_channels
+
+    rates = {s.display_label: float(s.sfreq_hz) for s in study.signals}
+    return choose_staging_channels(chmap, rates=rates).labels()
 
 
 def _finite(x):
@@ -75,6 +84,9 @@ def run(args) -> int:
         print(f"    {canon:<18} <- {src or 'MISSING'}")
     if d["missing_canonical"]:
         print(f"  missing     {', '.join(d['missing_canonical'])}")
+    st = d["stager_channels"]
+    print("  stages from " + (", ".join(f"{k.upper()} {v}" for k, v in st.items() if v)
+                             if st.get("eeg") else "none: no EEG at 50 Hz or more for the real-data stager"))
     for w in d["warnings"]:
         print(f"  warning     {w}")
     return 0

@@ -63,3 +63,15 @@ def test_ece_and_accept_above():
     assert expected_calibration_error(wrong, truth) == pytest.approx(1.0)
     r = accept_above(sure, truth, 0.9)
     assert r["n_accepted"] == 10 and r["precision"] == 1.0
+
+
+def test_info_says_how_cz_a1_was_mapped_and_what_the_stager_reads(tmp_path, capsys):
+    from engine.cli import main
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    p = tmp_path / "cz.edf"
+    write_edf(p, [Sig("CZ-A1", 128), Sig("EMG submental", 1)], n_records=60)
+    assert main(["info", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "CZ-A1 ≈ (nearest central derivation, ear reference for mastoid)" in out
+    assert "stages from EEG CZ-A1" in out and "EMG" not in out.split("stages from")[1]
