@@ -20,6 +20,8 @@ _TERMS: tuple[tuple[str, str], ...] = (
     ("arousal_onset_s", "arousal at {v:g} s"),
     ("eeg_fast_share_x", "EEG alpha/beta share x{v:g}"),
     ("chin_emg_x", "chin EMG x{v:g}"),
+    ("etco2_max_mmhg", "PCO2 up to {v:g} mmHg"),
+    ("etco2_over_50_pct", "PCO2 > 50 mmHg over {v:g} % of sleep"),
     ("model_confidence", "model agrees ({v:.0%})"),
 )
 

@@ -168,6 +168,17 @@ def detect_events(inp: EventInput, rules: RuleSet | str | None = None, stages=No
         for c in cands:
             add(c.onset_s, c.duration_s, c.type, c.rule, c.attrs, (hy.label if c.type == EventType.HYPOPNEA
                                                                     else ap.label,))
+    # hypoventilation from capnography
+    if inp.capno is not None:
+        from engine.events.capno import etco2_per_second, hypoventilation
+
+        et = etco2_per_second(inp.capno.data, inp.capno.sfreq_hz, dur, inp.capno.offset_s)
+        hv, hstats = hypoventilation(et, rules.pediatric, stages, epoch_s)
+        stats.update(hstats)
+        notes.append(f"{inp.capno.label}: PCO2 > 50 mmHg over {hstats['etco2_over_50_pct']:g} % of the "
+                     f"{hstats['etco2_basis']} time with a valid reading ({hstats['etco2_valid_min']:g} min)")
+        for onset, length, rule, attrs in hv:
+            add(onset, length, EventType.HYPOVENTILATION, rule, attrs, (inp.capno.label,))
     # desaturations as events of their own (ODI)
     for d in desats:
         if d.drop_pct >= 3.0 - 1e-9:

@@ -2,7 +2,8 @@
 
 Picked by label (the canonical channel map is the fallback): a nasal pressure cannula,
 an oronasal thermal sensor, a CPAP device's flow; thorax and abdomen belts (or a RIP
-sum); SpO2; a CPAP leak; a central EEG and the chin EMG (arousals). A ResMed device
+sum); SpO2; capnography (hypoventilation); a CPAP leak; a central EEG and the chin EMG
+(arousals). A ResMed device
 splits one night into ``*_BRP.edf`` (flow at 25 Hz), ``*_PLD.edf`` (leak, pressures) and
 ``*_SAD.edf`` (SpO2, pulse) with the same time stem: opening any one of them reads the
 others too, each at its own start time.
@@ -44,6 +45,7 @@ class EventInput:
     leak: Signal | None = None
     eeg: Signal | None = None
     emg: Signal | None = None
+    capno: Signal | None = None  # end-tidal or transcutaneous CO2 (mmHg)
     age_years: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -55,6 +57,7 @@ class EventInput:
 _PATTERNS: list[tuple[str, str]] = [
     # order matters: the first pattern a label matches names its kind
     ("leak", r"^leak\b"),
+    ("capno", r"capno|etco2|\bco2\b|pco2|tcco2|petco2"),
     ("spo2", r"spo2|sao2|\bsat(uration)?\b|oxim|\bosat\b|\bspo₂"),
     ("nasal-pressure", r"nasal.?press|\bnpre?s*\b|cannula|pres.*flow|\bpflow\b|\bnaf\d?p\b|flow.?press|\bpnasal"),
     ("thermistor", r"therm|oro.?nasal|\bairflow\b|flow.?th|\bnaf\d?\b|\boral\b|\bnasal\b"),
@@ -115,7 +118,7 @@ def _from_study(study, chosen: dict, offset_s: float, chmap=None) -> None:
         return
     # the canonical map for what the labels did not say
     for canon, kind in (("C-FLOW", "flow"), ("RESP THORACIC", "thorax"), ("RESP ABDOMINAL", "abdomen"),
-                        ("SPO2", "spo2")):
+                        ("SPO2", "spo2"), ("CAPNO", "capno")):
         src = chmap[canon]
         if not src.present or kind in chosen or (kind == "flow" and any(
                 k in chosen for k in ("nasal-pressure", "thermistor", "cpap-flow"))):
@@ -180,5 +183,5 @@ def event_input(study, chmap=None) -> EventInput:
     hyp = flows["nasal-pressure"] or flows["cpap-flow"] or flows["flow"] or flows["thermistor"]
     age = age_from_header(getattr(study, "patient", ""), t0)
     return EventInput(duration, apnea, hyp, chosen.get("thorax"), chosen.get("abdomen"), chosen.get("rip-sum"),
-                      chosen.get("spo2"), chosen.get("leak"), chosen.get("eeg"), chosen.get("emg"), age,
-                      tuple(notes))
+                      chosen.get("spo2"), chosen.get("leak"), chosen.get("eeg"), chosen.get("emg"),
+                      chosen.get("capno"), age, tuple(notes))

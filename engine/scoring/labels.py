@@ -82,6 +82,7 @@ class EventType:
     PERIODIC_LIMB_MOVEMENT = "Periodic limb movement"
     PERIODIC_BREATHING = "Periodic breathing"
     POSSIBLE_RESPIRATORY = "Possible respiratory event"
+    HYPOVENTILATION = "Hypoventilation"  # PCO2 above the AASM limit (engine.events.capno)
     ARTIFACT = "Artifact"
 
     APNEAS = (OBSTRUCTIVE_APNEA, CENTRAL_APNEA, MIXED_APNEA, APNEA)
@@ -196,6 +197,8 @@ _EVENT_WORDS: dict[str, str] = {
     "limb movement (right)": EventType.LIMB_MOVEMENT,
     "periodic limb movement": EventType.PERIODIC_LIMB_MOVEMENT,
     "periodic breathing": EventType.PERIODIC_BREATHING,
+    "hypoventilation": EventType.HYPOVENTILATION,
+    "obstructive hypoventilation": EventType.HYPOVENTILATION,
     # French (Noxturnal)
     "a. obstructive": EventType.OBSTRUCTIVE_APNEA,
     "apnee obstructive": EventType.OBSTRUCTIVE_APNEA,

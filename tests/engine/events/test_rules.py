@@ -247,3 +247,32 @@ def test_rem_arousal_needs_chin_emg():
     emg_up[(t >= 61) & (t < 63)] *= 6
     (a,) = detect_arousals(eeg_with_burst(5.0), fs, st, emg=emg_up, emg_fs=fs)
     assert a[2]["stage"] == "R" and a[2]["chin_emg_x"] >= 2
+
+
+# -- hypoventilation (capnography) -------------------------------------------------------
+def capnogram(etco2_of_t, total_s: float, fs: float = 16.0) -> np.ndarray:
+    """CO2 rising to the end-tidal plateau each 3-s breath, ~0 while inhaling."""
+    t = np.arange(int(total_s * fs)) / fs
+    phase = (t % PERIOD_S) / PERIOD_S
+    return np.where(phase < 0.4, 0.5, etco2_of_t(t) * np.clip((phase - 0.4) / 0.2, 0, 1))
+
+
+@pytest.mark.parametrize("high_s,expected", [(0.2 * 1800, 0), (0.4 * 1800, 1)])
+def test_pediatric_hypoventilation_needs_a_quarter_of_sleep(high_s, expected):
+    total = 1800.0
+    co2 = capnogram(lambda t: np.where(t < high_s, 55.0, 42.0), total)
+    i = EventInput(total, capno=Signal(co2, 16.0, "EtCO2", "capno", "mmHg"))
+    det = detect_events(i, "aasm-pediatric", stages=np.full(60, int(Stage.N2)))
+    hv = [e for e in det.events if e.type == EventType.HYPOVENTILATION]
+    assert len(hv) == expected
+    assert det.stats["etco2_over_50_pct"] == pytest.approx(100 * high_s / total, abs=1.0)
+    if hv:
+        assert hv[0].attrs["etco2_max_mmhg"] == pytest.approx(55.0, abs=0.5) and "25 %" in hv[0].attrs["rule"]
+
+
+@pytest.mark.parametrize("minutes,expected", [(9, 0), (11, 1)])
+def test_adult_hypoventilation_needs_ten_minutes_over_55(minutes, expected):
+    total = 1800.0
+    co2 = capnogram(lambda t: np.where((t >= 300) & (t < 300 + minutes * 60), 57.0, 42.0), total)
+    det = detect_events(EventInput(total, capno=Signal(co2, 16.0, "EtCO2", "capno", "mmHg")), "aasm-adult")
+    assert len([e for e in det.events if e.type == EventType.HYPOVENTILATION]) == expected
