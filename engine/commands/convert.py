@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
                 "record times — write events.tsv (.tsv) or a hypnogram (.csv) instead"
             )
         n_epochs = int(math.ceil(duration_s / 30.0 - 1e-9)) if duration_s else None
+        if not duration_s:  # an annotation-only file has no length: it clips nothing
+            duration_s = None
     if args.study_start:
         import datetime as _dt
 

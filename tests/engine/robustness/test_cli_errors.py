@@ -115,3 +115,14 @@ def test_report_and_fit_probes_never_overwrite_their_input(shared_data, tmp_path
     assert main(["pretrain", str(hyp), "-o", str(hyp)]) == 2
     assert "refusing to overwrite the study" in capsys.readouterr().err
     assert hyp.read_bytes() == before
+
+
+def test_convert_with_an_annotation_only_study_keeps_every_event(shared_data, tmp_path, capsys):
+    """The ResMed EVE file (EDF+D, no signals, 0 s long) as STUDY clips nothing."""
+    eve = shared_data / "resmed" / "20260111_210642_EVE.edf"
+    out = tmp_path / "eve.tsv"
+    assert main(["convert", str(eve), "-a", str(eve), "-o", str(out), "--scored-only"]) == 0
+    rows = [line.split("\t") for line in out.read_text().splitlines()[1:]]
+    assert [(float(r[0]), r[2]) for r in rows] == [
+        (11954.0, "Obstructive apnea"), (22791.0, "Obstructive apnea"),
+        (26424.0, "Obstructive apnea"), (29628.0, "Obstructive apnea")]
