@@ -27,6 +27,7 @@ WORKER_NICE = 10
 # a job started together with a study (pyramids, the model's first job) waits this long:
 # the main thread draws the first page meanwhile without sharing the CPU or the GIL
 FIRST_PAGE_GRACE_S = 0.3
+JOB_THREAD_NAME = "pedsleep-job"  # the OS name of every job thread (scripts/bench_compare.py waits on it)
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # every GeneratorWorker not yet collected
 
@@ -101,6 +102,7 @@ class GeneratorWorker(QObject):
         self.request_id = next(_ids)
         self.cancel_event = threading.Event()
         self._thread = QThread()
+        self._thread.setObjectName(JOB_THREAD_NAME)  # visible from outside (/proc/PID/task/*/comm)
         self._runner = _Runner(self.request_id, make_gen, self.cancel_event, delay_s)
         self._runner.moveToThread(self._thread)
         self._thread.started.connect(self._runner.run)

@@ -17,8 +17,8 @@ first changed pixel of the new page on screen, whatever the program does inside.
   dialog plus its "Add signal(s)" click to traces.
 - peak RSS / file: the process's VmHWM at the end over the EDF's size.
 - PedSleep runs three ways: ``assistant working`` (flips while the model's first pass
-  runs), ``assistant finished`` (the same process once its CPU use has dropped: the pass
-  is done and every overlay is on screen), and ``--no-assistant``.
+  runs), ``assistant finished`` (the same process once no background job thread is left:
+  the pass is done and every overlay is on screen), and ``--no-assistant``.
 
 Rounds run the viewers in rotated order. The file is the bench's generated 10-h,
 16-channel, 256 Hz EDF (tests/bench/conftest.py), read once first so it is in page
@@ -207,23 +207,30 @@ def vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
-def cpu_s(pid: int) -> float:
-    try:
-        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError):
-        return float("nan")
+def job_threads(pid: int) -> int:
+    """How many of the app's background job threads (gui.workers.JOB_THREAD_NAME) live."""
+    n = 0
+    for t in Path(f"/proc/{pid}/task").glob("*/comm"):
+        try:
+            n += t.read_text().strip() == "pedsleep-job"
+        except OSError:
+            pass
+    return n
 
 
-def wait_idle(pid: int, timeout_s: float, below: float = 0.15, window_s: float = 3.0) -> float:
-    """Wait until the process uses less than ``below`` of a core over ``window_s`` (the
-    model pass has finished); returns the seconds waited."""
+def wait_jobs_done(pid: int, timeout_s: float, quiet_s: float = 3.0) -> float:
+    """Wait until PedSleep has had no background job thread for ``quiet_s`` (the model's
+    pass and everything queued after it are done); returns the seconds waited."""
     t0 = time.perf_counter()
+    t_quiet = None
     while time.perf_counter() - t0 < timeout_s:
-        c0 = cpu_s(pid)
-        time.sleep(window_s)
-        if (cpu_s(pid) - c0) / window_s < below:
+        if job_threads(pid):
+            t_quiet = None
+        elif t_quiet is None:
+            t_quiet = time.perf_counter()
+        elif time.perf_counter() - t_quiet >= quiet_s:
             break
+        time.sleep(0.2)
     return time.perf_counter() - t0
 
 
@@ -337,9 +344,13 @@ def run_pedsleep(scr: Screen, edf: str, assistant: bool, args) -> dict[str, Resu
     if assistant:
         working = Result(first_page_s=[t_page], after_window_s=[t_page - t_win])
         working.flips_ms = measure_flips(scr.x, args.flips, args.gap)
+        if not job_threads(p.pid):
+            working.note = "the model had finished before the last of these flips"
         out["working"] = working
-        waited = wait_idle(p.pid, timeout_s=args.model_timeout)
-        finished = Result(note=f"model pass done {waited:.0f} s after the working flips")
+        waited = wait_jobs_done(p.pid, timeout_s=args.model_timeout)
+        done = not job_threads(p.pid)
+        finished = Result(note=f"model pass {'done' if done else 'NOT done (timeout)'} {waited:.0f} s "
+                               "after the working flips")
         finished.flips_ms = measure_flips(scr.x, args.flips, args.gap)
         finished.whole_ms = measure_whole_pedsleep(scr.x, args.whole)
         rss = vm_hwm_mb(p.pid) / size_mb
