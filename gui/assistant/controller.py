@@ -21,6 +21,7 @@ from engine.api import (
     CANONICAL_NAMES,
     MIN_REVIEWED,
     CheckpointError,
+    EventType,
     ReviewState,
     apply_batch,
     apply_rule_events,
@@ -138,7 +139,7 @@ class AssistantController(QObject):
         self.mae_proba = np.full((n, 5), np.nan, np.float32)
         self._grace_s = FIRST_PAGE_GRACE_S  # the first job lets the first page be drawn first
         if self.enabled:
-            self._enqueue("rules", lambda cancel: self._rules_job(cancel, self.stages_for_rules()))
+            self.rerun_rules()
             self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch))
             self._enqueue("staging", lambda cancel: self._staging_job(cancel))
 
@@ -206,8 +207,16 @@ class AssistantController(QObject):
                                 reconstruct_missing=frozenset(self.requested)):
             yield ("batch", batch)
 
-    def _rules_job(self, cancel, stages):
-        yield from events_job(self.study, self.chmap, rules=self.rule_set, stages=stages, cancel=cancel)
+    def _rules_job(self, cancel, rules, stages, arousals):
+        yield from events_job(self.study, self.chmap, rules=rules, stages=stages, cancel=cancel, arousals=arousals)
+
+    def scored_arousals(self):
+        """The arousals the scorer decided on (hypopneas link to these), or None: then
+        the rules detect them from the EEG."""
+        if self.doc is None:
+            return None
+        evs = self.doc.events(types=[EventType.AROUSAL], decided_only=True)
+        return [(e.onset_s, e.duration_s) for e in evs] or None
 
     def stages_for_rules(self):
         """The scorer's stages where scored, else the suggested ones (-1 where neither):
@@ -224,7 +233,9 @@ class AssistantController(QObject):
         if self.doc is None or not self.enabled:
             return False
         self.rule_set = rule_set if rule_set is not None else self.rule_set
-        self._enqueue("rules", lambda cancel: self._rules_job(cancel, self.stages_for_rules()))
+        # read the document here, in the main thread; the job gets copies
+        rules, stages, arousals = self.rule_set, self.stages_for_rules(), self.scored_arousals()
+        self._enqueue("rules", lambda cancel: self._rules_job(cancel, rules, stages, arousals))
         return True
 
     def _staging_job(self, cancel):
