@@ -37,6 +37,7 @@ import os
 import stat
 import tempfile
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -369,12 +370,13 @@ class Journal:
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"process {os.getpid()} on {_hostname()}\n".encode(), 0)
         self._lock_fd = fd
+        # a journal dropped without close() still lets go of the study when collected
+        self._lock_release = weakref.finalize(self, _close_quietly, fd)
         return None
 
     def unlock(self) -> None:
         if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_release()  # closing the descriptor releases the flock (once)
             self._lock_fd = None
 
     @property
@@ -438,6 +440,11 @@ class Journal:
         self.detach()
         self._close_fh()
         self.unlock()
+
+
+def _close_quietly(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _hostname() -> str:

@@ -448,3 +448,15 @@ def test_damaged_snapshot_claiming_a_billion_epochs_allocates_nothing(study: Pat
     assert peak < 50e6
     assert any("bad snapshot" in w for w in s2.warnings) and s2.doc.n_epochs == 20
     s2.close()
+
+
+def test_a_session_dropped_without_close_releases_the_study(study: Path):
+    import gc
+
+    s = open_scoring(study, 20)
+    s.doc.set_stage(0, Stage.W)
+    del s
+    gc.collect()
+    s2 = open_scoring(study, 20)
+    assert not s2.read_only and s2.doc.stages()[0] == Stage.W
+    s2.close()
