@@ -164,7 +164,8 @@ class EventOverlay(QObject):
                     label += f" {ev.confidence:.0%}?"
                 it._text.setText(label)
                 it._text.setBrush(QBrush(QColor(*c).darker(150)))
-                labelled.append((it, ev.onset_s, y0 + h - 0.04, h))
+                # an event that began before the window keeps its label at the left edge
+                labelled.append((it, max(ev.onset_s, t0), y0 + h - 0.04, h))
                 it.setVisible(True)
                 self._shown.append((it, ev.id))
         for it in self._pool[k:]:

@@ -413,3 +413,12 @@ def test_real_recording_keys_header_window_and_whole_night(window, qtbot, shared
     _x, yd = sv.items[0].getData()
     dev = np.abs(yd - (len(sv.rows) - 0.5))
     assert 0.15 <= float(np.percentile(dev, 99)) <= 0.46  # a readable envelope, not a clipped wall
+
+
+def test_label_of_an_event_begun_before_the_window_stays_in_view(scored, qtbot):
+    w = scored
+    eid = w.scoring.ctl.add_event(50.0, 20.0, "Hypopnea", ("C-FLOW",))  # 50-70 s
+    w.viewer.go_to_epoch(2)  # 60-90 s
+    ov = w.scoring.overlay
+    [txt] = [it._text for it, e in ov._shown if e == eid]
+    assert txt.isVisible() and 60.0 <= txt.pos().x() < 70.0
