@@ -52,6 +52,8 @@ def _sig3(v: float) -> float:
 def robust_span(values: np.ndarray) -> tuple[float, float, float]:
     """(low, high, median) of the finite values: 1st and 99th percentiles."""
     v = np.asarray(values, np.float64)
+    if len(v) > 40_000:  # percentiles of a strided subsample: the same to a fraction of a %
+        v = v[:: len(v) // 20_000]
     v = v[np.isfinite(v)]
     if len(v) == 0:
         return 0.0, 0.0, 0.0

@@ -30,7 +30,7 @@ from engine.api import (
 KIND_ORDER = KINDS
 MAX_DEFAULT_VISIBLE = LARGE_FILE_SIGNALS
 GAIN_STEP = 1.5
-SAMPLE_WINDOWS_S = 60.0  # the amplitude is measured on three minutes: start, middle, end
+SAMPLE_WINDOWS_S = 30.0  # the amplitude is measured on three 30-s windows: start, middle, end
 
 
 @dataclass(frozen=True)
@@ -71,19 +71,25 @@ class ChannelDisplay:
                         self.display_unit or self.unit).text()
 
 
-def sample_values(study, sig: int) -> np.ndarray:
-    """Up to three minutes of a signal (its start, middle and end) for typing and scaling."""
+def sample_windows(study, sig: int) -> list[np.ndarray]:
+    """Three windows of a signal (its start, middle and end; all of a short study) for
+    typing and scaling."""
     dur = float(study.duration_s)
     if dur <= 3 * SAMPLE_WINDOWS_S:
-        return study.read(sig, 0.0, dur)
-    parts = [study.read(sig, t, t + SAMPLE_WINDOWS_S)
-             for t in (0.0, dur / 2 - SAMPLE_WINDOWS_S / 2, dur - SAMPLE_WINDOWS_S)]
-    return np.concatenate(parts)
+        return [study.read(sig, 0.0, dur)]
+    return [study.read(sig, t, t + SAMPLE_WINDOWS_S)
+            for t in (0.0, dur / 2 - SAMPLE_WINDOWS_S / 2, dur - SAMPLE_WINDOWS_S)]
+
+
+def sample_values(study, sig: int) -> np.ndarray:
+    return np.concatenate(sample_windows(study, sig))
 
 
 def row_for_signal(study, info, chmap: ChannelMap | None, ctype: ChannelType | None = None,
-                   values: np.ndarray | None = None) -> ChannelDisplay:
-    y = sample_values(study, info.index) if values is None else values
+                   values: np.ndarray | None = None, parts: list | None = None) -> ChannelDisplay:
+    if parts is None:
+        parts = sample_windows(study, info.index) if values is None else [values]
+    y = np.concatenate(parts)
     t = ctype or classify_signal(info, y)
     kind = t.kind
     if kind == "other" and chmap is not None:  # a label only the mapping knows
@@ -94,8 +100,8 @@ def row_for_signal(study, info, chmap: ChannelMap | None, ctype: ChannelType | N
             kind = CANONICAL_CHANNELS[CANONICAL_NAMES.index(canon)].kind
     filt = default_filter(kind, info.sfreq_hz, t.detail)
     seg = y
-    if filt.enabled and len(y) > 16:
-        seg = apply_filter(np.asarray(y, np.float32), info.sfreq_hz, filt)
+    if filt.enabled:  # each window filtered on its own: no step at the joins
+        seg = np.concatenate([apply_filter(np.asarray(p, np.float32), info.sfreq_hz, filt) for p in parts])
     rs = row_scale(kind, info.unit, seg, highpassed=bool(filt.enabled and filt.highpass_hz),
                    physical_range=(info.physical_min, info.physical_max), detail=t.detail)
     return ChannelDisplay(
@@ -112,10 +118,10 @@ def initial_display(study, chmap: ChannelMap) -> list[ChannelDisplay]:
     more than LARGE_FILE_SIGNALS signals: the built-in PSG montage."""
     rows, types = [], []
     for s in study.signals:
-        y = sample_values(study, s.index)
-        t = classify_signal(s, y)
+        parts = sample_windows(study, s.index)
+        t = classify_signal(s, np.concatenate(parts))
         types.append(t)
-        rows.append(row_for_signal(study, s, chmap, t, y))
+        rows.append(row_for_signal(study, s, chmap, t, parts=parts))
     if len(rows) > MAX_DEFAULT_VISIBLE:
         m = builtin_psg_montage([(s.display_label, t, s.sfreq_hz) for s, t in zip(study.signals, types)])
         by_label = {r.label: r for r in rows}
