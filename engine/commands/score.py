@@ -162,6 +162,8 @@ def _score_all(args, runner, paths, out: Path) -> None:
         with output_set():  # the scored EDF, its sidecar and the report: all or nothing
             export_edf_plus(path, doc, scored, options=ExportOptions(include_suggestions=True))
             # the report of a pre-scoring counts the model's suggested events
+            if not det.stats.get("spo2_usable", True):
+                spo2 = None  # not a saturation (the rules checked): no nadir, no ODI from it
             rep = sleep_report(doc, include_suggestions=True, spo2_pct=spo2,
                                spo2_sfreq_hz=MODEL_SFREQ_HZ if spo2 is not None else None, rule_set=det.rule_set)
             rep = dataclasses.replace(rep, notes=tuple(rep.notes) + tuple(f"rules: {n}" for n in det.notes) + (

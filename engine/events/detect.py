@@ -93,6 +93,7 @@ def detect_events(inp: EventInput, rules: RuleSet | str | None = None, stages=No
     if inp.spo2 is not None:
         tr = clean_spo2(inp.spo2.data, inp.spo2.sfreq_hz, dur, inp.spo2.offset_s)
         stats["spo2_invalid_s"] = tr.invalid_s
+        stats["spo2_usable"] = tr.usable
         if tr.usable:
             desats = find_desaturations(tr, drop_pct=min(3.0, rules.desat_pct))
             spo2_ch = (inp.spo2.label,)
