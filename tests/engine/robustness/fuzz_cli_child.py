@@ -32,8 +32,6 @@ def _reopen(path: Path) -> str | None:
 
 
 def main() -> None:
-    from engine.cli import main as cli
-
     # import what the commands import lazily, so the first variant's time is its own
     import engine.channels.mapping  # noqa: F401
     import engine.channels.profiles  # noqa: F401
@@ -41,6 +39,7 @@ def main() -> None:
     import engine.commands.info  # noqa: F401
     import engine.scoring.exporters  # noqa: F401
     import engine.scoring.importers  # noqa: F401
+    from engine.cli import main as cli
 
     paths = Path(sys.argv[1]).read_text().splitlines()
     out_dir = Path(sys.argv[3])
