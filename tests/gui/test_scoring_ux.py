@@ -422,3 +422,40 @@ def test_label_of_an_event_begun_before_the_window_stays_in_view(scored, qtbot):
     ov = w.scoring.overlay
     [txt] = [it._text for it, e in ov._shown if e == eid]
     assert txt.isVisible() and 60.0 <= txt.pos().x() < 70.0
+
+
+def test_right_click_on_a_span_offers_score_as(scored, qtbot):
+    from PySide6.QtCore import QPoint as _QPoint
+
+    w = scored
+    d = doc(w)
+    sv = w.viewer.signal_view
+    y = row_y(w, "C-FLOW")
+    drag(sv.plot, sv.vb, 3.0, y, 15.0, y)
+    assert w.scoring.overlay.span is not None
+    w.assistant._context_menu(8.0, [r.label for r in sv.rows].index("C-FLOW"), _QPoint(10, 10))
+    menu = w.assistant._menu
+    acts = {a.text(): a for a in menu.actions()}
+    assert "Score as Obstructive apnea" in acts
+    acts["Score as Obstructive apnea"].trigger()  # 12 s >= 10 s: no question
+    menu.close()
+    [ev] = d.events()
+    assert ev.type == "Obstructive apnea" and ev.channels == ("C-FLOW",) and w.scoring.overlay.span is None
+    assert journal_labels(w)[-1] == "Add Obstructive apnea"
+
+
+def test_pediatric_rules_do_not_ask_for_breath_based_minimums(scored, qtbot):
+    w = scored
+    d = doc(w)
+    sv = w.viewer.signal_view
+    w.scoring.set_pediatric_rules(True)
+    qtbot.keyClick(w, Qt.Key.Key_O, Qt.KeyboardModifier.ShiftModifier)
+    y = row_y(w, "C-FLOW")
+    drag(sv.plot, sv.vb, 3.0, y, 8.0, y)  # 5 s: two breaths of a child, not checked in seconds
+    assert w.scoring.confirm_box is None and [e.type for e in d.events()] == ["Obstructive apnea"]
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.keyClick(w, Qt.Key.Key_C, Qt.KeyboardModifier.ShiftModifier)
+    drag(sv.plot, sv.vb, 12.0, y, 24.0, y)  # a 12-s central apnea: the pediatric minimum is 20 s
+    assert w.scoring.confirm_box is not None and "20" in w.scoring.confirm_box.text()
+    w.scoring.confirm_box.done(QMessageBox.StandardButton.No)
+    assert len(d.events()) == 1
