@@ -341,8 +341,8 @@ class AssistantController(QObject):
         stage probe on the reviews in the worker and re-suggest the rest."""
         if self.doc is not None and self.staging is not None and self.stage_prior is not None:
             return self._maybe_refit_real(force)
-        if self.doc is None or self.runner is None or self.embeddings is None:
-            return False
+        if self.doc is None or self.runner is None or self.embeddings is None or not self._mae_stages:
+            return False  # the MAE's stage probe is re-fitted only where the MAE speaks for the stages
         reviewed = reviewed_mask(self.doc)
         n_rev = int(reviewed.sum())
         if not force and n_rev - self._reviewed_at_refit < self.refit_every:
