@@ -5,7 +5,9 @@ item with provenance ``imported``.
 Formats: ``edf`` (EDF+/BDF+ annotations), ``csv-hypnogram`` (CSV/TSV hypnograms, BIDS
 events.tsv), ``nsrr-xml``, ``ucddb-stage`` (merged with its ``_respevt.txt`` sibling),
 ``ucddb-respevt``, ``wfdb-text`` (rdann output), ``noxturnal-csv``, ``dreams-hypnogram``
-(DREAMS ``Hypnogram_excerptN.txt``: 5-s R&K codes, 30-s epochs by majority).
+(DREAMS ``Hypnogram_excerptN.txt``: 5-s R&K codes, 30-s epochs by majority),
+``dreams-events`` (a DREAMS EDF's own 1-Hz scoring channels ``hypnogram``,
+``event_pneumo``, ``event_neuro``; chosen for an EDF that holds them).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from engine.errors import ScoringFormatError
 from engine.scoring.document import Scoring
 from engine.scoring.importers._common import ImportResult, ScoringBuilder
 from engine.scoring.importers.csv_hypnogram import import_csv_hypnogram
+from engine.scoring.importers.dreams_events import import_dreams_events
 from engine.scoring.importers.dreams_hypnogram import import_dreams_hypnogram, looks_like_dreams
 from engine.scoring.importers.edf_annotations import import_edf_annotations, read_edf_annotations
 from engine.scoring.importers.noxturnal_csv import import_noxturnal_csv, looks_like_noxturnal
@@ -57,6 +60,7 @@ FORMATS = (
     "wfdb-text",
     "noxturnal-csv",
     "dreams-hypnogram",
+    "dreams-events",
 )
 
 
@@ -89,6 +93,17 @@ def shift_scoring(scoring: Scoring, offset_s: float) -> Scoring:
     return Scoring.from_dict(d)
 
 
+def _has_dreams_channels(path: Path) -> bool:
+    """An EDF carrying the DREAMS database's scoring channels (``event_pneumo`` …)."""
+    try:
+        from engine.io.edf_header import read_raw_header
+
+        labels = {s.label.strip().lower() for s in read_raw_header(str(path)).signals}
+    except Exception:  # noqa: BLE001 - not readable here: the EDF importer says why
+        return False
+    return "event_pneumo" in labels or "event_neuro" in labels
+
+
 def detect_format(path: str | os.PathLike) -> str:
     """Name of the format of ``path`` (see FORMATS), by content first, then extension."""
     path = Path(path)
@@ -99,7 +114,7 @@ def detect_format(path: str | os.PathLike) -> str:
         raise ScoringFormatError(f"cannot read {path}: {exc}") from exc
     name = path.name.lower()
     if len(head) >= 256 and (head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"):
-        return "edf"
+        return "dreams-events" if _has_dreams_channels(path) else "edf"
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") and looks_like_noxturnal(head[: len(head) // 2 * 2]):
         return "noxturnal-csv"
     stripped = head.lstrip(b"\xef\xbb\xbf \r\n\t")
@@ -160,6 +175,8 @@ def import_scoring(
         res = import_noxturnal_csv(path, recording_start=recording_start)
     elif fmt == "dreams-hypnogram":
         res = import_dreams_hypnogram(path)
+    elif fmt == "dreams-events":
+        res = import_dreams_events(path)
     else:
         raise ScoringFormatError(f"unknown scoring format {fmt!r}; known: {', '.join(FORMATS)}")
     if (

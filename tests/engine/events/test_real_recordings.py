@@ -51,3 +51,14 @@ def test_dreams_excerpt3_reference_and_rules(shared_data):
     for a in apneas:
         assert any(r.onset_s - 5 <= a.onset_s <= r.offset_s for r in ref_apneas)
     assert len(apneas) >= 2
+
+
+def test_import_scoring_detects_the_dreams_event_channels(shared_data):
+    from engine.scoring.importers import detect_format, import_scoring
+
+    assert detect_format(shared_data / "dreams-dev" / "excerpt3.edf") == "dreams-events"
+    assert detect_format(shared_data / "dreams-dev" / "excerpt1.edf") == "edf"  # no such channels
+    res = import_scoring(shared_data / "dreams-dev" / "excerpt3.edf")
+    assert res.format == "dreams-events" and res.n_events == 67
+    ev = res.scoring.events(types=[EventType.HYPOPNEA])[0]
+    assert ev.attrs["dreams_code"] == 10 and ev.provenance.value == "imported"
