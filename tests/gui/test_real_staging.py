@@ -51,3 +51,4 @@ def test_real_single_eeg_study_gets_yasa_stages_and_refits_off_the_gui_thread(wi
     assert threads and threading.main_thread().ident not in threads
     src = doc.suggestion_sources()
     assert set(src[5:]) == {"per-study re-fit"}
+
