@@ -136,6 +136,8 @@ def test_reviews_and_refit_inputs(dev, capsys):
             cells.append(f"{a['accuracy']:.3f} / {a['kappa']:.3f}")
             if n_rev == 10:
                 ece10 = expected_calibration_error(np.concatenate(probs), rf)
-        lines.append(f"{label} | " + " | ".join(cells) + f" | ECE {ece10:.3f}")
+                acc9 = accept_above(np.concatenate(probs), rf, 0.9)
+        lines.append(f"{label} | " + " | ".join(cells) + f" | ECE {ece10:.3f} | accept ≥0.9 @10: "
+                     f"{acc9['n_accepted']} epochs, {acc9['precision']:.3f} right")
     with capsys.disabled():
         print("\n" + "\n".join(lines))
