@@ -86,3 +86,32 @@ def test_real_files_open(qtbot, tmp_path):
         shown = sum(r.visible for r in rows)
         print(f"{rel} | {len(rows)} | {shown} | {len(rows) - shown} | {ms:.0f}")
         w.close_study()
+
+
+def test_unusual_epoch_share_behind_the_reconstruction_rule():
+    """The share of epochs with outlier score >= 0.99 under the shipped model: real files
+    against a generated night (the rule: half or more -> no reconstruction)."""
+    from pathlib import Path
+
+    from engine.api import load_model_input, map_study, open_study, unlike_training
+    from engine.inference import ModelRunner
+    from engine.synth import NightParams, generate_night, write_night
+
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
+    if not shared.is_dir():
+        pytest.skip("real recordings not available")
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp())
+    gen = tmp / "generated.edf"
+    write_night(generate_night(NightParams(hours=0.5, seed=3)), gen)
+    runner = ModelRunner.load()
+    print("\nfile | epochs | unusual (>= 0.99) | no reconstructions")
+    for p in (shared / "sleep-edf/SC4001E0-PSG-first300s.edf", shared / "dreams-dev/excerpt3.edf",
+              shared / "dreams-dev/excerpt1.edf", shared / "nox/nox-a1-120s.edf", gen):
+        s = open_study(p)
+        x, present = load_model_input(s, map_study(s))
+        s.close()
+        ses = runner.prepare(x, present, p.stem)
+        o = np.concatenate([b.outlier_score for b in runner.run(ses, reconstruct=False, max_batch_s=1.0)])
+        print(f"{p.name} | {len(o)} | {np.mean(o >= 0.99):.0%} | {unlike_training(o, len(o))}")
