@@ -21,6 +21,7 @@ from engine.api import (
     import_scoring,
     open_scoring,
 )
+from gui.change_throttle import ModelChangeThrottle
 
 EVENT_TYPES = (EventType.OBSTRUCTIVE_APNEA, EventType.CENTRAL_APNEA, EventType.MIXED_APNEA,
                EventType.HYPOPNEA, EventType.DESATURATION, EventType.AROUSAL)
@@ -36,6 +37,8 @@ class ScoringController(QObject):
         self.doc: Scoring | None = None
         self._unsubscribe = None
         self.warnings: list[str] = []
+        # the model's changes during its pass reach the panels twice a second, not per batch
+        self.throttle = ModelChangeThrottle(self.changed.emit, self)
 
     # --- lifecycle -----------------------------------------------------------------------
     def open_for(self, study, data_dir: str | None = None) -> None:
@@ -60,10 +63,11 @@ class ScoringController(QObject):
         self.session = open_scoring(study.path, n_epochs, initial=initial, data_dir=data_dir)
         self.warnings += self.session.warnings
         self.doc = self.session.doc
-        self._unsubscribe = self.doc.subscribe(self.changed.emit)
+        self._unsubscribe = self.doc.subscribe(self.throttle.push)
         self.opened.emit()
 
     def close(self) -> None:
+        self.throttle.drop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -122,13 +126,15 @@ class ScoringController(QObject):
         if self.doc is not None:
             self.doc.set_lights(on_s=t_s)
 
-    def undo(self) -> None:
+    def undo(self) -> Change | None:
         if self.doc is not None and self.doc.can_undo():
-            self.doc.undo()
+            return self.doc.undo()
+        return None
 
-    def redo(self) -> None:
+    def redo(self) -> Change | None:
         if self.doc is not None and self.doc.can_redo():
-            self.doc.redo()
+            return self.doc.redo()
+        return None
 
     def replace_with(self, other: Scoring, label: str) -> None:
         """Take an imported scoring's stages, events and lights as one undo step."""

@@ -251,14 +251,41 @@ class ScoringUI:
     def undo(self) -> None:
         doc = self.ctl.doc
         label = doc.undo_label() if doc is not None else None
-        self.ctl.undo()
+        before = self._events_by_id()
+        self._show_change(self.ctl.undo(), before)
         self.say(f"Undid: {label}" if label else "Nothing to undo")
 
     def redo(self) -> None:
         doc = self.ctl.doc
         label = doc.redo_label() if doc is not None else None
-        self.ctl.redo()
+        before = self._events_by_id()
+        self._show_change(self.ctl.redo(), before)
         self.say(f"Redid: {label}" if label else "Nothing to redo")
+
+    def _events_by_id(self) -> dict:
+        doc = self.ctl.doc
+        return {e.id: e for e in doc.events(include_rejected=True)} if doc is not None else {}
+
+    def _show_change(self, change, before: dict) -> None:
+        """An undo/redo is never invisible: the epoch (or event) it changed comes into
+        view and a single changed epoch becomes the cursor, so the next key acts there."""
+        v, doc = self.viewer, self.ctl.doc
+        if change is None or doc is None or v.study is None:
+            return
+        w = v.effective_window()
+        if change.epochs is not None and change.epochs[1] - change.epochs[0] == 1:
+            ep = change.epochs[0]
+            if v.start_s <= ep * 30.0 < v.start_s + w:
+                v.cursor_epoch = ep
+                v.refresh()
+            else:
+                v.centre_on(ep * 30.0 + 15.0)
+        elif change.event_ids:
+            now = self._events_by_id()
+            evs = [now.get(i) or before.get(i) for i in sorted(change.event_ids)]
+            evs = [e for e in evs if e is not None]  # (a removed event: where it was)
+            if evs and not any(e.onset_s < v.start_s + w and e.offset_s > v.start_s for e in evs):
+                v.centre_on(evs[0].onset_s + evs[0].duration_s / 2)
 
     # --- staging -------------------------------------------------------------------------
     def stage_cursor(self, stage: Stage) -> None:

@@ -459,3 +459,22 @@ def test_pediatric_rules_do_not_ask_for_breath_based_minimums(scored, qtbot):
     assert w.scoring.confirm_box is not None and "20" in w.scoring.confirm_box.text()
     w.scoring.confirm_box.done(QMessageBox.StandardButton.No)
     assert len(d.events()) == 1
+
+
+def test_undo_brings_what_it_changed_into_view(scored, qtbot):
+    w = scored
+    d = doc(w)
+    suggest_stages(d, 0, [2] * 6)
+    w.viewer.go_to_epoch(3)
+    qtbot.keyClick(w, Qt.Key.Key_A)  # accepts epoch 4 and advances to 5
+    assert w.viewer.cursor_epoch == 4
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert d.stages()[3] == Stage.UNSCORED and w.viewer.cursor_epoch == 3  # back where it happened
+    assert "Undid: Accept suggestion at epoch 4" in status(w)
+    eid = w.scoring.ctl.add_event(2000.0, 12.0, "Central apnea", ("C-FLOW",))
+    w.viewer.go_to_epoch(0)
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # removes it, far away
+    v = w.viewer
+    assert v.start_s <= 2006.0 < v.start_s + v.effective_window()
+    with pytest.raises(KeyError):
+        d.event(eid)
