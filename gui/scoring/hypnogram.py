@@ -85,6 +85,7 @@ class HypnogramPanel(pg.PlotWidget):
         cache_static(self.suggested, self.blocks, self.line, self.outliers)  # a page flip moves only the marks
         self.duration_s = 1.0
         self.span_s: float | None = None  # zoomed span; None = the whole night
+        self.active = True  # a study is open
         self.cursor_s = 0.0
         self.scene().sigMouseClicked.connect(self._clicked)
         self.vb.mouseDragEvent = self._drag
@@ -92,6 +93,7 @@ class HypnogramPanel(pg.PlotWidget):
 
     def set_active(self, on: bool) -> None:
         """Without a study: an empty panel (no stage labels, no window marks)."""
+        self.active = bool(on)
         self.left.setTicks(LEVEL_TICKS if on else [[]])
         self.window.setVisible(on)
         self.cursor.setVisible(on)
@@ -163,7 +165,7 @@ class HypnogramPanel(pg.PlotWidget):
     def set_window(self, start_s: float, stop_s: float, cursor_s: float | None = None) -> None:
         self.window.setRegion((start_s, stop_s))
         # a band over most of the night hides the stages: then the cursor line alone marks the place
-        self.window.setVisible(self.left._tickLevels != [[]] and stop_s - start_s < 0.5 * self.duration_s)
+        self.window.setVisible(self.active and stop_s - start_s < 0.5 * self.duration_s)
         self.cursor_s = (cursor_s if cursor_s is not None else start_s) + EPOCH_S / 2
         self.cursor.setPos(cursor_s if cursor_s is not None else start_s)
         if self.span_s is not None:

@@ -352,7 +352,8 @@ def test_exports_use_the_users_permissions(scored, tmp_path, qtbot):
 def test_no_study_shows_no_stage_panels_or_labels(window, night_edf):
     def bare():
         h = window.scoring.hypnogram
-        return (h.left._tickLevels == [[]] and not h.window.isVisible() and not h.cursor.isVisible()
+        return (not h.active and h.left._tickLevels == [[]] and not h.window.isVisible()
+                and not h.cursor.isVisible()
                 and not window.viewer.signal_view.cursor.isVisible()
                 and not window.viewer.overview.window.isVisible() and window.scoring.header.text() == "")
 
