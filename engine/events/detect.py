@@ -89,7 +89,7 @@ def detect_events(inp: EventInput, rules: RuleSet | str | None = None, stages=No
 
     # SpO2 first: desaturations qualify hypopneas
     desats = []
-    spo2_ch = ()
+    spo2_ch: tuple[str, ...] = ()
     if inp.spo2 is not None:
         tr = clean_spo2(inp.spo2.data, inp.spo2.sfreq_hz, dur, inp.spo2.offset_s)
         stats["spo2_invalid_s"] = tr.invalid_s
@@ -124,7 +124,6 @@ def detect_events(inp: EventInput, rules: RuleSet | str | None = None, stages=No
                 ar_list.append((onset, length))
     if step(0.4, "breathing"):
         return None
-    flow_ch = ()
     if inp.apnea_flow is None:
         notes.append("no airflow channel: no apnea or hypopnea is scored")
     else:
@@ -162,10 +161,6 @@ def detect_events(inp: EventInput, rules: RuleSet | str | None = None, stages=No
         if rstats.get("invalid_s"):
             notes.append(f"{rstats['invalid_s'] / 60:.1f} min of airflow not scorable (signal loss, flat line"
                          + (", large mask leak" if leak is not None else "") + ")")
-        chans = {f.label}
-        if h is not None:
-            chans.add(h.label)
-        flow_ch = tuple(sorted(chans))
         for c in cands:
             add(c.onset_s, c.duration_s, c.type, c.rule, c.attrs, (hy.label if c.type == EventType.HYPOPNEA
                                                                     else ap.label,))
@@ -186,7 +181,6 @@ def detect_events(inp: EventInput, rules: RuleSet | str | None = None, stages=No
             add(d.onset_s, d.duration_s, EventType.DESATURATION, "SpO2 fall >= 3 % from the preceding peak",
                 {"desat_drop_pct": d.drop_pct, "desat_pct": d.drop_pct, "nadir_pct": round(d.nadir_pct, 1),
                  "baseline_pct": round(d.baseline_pct, 1)}, spo2_ch)
-    del flow_ch
     events.sort(key=lambda e: (e.onset_s, e.type))
     step(1.0, "done")
     return EventDetection(rules.name, tuple(events), tuple(notes), stats)

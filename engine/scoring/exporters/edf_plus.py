@@ -104,7 +104,7 @@ def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | Non
     return notes
 
 
-def _tolerate_float_durations(edf) -> None:
+def _tolerate_float_durations(edf: Any) -> None:
     """edfio compares each signal's duration (samples / rate) to 12 decimals; a signal at
     1/60 Hz (a ResMed CRC channel) gives 15600.000000000002 s beside 15600.0 and the
     recording is refused although every signal fills the same records. For this one
@@ -113,7 +113,7 @@ def _tolerate_float_durations(edf) -> None:
 
     from edfio import edf as edfio_edf
 
-    def _set_num_data_records_with_signals(self, signals):
+    def _set_num_data_records_with_signals(self: Any, signals: Any) -> None:
         if not signals:
             self._set_num_data_records(1)
             return

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,14 +52,14 @@ PNEUMO_CODES: dict[int, str] = {
 CHANNELS = ("hypnogram", "event_pneumo", "event_neuro")
 
 
-def has_dreams_event_channels(study) -> bool:
+def has_dreams_event_channels(study: Any) -> bool:
     labels = {s.label.strip().lower() for s in study.signals}
     return "event_pneumo" in labels or "event_neuro" in labels
 
 
 def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
     """(start, stop, code) of the non-zero runs of an integer code array."""
-    out = []
+    out: list[tuple[int, int, int]] = []
     if codes.size == 0:
         return out
     change = np.flatnonzero(np.diff(codes) != 0) + 1
@@ -70,7 +71,7 @@ def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
     return out
 
 
-def _channel(study, name: str) -> tuple[np.ndarray, float] | None:
+def _channel(study: Any, name: str) -> tuple[np.ndarray, float] | None:
     for s in study.signals:
         if s.label.strip().lower() == name:
             x = np.asarray(study.read(s.index, 0.0, float(study.duration_s)), np.float64)
@@ -78,7 +79,7 @@ def _channel(study, name: str) -> tuple[np.ndarray, float] | None:
     return None
 
 
-def import_dreams_events(path: str | os.PathLike) -> ImportResult:
+def import_dreams_events(path: str | os.PathLike[str]) -> ImportResult:
     """The expert stages, respiratory events and arousals of a DREAMS EDF (see module)."""
     from engine.io import open_study
 
