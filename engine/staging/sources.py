@@ -13,10 +13,11 @@ import numpy as np
 
 from engine.staging.result import SOURCE_COMBINED, SOURCE_MAE, SOURCE_YASA
 
-# YASA's own validation: median Cohen's kappa on its held-out NSRR test nights (Vallat &
-# Walker 2021, eLife 10:e70092, 5-stage, EEG+EOG+EMG): the published external figure,
-# not a number measured on our dev set
-YASA_VALIDATION_KAPPA = 0.75
+# YASA's kappa on real 30-min excerpts of the DREAMS kind as reported in issue #10 (8
+# excerpts, 30-s epochs vs the expert: accuracy 0.72, kappa 0.55) — the one real-data figure
+# for YASA on recordings like ours; a lab that measured YASA on its own scorings should
+# pass its figure instead (combine_sources(kappa_yasa=...))
+YASA_VALIDATION_KAPPA = 0.55
 
 
 def model_fitted_on(loaded) -> dict:
