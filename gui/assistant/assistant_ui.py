@@ -47,6 +47,7 @@ class AssistantUI:
                                 "(W yellow, R red, N1 light blue, N2 blue, N3 dark blue); red marks: unusual epochs")
         self.sui.hypnogram_box.layout().insertWidget(1, self.density)
         self.viewer.overview.marks.setToolTip("Red marks: epochs the model finds unusual (outlier score ≥ 0.99)")
+        self._density_label(False)
         self.accepted_reconstructions: set[int] = set()
         self.sui.extra_signals_provider = self.accepted_extra_signals
         self._refresh_timer = QTimer(win)
@@ -148,10 +149,15 @@ class AssistantUI:
             self.start()
 
     # --- lifecycle -----------------------------------------------------------------------
+    def _density_label(self, on: bool) -> None:
+        """The strip's "P" (stage probability) label only while a study is open."""
+        self.density.getPlotItem().getAxis("left").setTicks([[(0.5, "P")]] if on else [[]])
+
     def start(self) -> None:
         study, doc = self.viewer.study, self.sui.ctl.doc
         if study is None or doc is None:
             return
+        self._density_label(True)
         self.accepted_reconstructions.clear()
         self.panel.start = study.start_datetime
         self.density.set_duration(study.duration_s)
@@ -162,6 +168,7 @@ class AssistantUI:
         self._refresh_panels()
 
     def stop(self) -> None:
+        self._density_label(False)
         self.ctl.stop()
         self.progress.setVisible(False)
         if self.viewer.study is not None:
