@@ -1,8 +1,16 @@
 """PedSleep Assist: `python main.py [STUDY.edf]` opens the viewer."""
 
+import os
 import sys
 
-from gui.app import main
+# Background jobs (the model in torch, yasa's lightgbm, numpy's BLAS) may use every core
+# but one: drawing keeps a core of its own. Set before numpy/torch/lightgbm load;
+# an explicit setting in the environment wins.
+_SPARE = str(max(1, (os.cpu_count() or 2) - 1))
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, _SPARE)
+
+from gui.app import main  # noqa: E402 — after the thread limits above
 
 if __name__ == "__main__":
     sys.exit(main())

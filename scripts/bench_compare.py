@@ -17,8 +17,9 @@ first changed pixel of the new page on screen, whatever the program does inside.
   dialog plus its "Add signal(s)" click to traces.
 - peak RSS / file: the process's VmHWM at the end over the EDF's size.
 - PedSleep runs three ways: ``assistant working`` (flips while the model's first pass
-  runs), ``assistant finished`` (the same process once no background job thread is left:
-  the pass is done and every overlay is on screen), and ``--no-assistant``.
+  runs), ``assistant finished`` (the same process once its background job threads have
+  used no CPU for 5 s: the pass is done and every overlay is on screen), and
+  ``--no-assistant``.
 
 Rounds run the viewers in rotated order. The file is the bench's generated 10-h,
 16-channel, 256 Hz EDF (tests/bench/conftest.py), read once first so it is in page
@@ -207,30 +208,31 @@ def vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
-def job_threads(pid: int) -> int:
-    """How many of the app's background job threads (gui.workers.JOB_THREAD_NAME) live."""
-    n = 0
-    for t in Path(f"/proc/{pid}/task").glob("*/comm"):
+def job_threads(pid: int) -> dict[str, int]:
+    """CPU ticks of each of the app's background job threads (gui.workers.JOB_THREAD_NAME)."""
+    out = {}
+    for t in Path(f"/proc/{pid}/task").glob("*"):
         try:
-            n += t.read_text().strip() == "pedsleep-job"
-        except OSError:
+            if (t / "comm").read_text().strip() == "pedsleep-job":
+                f = (t / "stat").read_text().rsplit(")", 1)[1].split()
+                out[t.name] = int(f[11]) + int(f[12])
+        except (OSError, IndexError, ValueError):
             pass
-    return n
+    return out
 
 
-def wait_jobs_done(pid: int, timeout_s: float, quiet_s: float = 3.0) -> float:
-    """Wait until PedSleep has had no background job thread for ``quiet_s`` (the model's
-    pass and everything queued after it are done); returns the seconds waited."""
+def wait_jobs_done(pid: int, timeout_s: float, quiet_s: float = 5.0) -> float:
+    """Wait until PedSleep's background jobs are done: no job thread has used any CPU for
+    ``quiet_s`` (a finished job's thread may linger idle); returns the seconds waited."""
     t0 = time.perf_counter()
-    t_quiet = None
+    last, t_quiet = job_threads(pid), time.perf_counter()
     while time.perf_counter() - t0 < timeout_s:
-        if job_threads(pid):
-            t_quiet = None
-        elif t_quiet is None:
-            t_quiet = time.perf_counter()
+        time.sleep(0.5)
+        now = job_threads(pid)
+        if any(now.get(k, -1) != v for k, v in last.items()) or set(now) - set(last):
+            last, t_quiet = now, time.perf_counter()
         elif time.perf_counter() - t_quiet >= quiet_s:
             break
-        time.sleep(0.2)
     return time.perf_counter() - t0
 
 
@@ -343,12 +345,13 @@ def run_pedsleep(scr: Screen, edf: str, assistant: bool, args) -> dict[str, Resu
     time.sleep(0.5)
     if assistant:
         working = Result(first_page_s=[t_page], after_window_s=[t_page - t_win])
+        jobs_before = job_threads(p.pid)
         working.flips_ms = measure_flips(scr.x, args.flips, args.gap)
-        if not job_threads(p.pid):
-            working.note = "the model had finished before the last of these flips"
+        if job_threads(p.pid) == jobs_before:
+            working.note = "no job thread used CPU during these flips (the model was done or starved)"
         out["working"] = working
         waited = wait_jobs_done(p.pid, timeout_s=args.model_timeout)
-        done = not job_threads(p.pid)
+        done = waited < args.model_timeout
         finished = Result(note=f"model pass {'done' if done else 'NOT done (timeout)'} {waited:.0f} s "
                                "after the working flips")
         finished.flips_ms = measure_flips(scr.x, args.flips, args.gap)

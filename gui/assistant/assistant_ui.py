@@ -143,6 +143,7 @@ class AssistantUI:
         self.ctl.enabled = bool(on)
         if not on:
             self.ctl.stop()
+            self.sui.ctl.throttle.hold(False)
             self.progress.setVisible(False)
             self.panel.status.setText("Suggestions are off")
         elif self.viewer.study is not None and self.sui.ctl.doc is not None:
@@ -162,6 +163,7 @@ class AssistantUI:
         self.panel.start = study.start_datetime
         self.density.set_duration(study.duration_s)
         self.density.set_proba(doc.suggestion_proba())
+        self.sui.ctl.throttle.hold(self.ctl.enabled)  # the pass's changes: twice a second
         self.ctl.start(study, self.viewer.chmap, doc, center_epoch=self.viewer.current_epoch())
         self.progress.setValue(0)
         self.progress.setVisible(self.ctl.enabled)
@@ -170,6 +172,7 @@ class AssistantUI:
     def stop(self) -> None:
         self._density_label(False)
         self.ctl.stop()
+        self.sui.ctl.throttle.hold(False)
         self.progress.setVisible(False)
         if self.viewer.study is not None:
             self.viewer.set_virtual_rows([])
@@ -212,6 +215,7 @@ class AssistantUI:
         self._refresh_timer.start()
 
     def _finished(self) -> None:
+        self.sui.ctl.throttle.hold(False)  # everything pending reaches the panels now
         self.progress.setVisible(False)
         if self.ctl.last_error is None and self.ctl.session is not None:
             s = self.ctl.session
