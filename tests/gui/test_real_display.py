@@ -225,3 +225,28 @@ def test_flat_stretch_of_a_recorded_channel_is_rebuilt_there_only(window, model_
     t, have = np.concatenate(t), np.concatenate(have)
     assert have[(t >= 270) & (t < 300)].all()  # the epoch wholly inside the stretch
     assert not have[(t < 210) | (t >= 360)].any()  # nothing away from it
+
+
+@pytest.mark.assistant
+def test_montage_editor_reconstructs_a_missing_channel_on_request(window, model_path, qtbot, tmp_path):  # noqa: F811
+    from engine.synth import NightParams, generate_night, write_night
+
+    study = tmp_path / "no-spo2.edf"
+    # a night the model knows (3 % unusual epochs; see tests/bench/test_display_bench.py)
+    write_night(generate_night(NightParams(hours=0.5, age_years=7.0, seed=3, missing_channels=("SPO2",))), study)
+    w = window
+    w.assistant.ctl.model_path = model_path
+    assert w.open_path(str(study))
+    wait_done(qtbot, w)
+    assert not [r for r in w.viewer.rows if r.sig < 0]  # never recorded: not rebuilt unasked
+    w.edit_montage()
+    dlg = w._montage_dialog
+    names = [dlg.missing.item(i).text() for i in range(dlg.missing.count())]
+    assert names == ["⟲ SPO2"], w.assistant.ctl.can_request(8)
+    dlg.missing.setCurrentRow(0)
+    dlg._reconstruct_clicked()
+    wait_done(qtbot, w)
+    ghosts = [r for r in w.viewer.rows if r.sig < 0]
+    assert [g.mapped_to for g in ghosts] == ["SPO2"]
+    assert ghosts[0].reconstruction == "missing" and ghosts[0].label == "⟲ SPO2 reconstructed"
+    dlg.close()
