@@ -153,6 +153,17 @@ def _brain(study, chmap, chosen: dict) -> None:
         chosen["emg"] = Signal(data, float(sig.sfreq_hz), src.describe(), "emg", sig.unit)
 
 
+def _rip_sum(thorax: Signal | None, abdomen: Signal | None) -> Signal | None:
+    """Thorax + abdomen belts summed (the abdomen brought to the thorax's rate)."""
+    if thorax is None or abdomen is None:
+        return None
+    t_th = thorax.offset_s + np.arange(thorax.data.size) / thorax.sfreq_hz
+    t_ab = abdomen.offset_s + np.arange(abdomen.data.size) / abdomen.sfreq_hz
+    ab = np.interp(t_th, t_ab, abdomen.data, left=np.nan, right=np.nan)
+    return Signal(thorax.data + ab, thorax.sfreq_hz, f"{thorax.label} + {abdomen.label}", "rip-sum",
+                  thorax.unit, thorax.offset_s)
+
+
 def event_input(study, chmap=None) -> EventInput:
     """Read the signals the rules need from an open study (and its ResMed siblings)."""
     from engine.io import open_study
@@ -181,6 +192,11 @@ def event_input(study, chmap=None) -> EventInput:
     flows = {k: chosen.get(k) for k in ("thermistor", "nasal-pressure", "cpap-flow", "flow")}
     apnea = flows["thermistor"] or flows["cpap-flow"] or flows["nasal-pressure"] or flows["flow"]
     hyp = flows["nasal-pressure"] or flows["cpap-flow"] or flows["flow"] or flows["thermistor"]
+    if apnea is None:
+        rip = chosen.get("rip-sum") or _rip_sum(chosen.get("thorax"), chosen.get("abdomen"))
+        if rip is not None:  # AASM: the alternative apnea and hypopnea sensor
+            apnea = hyp = rip
+            notes.append(f"no airflow channel: the RIP sum ({rip.label}) stands in for it (AASM alternative sensor)")
     age = age_from_header(getattr(study, "patient", ""), t0)
     return EventInput(duration, apnea, hyp, chosen.get("thorax"), chosen.get("abdomen"), chosen.get("rip-sum"),
                       chosen.get("spo2"), chosen.get("leak"), chosen.get("eeg"), chosen.get("emg"),

@@ -276,3 +276,23 @@ def test_adult_hypoventilation_needs_ten_minutes_over_55(minutes, expected):
     co2 = capnogram(lambda t: np.where((t >= 300) & (t < 300 + minutes * 60), 57.0, 42.0), total)
     det = detect_events(EventInput(total, capno=Signal(co2, 16.0, "EtCO2", "capno", "mmHg")), "aasm-adult")
     assert len([e for e in det.events if e.type == EventType.HYPOVENTILATION]) == expected
+
+
+def test_rip_sum_stands_in_for_missing_airflow(tmp_path):
+    """A study with belts but no airflow: the RIP sum is the AASM alternative sensor."""
+    from engine.channels.mapping import map_study
+    from engine.events import event_input
+    from engine.io import open_study
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    th, ab = belts("central")  # in phase, both flat for 15 s
+    sig = {0: 100 * th, 1: 100 * ab}
+    p = tmp_path / "belts.edf"
+    write_edf(p, [Sig("Thorax", FS), Sig("Abdomen", FS)], n_records=int(TOTAL_S),
+              data=lambda k, start, n: sig[k][start:start + n])
+    study = open_study(p)
+    inp = event_input(study, map_study(study))
+    assert inp.apnea_flow is not None and inp.apnea_flow.kind == "rip-sum"
+    assert any("RIP sum" in n for n in inp.notes)
+    det = detect_events(inp, "aasm-adult")
+    assert len(resp(det)) == 1
