@@ -6,13 +6,15 @@ band-passed to breathing (0.05-2 Hz: drift, a cannula's offset and a CPAP leak's
 flow removed). The amplitude is the peak-to-trough excursion of that band in a centred
 window of 1.25 breath periods (the night's median period), so each sample sees one whole
 breath (a real flow curve is not a sine: its envelope would swing within each breath).
-A sensor knocked off its level (a DC step) is invalid while it settles, and no baseline
-reaches back across it. The baseline at time t is the median
-amplitude of the *unreduced* breathing in the 120 s before t (samples at least half of
-that window's 90th percentile — the breaths of earlier events do not drag it down),
-per the AASM "pre-event baseline / 2-minute window". The breath period at t is the
-median spacing of the breaths (rising crossings with hysteresis, unreduced breathing) in the same
-window. ``ratio`` = amplitude / baseline, so a 90 % drop is ``ratio <= 0.10``.
+Near-silence (under 10 % of the night's median excursion) and a sensor knocked off its
+level (a DC step, invalid while it settles) never enter a baseline, and no baseline
+reaches back across such a step. The baseline at time t is the median amplitude of the
+*unreduced* breathing in the 120 s before t (seconds at least half of that window's 90th
+percentile — the breaths of earlier events do not drag it down), per the AASM "pre-event
+baseline / 2-minute window"; through a pause the last baseline holds. The breath period
+at t is the median spacing of the breaths (rising crossings with hysteresis, unreduced
+breathing) in the same window. ``ratio`` = amplitude / baseline, so a 90 % drop is
+``ratio <= 0.10``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ DEFAULT_PERIOD_S = 3.0  # used until enough breaths are seen (a child's ~20/min)
 class AmplitudeTrace:
     """Everything at ``WORK_HZ`` from t = 0 of the study."""
 
-    amplitude: np.ndarray  # envelope of the breathing band (signal units)
+    amplitude: np.ndarray  # peak-to-trough excursion of the breathing band (signal units)
     baseline: np.ndarray  # pre-event baseline amplitude (NaN where none yet)
     ratio: np.ndarray  # amplitude / baseline (NaN where invalid)
     period_s: np.ndarray  # baseline breath period
