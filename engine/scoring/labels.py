@@ -76,7 +76,7 @@ class EventType:
     DESATURATION = "Oxygen desaturation"
     AROUSAL = "Arousal"
     # beyond the DESIGN.md export vocabulary, kept because real files carry them
-    APNEA = "Apnea"  # unspecified type
+    APNEA = "Apnea"  # type unknown: "Apnea (unclassified)" (no effort channel to tell)
     MOVEMENT_TIME = "Movement time"
     LIMB_MOVEMENT = "Limb movement"
     PERIODIC_LIMB_MOVEMENT = "Periodic limb movement"
@@ -179,6 +179,9 @@ _EVENT_WORDS: dict[str, str] = {
     "mixed apnoea": EventType.MIXED_APNEA,
     "apnea mixed": EventType.MIXED_APNEA,
     "apnea": EventType.APNEA,
+    "apnea (unclassified)": EventType.APNEA,
+    "unclassified apnea": EventType.APNEA,
+    "apnea unclassified": EventType.APNEA,
     "apnoea": EventType.APNEA,
     "hypopnea": EventType.HYPOPNEA,
     "hypopnoea": EventType.HYPOPNEA,
