@@ -22,10 +22,15 @@ TYPE_COLOURS = {
     EventType.OBSTRUCTIVE_APNEA: (220, 40, 40), EventType.CENTRAL_APNEA: (130, 60, 200),
     EventType.MIXED_APNEA: (240, 130, 20), EventType.HYPOPNEA: (230, 190, 0),
     EventType.DESATURATION: (200, 0, 150), EventType.AROUSAL: (0, 160, 90),
+    # the AASM rules' own (issue #12): an apnea whose type no effort channel can tell, a flow
+    # reduction nothing can confirm as a hypopnea, PCO2 above the limit
+    EventType.APNEA: (170, 50, 50), EventType.POSSIBLE_RESPIRATORY: (200, 180, 120),
+    EventType.HYPOVENTILATION: (0, 130, 160),
 }
 SHORT = {
     EventType.OBSTRUCTIVE_APNEA: "OA", EventType.CENTRAL_APNEA: "CA", EventType.MIXED_APNEA: "MA",
     EventType.HYPOPNEA: "H", EventType.DESATURATION: "Desat", EventType.AROUSAL: "Ar",
+    EventType.APNEA: "A (type?)", EventType.POSSIBLE_RESPIRATORY: "Resp?", EventType.HYPOVENTILATION: "HypoV",
 }
 _BREATHING = ("flow", "resp")
 TYPE_KINDS = {  # row kinds a channel-less event is scored from
