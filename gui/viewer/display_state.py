@@ -246,3 +246,13 @@ def montage_rows(rows: list[ChannelDisplay], derived=None) -> tuple:
         out.append(MontageRow(plus, minus, r.visible, hex_colour(r.colour), round(r.gain, 4),
                               filter_to_dict(r.filter)))
     return tuple(out)
+
+
+def as_steps(x: np.ndarray, y: np.ndarray):
+    """A coded channel (body position) drawn as steps: each value held until the next
+    sample, never a slope between two positions."""
+    if len(x) < 2:
+        return x, y
+    xs = np.repeat(np.asarray(x, np.float64), 2)[1:]
+    ys = np.repeat(np.asarray(y, np.float32), 2)[:-1]
+    return xs, ys

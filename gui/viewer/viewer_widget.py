@@ -379,7 +379,8 @@ class Viewer(QWidget):
         for i, r in enumerate(vis):
             if r.sig >= 0:
                 x, y = next(got)
-                traces.append(ds.extend_to_edges(x, y, self.start_s, t1, r.sfreq_hz))
+                x, y = ds.extend_to_edges(x, y, self.start_s, t1, r.sfreq_hz)
+                traces.append(ds.as_steps(x, y) if r.steps and w <= 900 else (x, y))
                 continue
             v = self.virtual_provider(r.sig, self.start_s, t1, max_pts) if self.virtual_provider else None
             if v is None:

@@ -250,3 +250,27 @@ def test_montage_editor_reconstructs_a_missing_channel_on_request(window, model_
     assert [g.mapped_to for g in ghosts] == ["SPO2"]
     assert ghosts[0].reconstruction == "missing" and ghosts[0].label == "⟲ SPO2 reconstructed"
     dlg.close()
+
+
+def test_coded_position_is_drawn_as_labelled_steps(window, tmp_path):
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    p = tmp_path / "pos.edf"
+    codes = np.repeat([0.0, 2.0, 1.0, 3.0], 15)  # 1 Hz position codes over 60 s
+
+    def data(i, start, n):
+        return codes[start:start + n] if i == 1 else np.sin(np.arange(start, start + n) / 9.0) * 50
+
+    write_edf(p, [Sig("C3-M2", 128), Sig("Position", 1, "", 0, 10)], n_records=60, data=data)
+    assert window.open_path(str(p))
+    v = window.viewer
+    row = next(r for r in v.rows if r.label == "Position")
+    assert row.kind == "position" and [t for _, t in row.steps] == ["pos 0", "pos 1", "pos 2", "pos 3"]
+    assert row.scale_text() == "pos 0 … pos 3"
+    i = [r.label for r in v.signal_view.rows].index("Position")
+    x, y = v.signal_view.items[i].getData()
+    # steps: every change of level is vertical (two points at one time), nothing in between
+    n = len(v.signal_view.rows)
+    levels = np.round((y - (n - i - 0.5)) * row.scale + row.center, 6)
+    assert set(levels) <= {0.0, 1.0, 2.0, 3.0}
+    assert x[-1] == pytest.approx(v.start_s + v.effective_window())
