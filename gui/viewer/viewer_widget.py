@@ -11,7 +11,14 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.api import Derivation, DerivedStudy, DisplayFilter, PyramidSet, TraceSource, build_pyramids
+from engine.api import (
+    Derivation,
+    DerivedStudy,
+    DisplayFilter,
+    PyramidSet,
+    TraceSource,
+    build_pyramids,
+)
 from gui.viewer import display_state as ds
 from gui.viewer.overview import OverviewStrip
 from gui.viewer.signal_view import SignalView
