@@ -31,7 +31,12 @@ from engine.channels.canonical import (
     MODEL_SFREQ_HZ,
 )
 from engine.errors import CheckpointError
-from engine.inference.requirements import can_stage, reconstructable, reconstruction_targets, suggestable_events
+from engine.inference.requirements import (
+    can_stage,
+    reconstructable,
+    reconstruction_targets,
+    suggestable_events,
+)
 from engine.inference.results import (
     ChannelReconstruction,
     EpochBatch,
