@@ -104,7 +104,7 @@ def test_dev_set_agreement(dev, capsys):
 def test_reviews_and_refit_inputs(dev, capsys):
     """After 5/10/20 reviews, pooled over the excerpts, for each choice of re-fit inputs."""
     variants = {
-        "prior only (a, b per study; default)": dict(use_f=False, self_train=False),
+        "prior only (a, b per study)": dict(use_f=False, self_train=False, calibrate=False),
         "prior + study features": dict(use_f=True, self_train=False),
         "prior + features + self-training": dict(use_f=True, self_train=True),
         "prior + self-training": dict(use_f=False, self_train=True),
@@ -112,7 +112,7 @@ def test_reviews_and_refit_inputs(dev, capsys):
         "prior + features + self-training + temporal smoothing": dict(use_f=True, self_train=True, temporal=True),
         "prior + features + self-training + leave-one-out temperature": dict(use_f=True, self_train=True,
                                                                               calibrate=True),
-        "prior only + leave-one-out temperature": dict(use_f=False, self_train=False, calibrate=True),
+        "prior only + leave-one-out temperature (default)": dict(use_f=False, self_train=False, calibrate=True),
     }
     lines = ["variant | 0 | 5 | 10 | 20 reviews (pooled accuracy / κ on epochs not reviewed; ECE after 10)"]
     for label, v in variants.items():
@@ -125,7 +125,7 @@ def test_reviews_and_refit_inputs(dev, capsys):
                                     embedding=d["mae"].embeddings if v.get("emb") else None,
                                     self_train=v["self_train"], temporal=v.get("temporal", False),
                                     config=RefitConfig(use_features=v["use_f"], use_embedding=bool(v.get("emb")),
-                                                       calibrate=bool(v.get("calibrate"))))
+                                                       calibrate=bool(v.get("calibrate", False))))
                 mask = np.ones(len(d["ref"]), bool)
                 mask[o["reviewed"]] = False
                 preds.append(_stages(o["proba_after"])[mask])
