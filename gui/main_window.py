@@ -308,6 +308,8 @@ class MainWindow(QMainWindow):
         msg = re.sub(r"""\bb(['"])(.*?)\1""", lambda m: "“" + m.group(2) + "”", str(msg))
         self.last_error = msg
         self.statusBar().showMessage(msg)
+        if any(b.isVisible() and b.text() == msg for b in self._message_boxes):
+            return  # the same message is already on screen (e.g. keys pressed on a read-only scoring)
         box = QMessageBox(QMessageBox.Icon.Critical, title, msg, QMessageBox.StandardButton.Ok, self)
         box.finished.connect(lambda *_: self._message_boxes.remove(box) if box in self._message_boxes else None)
         self._message_boxes.append(box)

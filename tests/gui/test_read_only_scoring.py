@@ -96,8 +96,17 @@ def test_study_open_elsewhere_is_read_only_with_a_message(window, qtbot, tmp_pat
         assert box is not None and box.icon() == QMessageBox.Icon.Information
         with pytest.raises(UserError):
             ctl.set_stage(1, Stage.N1)
+        box.done(QMessageBox.StandardButton.Ok)
+        qtbot.waitUntil(lambda: not box.isVisible())
+        window.activateWindow()
         qtbot.keyClick(window, Qt.Key.Key_2)  # the staging key: refused with a message
+        assert "was not applied" in window.last_error, window.last_error
         assert "already being scored elsewhere" in window.last_error
+        n_boxes = len([b for b in window._message_boxes if b.isVisible()])
+        assert n_boxes == 1
+        for _ in range(5):  # pressing on does not pile up more of the same message
+            qtbot.keyClick(window, Qt.Key.Key_2)
+        assert len([b for b in window._message_boxes if b.isVisible()]) == n_boxes
         assert (ctl.doc.stages() == [Stage.W] + [-1] * 9).all()
         other.doc.set_stage(1, Stage.N3)  # the writer is unaffected
     finally:
