@@ -7,7 +7,7 @@ import sys
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 
@@ -53,10 +53,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_first_page:
         StartupProbe(win, app, quit_after=bool(args.study))
     if args.study:
-        # the window paints first; the study opens on the next turn of the event loop, and
-        # the model (torch) loads only once its first page is on screen (AssistantController)
+        # the window is on screen first (empty); then the study opens and its first page is
+        # drawn; the model (torch) loads only after that (AssistantController)
+        show_now(app, win)
         QTimer.singleShot(0, lambda: win.open_path(args.study))
     return app.exec()
+
+
+def show_now(app, win, timeout_s: float = 1.0) -> None:
+    """Process events until the window system has exposed and painted ``win`` (at most
+    ``timeout_s``): the scorer sees the window before the study's first page is read."""
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        handle = win.windowHandle()
+        if handle is not None and handle.isExposed():
+            app.processEvents()  # its first paint
+            return
 
 
 def seconds_since_process_start() -> float:

@@ -422,6 +422,11 @@ def run_edfbrowser(scr: Screen, edf: str, args) -> dict[str, Result]:
     r.after_window_s = [t_draw]
     time.sleep(0.5)
     edfb_timescale(scr, "30 Sec/page")
+    # Amplitude > Fit to pane: each trace within its row, as PedSleep draws it (at its
+    # default 100 uV/cm this file's traces overrun their rows and take ~0.5 s a page)
+    scr.x.click(*EDFB_AMPLITUDE_MENU)
+    time.sleep(0.4)
+    scr.x.click(*EDFB_FIT_TO_PANE)
     wait_stable(scr.x, 0.5, 10)
     r.flips_ms = measure_flips(scr.x, args.flips, args.gap)
     for _ in range(args.whole):
@@ -440,6 +445,7 @@ def run_edfbrowser(scr: Screen, edf: str, args) -> dict[str, Result]:
 # relative to the menu's top); opened by a click on "Timescale" in the menu bar.
 EDFB_MENU_X, EDFB_MENU_Y = 204, 29
 EDFB_ADD_SIGNALS = (841, 725)  # the "Add signal(s)" button of its dialog, centred on the screen
+EDFB_AMPLITUDE_MENU, EDFB_FIT_TO_PANE = (283, 29), (309, 53)
 EDFB_ITEMS = {"30 Sec/page": 605, "1 hour/page": 705, "whole recording": 911}
 
 
