@@ -19,10 +19,11 @@ from engine.staging.result import SOURCE_REFIT
 def agreement(pred: np.ndarray, ref: np.ndarray, mask: np.ndarray) -> dict:
     sel = mask & (ref >= 0) & (pred >= 0)
     if not sel.any():
-        return {"accuracy": float("nan"), "kappa": float("nan"), "n_epochs": 0}
+        return {"accuracy": None, "kappa": None, "n_epochs": 0}
     a = compare_stages(ref[sel], pred[sel])
+    kappa = None if a.kappa is None or not np.isfinite(a.kappa) else round(float(a.kappa), 4)
     return {"accuracy": round(float((ref[sel] == pred[sel]).mean()), 4),
-            "kappa": round(float(a.kappa), 4), "n_epochs": int(sel.sum())}
+            "kappa": kappa, "n_epochs": int(sel.sum())}  # kappa None: undefined (one stage only)
 
 
 def _stages(proba: np.ndarray) -> np.ndarray:

@@ -74,9 +74,10 @@ class Derivation:
         """Why this derivation stands in for ``canonical`` (e.g. "nearest central derivation")."""
         if self.kind == "eog":
             return f"{self.side} eye" if self.side != "unknown" else "EOG, eye side not named"
-        target = canonical.split()[-1].split("-")[0]
-        same_region = (_REGION.get(_family(target)) == self.region) if _family(target) else False
-        words = f"nearest {self.region} derivation" if same_region else f"{self.region} derivation, no {_REGION.get(_family(target), '')} one"
+        fam_t = _family(canonical.split()[-1].split("-")[0]) or ""
+        region_t = _REGION.get(fam_t, "")
+        words = (f"nearest {self.region} derivation" if region_t == self.region
+                 else f"{self.region} derivation, no {region_t} one")
         if self.ear_reference:
             words += ", ear reference for mastoid"
         return words
@@ -126,9 +127,8 @@ def parse_derivation(label: str) -> Derivation | None:
         return None
     if eog_prefix:
         return None  # "EOG Fp1"? not something we guess at
-    active, ref = a, b
-    if b is not None and _family(b) is not None:  # bipolar: the more central electrode leads
-        if _CENTRALITY[_REGION[_family(b)]] < _CENTRALITY[_REGION[fa]]:
-            active, ref = b, a
-    fam = _family(active)
+    active, ref, fam = a, b, fa
+    fb = _family(b) if b is not None else None
+    if fb is not None and _CENTRALITY[_REGION[fb]] < _CENTRALITY[_REGION[fa]]:
+        active, ref, fam = b or a, a, fb  # bipolar: the more central electrode leads
     return Derivation("eeg", active, ref, _REGION[fam], _side(active))

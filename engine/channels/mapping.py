@@ -163,7 +163,7 @@ def _by_region(usable: list[LabelInfo], result: dict[str, ChannelSource]) -> Non
     (engine.channels.derivations); approximate stand-ins get a note saying why."""
     used = {s.plus for s in result.values()} | {s.minus for s in result.values() if s.minus}
     for canon, src in list(result.items()):
-        if src.how == "approximate" and src.minus is None and not src.note:
+        if src.how == "approximate" and src.minus is None and not src.note and src.plus:
             d = parse_derivation(src.plus)
             if d is not None and canon in d.slots():
                 result[canon] = replace(src, note=d.note_for(canon))

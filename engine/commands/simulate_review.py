@@ -57,7 +57,8 @@ def run(args) -> int:
         runner = ModelRunner.load(args.model)
         if stage_source_for(model_fitted_on(runner)) != "yasa":
             x, present = load_model_input(study, chmap)
-            mae_proba = runner.score(runner.prepare(x, present, study.path)).stage_probs
+            scored = runner.score(runner.prepare(x, present, study.path))
+            mae_proba = scored.stage_probs if scored is not None else None
         else:
             print(f"pedsleep {NAME}: {args.model}: fitted on generated nights, not used for stages",
                   file=sys.stderr)
@@ -67,6 +68,8 @@ def run(args) -> int:
 
     res = stage_night(study, chmap, runner, mae_proba, progress=progress)
     print("", file=sys.stderr)
+    if res is None:
+        raise UserError("staging was cancelled")
     out = simulate_review(res.proba, reference, args.reviews, features=res.features, source=res.source)
     payload = {"reviewed": [int(e) for e in out["reviewed"]], "before": out["before"], "after": out["after"]}
     if args.json:
@@ -75,6 +78,9 @@ def run(args) -> int:
     b, a = payload["before"], payload["after"]
     print(f"{study.path}: stages from {res.source} ({', '.join(v for v in res.channels.values() if v)})")
     print(f"reviewed {len(payload['reviewed'])} epochs: {payload['reviewed']}")
-    print(f"on the {a['n_epochs']} epochs not reviewed: accuracy {b['accuracy']:.3f} -> {a['accuracy']:.3f}, "
-          f"kappa {b['kappa']:.3f} -> {a['kappa']:.3f}")
+    def f(v):
+        return "n/a" if v is None else f"{v:.3f}"
+
+    print(f"on the {a['n_epochs']} epochs not reviewed: accuracy {f(b['accuracy'])} -> {f(a['accuracy'])}, "
+          f"kappa {f(b['kappa'])} -> {f(a['kappa'])}")
     return 0

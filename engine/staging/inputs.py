@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.channels.mapping import ChannelSource
 from engine.channels.resample import resample
 
 STAGER_SFREQ_HZ = 100.0  # what YASA's classifiers were trained at
@@ -23,9 +24,9 @@ MIN_SFREQ_HZ = 50.0
 
 @dataclass(frozen=True)
 class StagingChannels:
-    eeg: object | None  # ChannelSource
-    eog: object | None
-    emg: object | None
+    eeg: ChannelSource | None
+    eog: ChannelSource | None
+    emg: ChannelSource | None
 
     def labels(self) -> dict:
         def lab(s):

@@ -24,7 +24,7 @@ def stage_night(study, chmap, runner=None, mae_proba: np.ndarray | None = None, 
     if mae_proba is not None and stage_source_for(fitted) == SOURCE_COMBINED:
         n = min(len(res.proba), len(mae_proba))
         p = res.proba.copy()
-        p[:n] = combine_sources(res.proba[:n], np.asarray(mae_proba)[:n], fitted.get("validation_kappa") or 0.0)
+        p[:n] = combine_sources(res.proba[:n], np.asarray(mae_proba)[:n], float(fitted.get("validation_kappa") or 0.0))
         res = replace(res, proba=p, source=SOURCE_COMBINED)
     return res
 

@@ -35,7 +35,7 @@ def smooth(proba: np.ndarray, labels: np.ndarray | None = None, *, path: str | N
     n = len(p)
     if n == 0:
         return p.astype(np.float32)
-    have = np.isfinite(p).all(1)
+    have = np.asarray(np.isfinite(p).all(1), bool)
     lik = np.where(have[:, None], np.clip(p, 1e-6, 1) / freq, 1.0)
     if labels is not None:
         lab = np.asarray(labels)[:n]

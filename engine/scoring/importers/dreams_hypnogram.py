@@ -63,7 +63,7 @@ def epoch_stage(codes: list[Stage]) -> Stage:
     return best
 
 
-def read_dreams_codes(path: str | os.PathLike) -> list[int]:
+def read_dreams_codes(path: str | os.PathLike[str]) -> list[int]:
     """The raw 5-s codes of a DREAMS hypnogram file."""
     path = Path(path)
     try:
@@ -87,7 +87,7 @@ def read_dreams_codes(path: str | os.PathLike) -> list[int]:
     return codes
 
 
-def import_dreams_hypnogram(path: str | os.PathLike) -> ImportResult:
+def import_dreams_hypnogram(path: str | os.PathLike[str]) -> ImportResult:
     codes = read_dreams_codes(path)
     b = ScoringBuilder(EPOCH_S)
     n_full, rest = divmod(len(codes), CODES_PER_EPOCH)
