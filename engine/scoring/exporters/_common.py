@@ -103,6 +103,7 @@ def flat_annotations(
         sugg = doc.suggested_stages()
         sconf = doc.suggestion_confidence()
         sstate = doc.suggestion_states()
+        ssrc = doc.suggestion_sources()  # what made each suggestion ("yasa", "per-study re-fit", ...)
         for i in range(doc.n_epochs):
             onset = i * ep
             if end_s is not None and onset >= end_s - 1e-9:
@@ -121,6 +122,7 @@ def flat_annotations(
                         prov[i].value if prov[i] is not None else None,
                         None if c != c else c,
                         epoch=i,
+                        attrs={"source": ssrc[i]} if prov[i] is Provenance.MODEL_ACCEPTED and ssrc[i] else None,
                     )
                 )
             s = sstate[i]
@@ -138,6 +140,7 @@ def flat_annotations(
                         s.value,
                         float(sconf[i]),
                         epoch=i,
+                        attrs={"source": ssrc[i]} if ssrc[i] else None,
                     )
                 )
     if options.events:

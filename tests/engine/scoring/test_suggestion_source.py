@@ -52,3 +52,16 @@ def test_source_is_journalled_and_old_journals_replay(tmp_path):
     assert old.doc.suggested_stages().tolist() == [2] * 6
     assert old.doc.suggestion_sources() == [""] * 6  # unknown, not invented
     old.close()
+
+
+def test_export_sidecar_names_the_source(tmp_path):
+    from engine.scoring.exporters._common import ExportOptions, flat_annotations
+
+    doc = Scoring(4)
+    doc.set_suggestions(0, _p(4), source="yasa")
+    doc.accept_suggestion(1)
+    rows, _ = flat_annotations(doc, ExportOptions(include_suggestions=True))
+    sugg = [r for r in rows if r.kind == "stage-suggestion"]
+    assert sugg and all(r.to_dict()["attrs"] == {"source": "yasa"} for r in sugg)
+    accepted = [r for r in rows if r.kind == "stage" and r.epoch == 1]
+    assert accepted[0].to_dict()["attrs"] == {"source": "yasa"}
