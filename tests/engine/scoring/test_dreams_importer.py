@@ -45,3 +45,14 @@ def test_real_dreams_hypnograms(shared_data):
         st = np.asarray(res.scoring.stages())
         assert len(st) == 60 and (st >= 0).all()
         assert int((st == Stage.W).sum()) == expected_w
+
+
+def test_evaluate_reads_a_dreams_reference(shared_data, capsys):
+    import json
+
+    from engine.cli import main
+
+    h = shared_data / "dreams-dev" / "Hypnogram_excerpt3.txt"
+    assert main(["evaluate", str(h), str(h), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["stages"]["n_epochs"] == 60 and res["stages"]["accuracy"] == 1.0
