@@ -131,6 +131,9 @@ def check_before_scoring(paths, out: Path, model) -> None:
 def _score_all(args, runner, paths, out: Path) -> None:
     from engine.io.safe_output import output_set
     from engine.scoring import ExportOptions, export_edf_plus, sleep_report, write_report_html
+    from engine.staging.night import (
+        stages_for_scoring,  # YASA unless the model was fitted on real scorings
+    )
     from engine.training.data import load_study_input
 
     for k, path in enumerate(paths):
@@ -152,8 +155,6 @@ def _score_all(args, runner, paths, out: Path) -> None:
                   end="", file=sys.stderr, flush=True)
 
         result = runner.score(session, progress=progress)
-        from engine.staging.night import stages_for_scoring  # YASA unless the model was fitted on real scorings
-
         result, stage_note = stages_for_scoring(path, result, runner)
         det, model_ok = rule_events_for(path, result, getattr(args, "rules", "auto"), runner.loaded)
         doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.assistant.outliers import rank01, study_outlier, within_study
+from engine.assistant.outliers import rank01, study_outlier
 
 
 def test_rank01_handles_ties_and_nan():
