@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from engine.channels.canonical import (
+    CANONICAL_CHANNELS,
     CANONICAL_NAMES,
     EPOCH_S,
     EPOCH_SAMPLES,
@@ -35,6 +36,7 @@ from engine.inference.requirements import (
     can_stage,
     reconstructable,
     reconstruction_targets,
+    steady_reading,
     suggestable_events,
 )
 from engine.inference.results import (
@@ -302,13 +304,21 @@ class ModelRunner:
         xz = np.stack([np.asarray(s.night.epoch(i), np.float32) for i in range(a, b)])
         out = []
         for c in chans:
+            center, scale, reason = self._physical_frame(s, int(c))
+            rows = hid_np[:, c].copy()
+            if reason == "flat":  # a steady reading is not a lead-off: nothing to rebuild there
+                kind = CANONICAL_CHANNELS[c].kind
+                zl = xz[:, c].mean(axis=1)
+                rows &= ~np.array([steady_reading(kind, center + scale * float(zl[j]), float(zl[j]))
+                                   for j in range(len(rows))])
+                if not rows.any():
+                    continue
             mc = np.abs(d0[:, c] - d1[:, c]).reshape(-1) * float(alpha[c]) / math.sqrt(2)
             m0 = self.blend_linear(int(c), d0[:, c], xz, ~hid_np).reshape(-1)
             k = int(MODEL_SFREQ_HZ)  # smooth the 2-draw spread over 1 s
             mc = np.convolve(mc, np.ones(k) / k, mode="same")
             sig = np.sqrt(mc**2 + float(rmse[c]) ** 2)
-            mask = np.repeat(hid_np[:, c], EPOCH_SAMPLES)
-            center, scale, reason = self._physical_frame(s, int(c))
+            mask = np.repeat(rows, EPOCH_SAMPLES)
             mean = np.where(mask, m0 * scale + center, np.nan).astype(np.float32)
             band = (sig * scale).astype(np.float32)
             out.append(ChannelReconstruction(int(c), CANONICAL_NAMES[c], a * EPOCH_S, MODEL_SFREQ_HZ,

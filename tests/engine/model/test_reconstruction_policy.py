@@ -60,3 +60,27 @@ def test_runner_rebuilds_a_flat_stretch_only_there():
     recs = [r for b in runner.run(s, reconstruct=True, outliers=False, reconstruct_missing={c4})
             for r in b.reconstructions]
     assert {r.channel for r in recs} == {spo2, c4}
+
+
+def test_a_steady_spo2_is_not_a_lead_off():
+    """A 1-%-resolution oximeter holding 96 % for a minute is flat to the model, but it is
+    the patient: no reconstruction there (the Nox file has such an epoch)."""
+    from engine.inference import ModelRunner
+    from engine.inference.requirements import steady_reading
+
+    assert steady_reading("spo2", 96.0) and not steady_reading("spo2", 0.0)
+    assert not steady_reading("spo2", -1.0) and not steady_reading("eeg", 0.0)
+    assert not steady_reading("spo2", 77.0, z=-20.0)  # a probe at 0 seen through clipped z
+    rng = np.random.default_rng(1)
+    n_ep = 6
+    t = np.arange(n_ep * EPOCH_SAMPLES) / 128.0
+    x = rng.normal(0, 20, (16, n_ep * EPOCH_SAMPLES)).astype(np.float32)
+    spo2 = CANONICAL_NAMES.index("SPO2")
+    x[spo2] = 96 + np.round(np.sin(t / 20))
+    x[spo2, 2 * EPOCH_SAMPLES:4 * EPOCH_SAMPLES] = 96.0  # steady, not disconnected
+    runner = ModelRunner.load()
+    s = runner.prepare(x, np.ones(16, bool), "steady")
+    assert s.night.flat[2:4, spo2].all()  # the model hides it (flat) ...
+    recs = [r for b in runner.run(s, reconstruct=True, outliers=False, reconstruct_missing=())
+            for r in b.reconstructions]
+    assert not [r for r in recs if r.channel == spo2]  # ... but nobody rebuilds a steady 96 %
