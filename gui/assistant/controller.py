@@ -371,6 +371,9 @@ class AssistantController(QObject):
             source = "yasa+pedsleepmae"
         self.staging, self.stage_prior = res, prior
         apply_staging(self.doc, prior, source)
+        if not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
+            self._rules_rerun_done = True  # stages now suggested (by the stager): arousals can be scored
+            self.rerun_rules()
         chans = ", ".join(v for v in res.channels.values() if v)
         self.stage_note = f"stages: {source} ({chans})"
         self.progress.emit(1.0, f"stage suggestions from {source} ({chans})")

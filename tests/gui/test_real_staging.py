@@ -52,3 +52,15 @@ def test_real_single_eeg_study_gets_yasa_stages_and_refits_off_the_gui_thread(wi
     src = doc.suggestion_sources()
     assert set(src[5:]) == {"per-study re-fit"}
 
+
+
+def test_rules_are_run_again_once_yasa_has_staged(window, shared_data, qtbot):
+    """Arousals need stages: with YASA as the stage source, the AASM rules run again once
+    its stages are suggested."""
+    w = window
+    calls = []
+    real = w.assistant.ctl.rerun_rules
+    w.assistant.ctl.rerun_rules = lambda *a, **k: (calls.append(1), real(*a, **k))[1]
+    assert w.open_path(str(shared_data / "dreams-dev" / "excerpt1.edf")), w.last_error
+    _wait_done(qtbot, w)
+    assert w.assistant.ctl.staging is not None and calls
