@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QActionGroup
-from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -122,14 +121,6 @@ class AssistantUI:
         self.recon_menu.setEnabled(False)
         a(m, "Model file…", self.choose_model)
         self.menu = m
-
-    def set_rule_set(self, name: str) -> bool:
-        """Assistant › Respiratory rules: score the events again by another rule set (the
-        rules' pending suggestions are replaced; decided events stay)."""
-        self.ctl.rule_set = None if name == "auto" else name
-        if name in self.rules_actions:
-            self.rules_actions[name].setChecked(True)
-        return self.ctl.rerun_rules()
 
     def set_rule_set(self, name: str) -> bool:
         """Assistant › Respiratory rules: score the events again by another rule set (the
