@@ -98,19 +98,6 @@ class AssistantUI:
             act.triggered.connect(lambda _=False, k=key: self.set_rule_set(k))
             self.rules_actions[key] = act
         self.rules_actions["auto"].setChecked(True)
-        # the AASM rule set the respiratory events are scored by (issue #12)
-        self.rules_menu = m.addMenu("Respiratory rules")
-        self.rules_actions = {}
-        group = QActionGroup(self.rules_menu)
-        for key, text in (("auto", "From the age in the header (else pediatric)"),
-                          ("aasm-pediatric", "AASM pediatric"), ("aasm-adult", "AASM adult (3 % or arousal)"),
-                          ("aasm-adult-4", "AASM adult (4 %)")):
-            act = self.rules_menu.addAction(text)
-            act.setCheckable(True)
-            group.addAction(act)
-            act.triggered.connect(lambda _=False, k=key: self.set_rule_set(k))
-            self.rules_actions[key] = act
-        self.rules_actions["auto"].setChecked(True)
         m.addSeparator()
         a(m, "Next flagged epoch", lambda: self.jump_flagged(True), ["]"])
         a(m, "Previous flagged epoch", lambda: self.jump_flagged(False), ["["])
