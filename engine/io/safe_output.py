@@ -89,13 +89,18 @@ class OutputSet:
                     os.unlink(f)
             raise UserError(f"cannot write {final}: {write_error_text(exc)}") from exc
         for d in {f.parent for f in done}:
-            with contextlib.suppress(OSError):
-                fd = os.open(d, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+            fsync_dir(d)
         self._pending.clear()
+
+
+def fsync_dir(d: Path) -> None:
+    """Make a rename in ``d`` durable (best effort: some file systems refuse)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_error_text(exc: OSError) -> str:

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import UserError
+from engine.io.safe_output import fsync_dir
 from engine.scoring.document import Scoring
 
 log = logging.getLogger(__name__)
@@ -132,15 +133,6 @@ def _file_writable(p: Path) -> bool:
         return os.access(p, os.W_OK) and bool(p.stat().st_mode & 0o222)
     except OSError:
         return False
-
-
-def _fsync_dir(d: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _dumps(obj: Any) -> str:
@@ -308,7 +300,7 @@ class Journal:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
             tmp = None
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         except OSError as exc:
             raise UserError(f"cannot write the scoring journal {self.path}: {exc}") from exc
         finally:
