@@ -3,9 +3,11 @@ Click selects a channel (gain keys then act on it); right-click opens its menu."
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from engine.api import KIND_NAMES
 
 LABEL_WIDTH = 190
 
@@ -31,6 +33,33 @@ class ChannelLabels(QWidget):
     def set_geometry_of_plot(self, top_px: float, height_px: float) -> None:
         self.top_px, self.height_px = top_px, max(1.0, height_px)
         self.update()
+
+    def tooltip_text(self, r: int) -> str:
+        """What a hover over row ``r``'s label says: the type as recognised, scale, filter,
+        rate, any correction made on opening, and whether the row is a reconstruction."""
+        row = self.rows[r]
+        kind = KIND_NAMES.get(row.kind, row.kind) + (f" ({row.detail})" if row.detail else "")
+        lines = [f"{row.label} — {kind}", f"{row.scale_text()} · {row.filter.label()}"
+                 + (f" · {row.sfreq_hz:g} Hz" if row.sfreq_hz else "")]
+        if row.mapped_to:
+            lines.append(f"model channel: {row.mapped_to}")
+        if row.note:
+            lines.append(row.note)
+        if row.sig < 0:
+            lines.append("reconstructed by the model from the other channels — not recorded here"
+                         if row.reconstruction != "flat" else
+                         "reconstructed by the model where the recorded channel is flat (lead off)")
+        return "\n".join(lines)
+
+    def event(self, ev):  # noqa: D401 — hover help
+        if ev.type() == QEvent.Type.ToolTip:
+            r = self.row_at(ev.pos().y())
+            if r is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(ev.globalPos(), self.tooltip_text(r), self)
+            return True
+        return super().event(ev)
 
     def row_at(self, y_px: float) -> int | None:
         if not self.rows:
@@ -67,7 +96,8 @@ class ChannelLabels(QWidget):
                            Qt.AlignmentFlag.AlignBottom, name)
                 p.setFont(small)
                 p.setPen(QColor(90, 90, 90))
-                extra = f"{row.scale_text()}  {row.filter.label()}"
+                mark = "*" if row.note else ""  # a correction made on opening: the tooltip says which
+                extra = f"{row.scale_text()}{mark}  {row.filter.label()}"
                 if recon:
                     extra = f"{row.scale_text()}  " + ("lead off: model estimate" if row.reconstruction == "flat"
                                                        else "not recorded: model estimate")
@@ -76,7 +106,7 @@ class ChannelLabels(QWidget):
             else:  # one line: the name left, the scale right in small type, both elided to fit
                 p.setFont(small)
                 fm_small = p.fontMetrics()
-                scale = row.scale_text()
+                scale = row.scale_text() + ("*" if row.note else "")
                 sw = min(fm_small.horizontalAdvance(scale) + 4, int(rect.width() * 0.6))
                 p.setPen(QColor(90, 90, 90))
                 p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,

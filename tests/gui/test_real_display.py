@@ -274,3 +274,13 @@ def test_coded_position_is_drawn_as_labelled_steps(window, tmp_path):
     levels = np.round((y - (n - i - 0.5)) * row.scale + row.center, 6)
     assert set(levels) <= {0.0, 1.0, 2.0, 3.0}
     assert x[-1] == pytest.approx(v.start_s + v.effective_window())
+
+
+def test_label_tooltip_says_type_and_corrections(window, shared_data):
+    assert window.open_path(str(shared_data / "dreams-dev/excerpt3.edf"))
+    labels = window.viewer.signal_view.labels
+    r = [x.label for x in labels.rows].index("ECG")
+    tip = labels.tooltip_text(r)
+    assert tip.startswith("ECG — ECG") and "unit 'MV' read as µV" in tip and "50 Hz" in tip
+    r = [x.label for x in labels.rows].index("NAF1")
+    assert "Airflow (nasal airflow)" in labels.tooltip_text(r)
