@@ -284,3 +284,16 @@ def test_label_tooltip_says_type_and_corrections(window, shared_data):
     assert tip.startswith("ECG — ECG") and "unit 'MV' read as µV" in tip and "50 Hz" in tip
     r = [x.label for x in labels.rows].index("NAF1")
     assert "Airflow (nasal airflow)" in labels.tooltip_text(r)
+
+
+def test_montage_survives_a_mapping_change(window, shared_data):
+    assert window.open_path(str(shared_data / "nox/nox-a1-120s.edf"))
+    window.edit_montage()
+    dlg = window._montage_dialog
+    assert dlg.add_derivation("O1", "M2")
+    dlg.move("ECG", 0)
+    assert dlg.apply()
+    dlg.close()
+    before = visible_labels(window)
+    window._apply_mapping(window.viewer.chmap)  # what the mapping dialog's OK does
+    assert visible_labels(window) == before and before[0] == "ECG" and "O1−M2" in before
