@@ -168,6 +168,8 @@ class AssistantUI:
     def _progress(self, frac: float, msg: str) -> None:
         self.progress.setValue(int(frac * 1000))
         self.progress.setFormat(f"model {frac:.0%}")
+        if self.ctl.last_error is not None:  # the other jobs go on; the failure stays in view
+            msg = f"{self._failure_text(self.ctl.last_error)}<br>{msg}"
         self.panel.status.setText(msg)
 
     def _model_updated(self) -> None:
@@ -205,10 +207,16 @@ class AssistantUI:
         if self.ctl.likeness_note:  # the status bar says when a study is unlike the training nights
             self.win.statusBar().showMessage(f"Assistant: {self.ctl.likeness_note}", 20000)
 
+    @staticmethod
+    def _failure_text(msg: str) -> str:
+        import html
+
+        return f"<span style='color:#b00'>The model stopped: {html.escape(msg)}</span>"
+
     def _failed(self, msg: str) -> None:
         """Non-modal: the viewer and hand scoring keep working."""
         self.progress.setVisible(False)
-        self.panel.status.setText(f"<span style='color:#b00'>The model stopped: {msg}</span>")
+        self.panel.status.setText(self._failure_text(msg))
         self.win.statusBar().showMessage(f"Assistant: {msg}", 15000)
 
     def _refitted(self, res) -> None:
