@@ -116,3 +116,12 @@ def test_profile_saved_and_reused(tmp_path):
     assert m["EEG C3-M2"].plus == "Kanal 1" and m["SPO2"].plus == "Sauerstoff"
     assert m.profile == "Lab B"
     assert store.find_for(["other", "labels"]) is None
+
+
+def test_dreams_breathing_channels_feed_the_model(shared_data):
+    s = open_study(shared_data / "dreams-dev/excerpt3.edf")
+    chmap = map_study(s)
+    assert chmap["RESP THORACIC"].plus == "VTH"
+    assert chmap["RESP ABDOMINAL"].plus == "VAB"
+    assert chmap["C-FLOW"].plus == "NAF1"
+    assert chmap["SPO2"].plus == "SAO2"
