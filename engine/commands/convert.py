@@ -6,10 +6,10 @@ a scoring file or its sidecar), and appears whole or not at all."""
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
+from engine.epochs import n_epochs_for
 from engine.errors import UserError
 
 NAME = "convert"
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{args.study.name} is EDF+D (discontinuous); an annotated copy would lose its "
                 "record times — write events.tsv (.tsv) or a hypnogram (.csv) instead"
             )
-        n_epochs = int(math.ceil(duration_s / 30.0 - 1e-9)) if duration_s else None
+        n_epochs = n_epochs_for(duration_s) if duration_s else None
         if not duration_s:  # an annotation-only file has no length: it clips nothing
             duration_s = None
     if args.study_start:

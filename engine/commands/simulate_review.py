@@ -11,8 +11,9 @@ any review and after the re-fit:
 from __future__ import annotations
 
 import json
-import math
 import sys
+
+from engine.epochs import n_epochs_for
 
 NAME = "simulate-review"
 HELP = "simulate a scorer reviewing N epochs (answers from a reference scoring) and print agreement before/after the re-fit"
@@ -44,7 +45,7 @@ def run(args) -> int:
         raise UserError("--reviews must be 0 or more")
     study = open_study(args.study)
     chmap = map_study(study, ProfileStore())
-    n_epochs = max(1, math.ceil(study.duration_s / 30.0 - 1e-6))
+    n_epochs = max(1, n_epochs_for(study.duration_s))
     ref_doc = import_scoring(args.reference, n_epochs=n_epochs, recording_start=study.start_datetime).scoring
     reference = np.asarray(ref_doc.stages(), np.int64)
     if not (reference >= 0).any():

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import N1, N2, N3, R, Subject, W
+from engine.epochs import EPOCH_S
 
-EPOCH_S = 30.0
+from .params import N1, N2, N3, R, Subject, W
 
 OBSTRUCTIVE = "Obstructive apnea"
 CENTRAL = "Central apnea"

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
 )
 
-from engine.api import Provenance
+from engine.api import Provenance, epoch_of
 from gui.assistant.controller import AssistantController
 from gui.assistant.ghosts import canonical_of_ghost, ghost_rows, window_trace
 from gui.assistant.hypnodensity import HypnodensityStrip
@@ -406,7 +406,7 @@ class AssistantUI:
         return ok
 
     def _context_menu(self, t_s: float, row: int, screen_pos) -> None:
-        ep = int(t_s // 30)
+        ep = epoch_of(t_s)
         menu = QMenu(self.win)
         span = self.sui.span_menu_actions()
         for act in span:

@@ -17,10 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import STAGE_NAMES
+from engine.api import EPOCH_S, STAGE_NAMES
 from gui.viewer.time_axis import clock_text
 
-EPOCH_S = 30.0
 OUTLIER_THRESHOLD = 0.99  # red marks and "unusual": the top 1 % against the reference set
 
 

@@ -19,6 +19,7 @@ from engine.api import (
     Stage,
     UserError,
     import_scoring,
+    n_epochs_for,
     open_scoring,
 )
 from gui.change_throttle import ModelChangeThrottle
@@ -45,7 +46,7 @@ class ScoringController(QObject):
         """Restore the study's scoring from its journal, or start one from the study's own
         EDF+ annotations (stages and events it carries), else empty."""
         self.close()
-        n_epochs = int(-(-study.duration_s // 30.0)) if study.duration_s > 0 else 0
+        n_epochs = n_epochs_for(study.duration_s)
 
         def initial() -> Scoring:
             if study.annotations:

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
-from engine.api import Stage
+from engine.api import EPOCH_S, Stage
 from gui.viewer.plot_setup import make_static
 from gui.viewer.render_cache import cache_static
 from gui.viewer.time_axis import ClockAxis
@@ -20,7 +20,6 @@ STAGE_COLOURS = {
     Stage.W: (240, 200, 40), Stage.R: (220, 70, 70), Stage.N1: (130, 200, 230),
     Stage.N2: (60, 120, 200), Stage.N3: (30, 40, 130), Stage.UNSCORED: (190, 190, 190),
 }
-EPOCH_S = 30.0
 _BRUSHES = {int(s): pg.mkBrush(c) for s, c in STAGE_COLOURS.items()}
 _SUGGESTION_BRUSHES = {int(s): pg.mkBrush(*c, 80) for s, c in STAGE_COLOURS.items()}
 ZOOM_STEP = 0.7  # one wheel notch shows 70 % of the span

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import (
+    EPOCH_S,
     Stage,
     UserError,
     compare_scorings,
@@ -431,13 +432,13 @@ class ScoringUI:
 
     def lights_off(self) -> None:
         ep = self.viewer.cursor_epoch
-        self.ctl.set_lights_off(ep * 30.0)
-        self.say(f"Lights off at the start of {self.epoch_name(ep)} ({self._clock(ep * 30.0)})")
+        self.ctl.set_lights_off(ep * EPOCH_S)
+        self.say(f"Lights off at the start of {self.epoch_name(ep)} ({self._clock(ep * EPOCH_S)})")
 
     def lights_on(self) -> None:
         ep = self.viewer.cursor_epoch
-        self.ctl.set_lights_on((ep + 1) * 30.0)
-        self.say(f"Lights on after {self.epoch_name(ep)} ({self._clock((ep + 1) * 30.0)})")
+        self.ctl.set_lights_on((ep + 1) * EPOCH_S)
+        self.say(f"Lights on after {self.epoch_name(ep)} ({self._clock((ep + 1) * EPOCH_S)})")
 
     # --- redraw --------------------------------------------------------------------------
     def _doc_changed(self, change) -> None:
@@ -480,7 +481,7 @@ class ScoringUI:
         ov.redraw()
         if self.viewer.study is not None:  # no band over (most of) the whole strip
             self.viewer.overview.window.setVisible(window_s < 0.5 * self.viewer.study.duration_s)
-        self.hypnogram.set_window(start_s, start_s + window_s, self.viewer.cursor_epoch * 30.0)
+        self.hypnogram.set_window(start_s, start_s + window_s, self.viewer.cursor_epoch * EPOCH_S)
         self.update_header()
 
     def _jump_to_event(self, onset_s: float, event_id: int) -> None:

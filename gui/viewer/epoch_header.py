@@ -7,9 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
+from engine.api import EPOCH_S
 from gui.viewer.time_axis import clock_text
 
-EPOCH_S = 30.0
 STATE_TEXT = {"model": "pending", "model-accepted": "accepted", "model-rejected": "rejected"}
 
 

@@ -11,12 +11,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from engine.api import EPOCH_S
 from gui.viewer.channel_labels import ChannelLabels
 from gui.viewer.plot_setup import make_static
 from gui.viewer.time_axis import ClockAxis
 from gui.viewer.trace_curve import TraceCurve
 
-EPOCH_S = 30.0
 # windows longer than this draw each AC channel's min/max envelope scaled to its row (the
 # label shows that scale): a readable outline of the night, not a clipped wall of colour
 ENVELOPE_WINDOW_S = 900.0

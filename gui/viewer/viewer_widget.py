@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.api import (
+    EPOCH_S,
     Derivation,
     DerivedStudy,
     DisplayFilter,
@@ -25,7 +26,6 @@ from gui.viewer.signal_view import SignalView
 from gui.viewer.time_axis import clock_text
 from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker
 
-EPOCH_S = 30.0
 WINDOW_CHOICES_S = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, math.inf)
 
 
