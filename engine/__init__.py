@@ -1,2 +1,2 @@
 """PedSleep Assist engine: everything that is not drawing (I/O, channels, signals, scoring,
-model, training, inference, CLI). Never imports Qt (DESIGN.md rule 1)."""
+model, training, inference, CLI). Never imports Qt (docs/architecture.md rule 1)."""

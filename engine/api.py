@@ -1,5 +1,5 @@
 """The engine as the GUI sees it: one import surface of frozen dataclasses, numpy arrays
-and plain functions (DESIGN.md rule 2). No torch tensor and no Qt type crosses it; long
+and plain functions (docs/architecture.md rule 2). No torch tensor and no Qt type crosses it; long
 work (pyramids, inference, re-fits) is exposed as generators that yield partial results
 and honour a cancel flag. ``tests/test_architecture.py`` checks that gui/ imports the
 engine only through this module.

@@ -1,7 +1,7 @@
 """Run an engine generator in a background thread; deliver its results to main-thread slots.
 
 The engine's long jobs are generators that yield partial results often and honour a
-cancel flag (DESIGN.md rule 3). ``GeneratorWorker`` runs one in a QThread at idle
+cancel flag (docs/architecture.md rule 3). ``GeneratorWorker`` runs one in a QThread at idle
 priority and emits each yielded item with the job's request id; the receiver drops
 items whose id is stale. ``cancel()`` sets the flag and waits for the thread.
 """

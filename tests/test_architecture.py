@@ -1,4 +1,4 @@
-"""DESIGN.md rule 1: engine/ never imports Qt — checked on the source and at run time."""
+"""docs/architecture.md rule 1: engine/ never imports Qt — checked on the source and at run time."""
 
 import ast
 import subprocess
@@ -34,7 +34,7 @@ def test_importing_the_engine_loads_no_qt():
 
 
 def test_gui_reaches_the_engine_only_through_its_facade():
-    """DESIGN.md rule 2: gui/ imports engine.api, nothing deeper."""
+    """docs/architecture.md rule 2: gui/ imports engine.api, nothing deeper."""
     bad = []
     for py in (ROOT / "gui").rglob("*.py"):
         for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):

@@ -10,7 +10,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SuggestedEvent:
-    type: str  # DESIGN.md vocabulary: "Obstructive apnea", "Central apnea", "Hypopnea", ...
+    type: str  # docs/architecture.md vocabulary: "Obstructive apnea", "Central apnea", "Hypopnea", ...
     onset_s: float
     duration_s: float
     confidence: float  # mean calibrated probability over the event, 0..1

@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.errors import UserError
 
-# every stage suggestion names its source (DESIGN.md, "Real data first")
+# every stage suggestion names its source (docs/architecture.md, rule 8)
 SOURCE_YASA = "yasa"
 SOURCE_MAE = "pedsleepmae"
 SOURCE_REFIT = "per-study re-fit"

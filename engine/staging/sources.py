@@ -4,7 +4,7 @@ Model files say what their stage probe was fitted on (``fitted_on`` metadata: ``
 "generated" or "real", ``n_studies``, ``validation_kappa``). YASA (trained on >3,000 real
 NSRR nights) is the stage suggestion unless the loaded PedSleepMAE model was fitted on real
 scored studies; then both are pooled log-linearly with weights proportional to their
-validation κ (DESIGN.md, "Real data first"). A source fitted on generated nights only never
+validation κ (docs/architecture.md, rule 8). A source fitted on generated nights only never
 speaks for a real study's stages."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Write a `Night` as an EDF+ file (pyedflib, 1-s data records, 16-bit) with its ground
 truth as EDF+ annotations, plus a JSON sidecar ``<stem>.truth.json``.
 
-Annotation texts are the plain vocabulary of DESIGN.md (``Sleep stage N2``,
+Annotation texts are the plain vocabulary of docs/architecture.md (``Sleep stage N2``,
 ``Obstructive apnea``, ...). Items bound to one channel (artefacts) carry the EDF+
 convention ``@@<label>`` after the text (MNE reads it as the annotation's channel).
 """

@@ -2,7 +2,7 @@
 
 A ``ScoredNight`` is a prepared night (see engine.model.preprocess) with, when known, its
 stages per 30-s epoch (0..4 = W, N1, N2, N3, R; -1 unscored) and events
-(type, onset_s, duration_s) in the DESIGN.md vocabulary.
+(type, onset_s, duration_s) in the docs/architecture.md vocabulary.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The trace area: one PlotDataItem per visible channel, created once and updated with
-``setData`` on every page (DESIGN.md speed rules: fixed view range, no auto-range, pen
+``setData`` on every page (docs/architecture.md, speed rules: fixed view range, no auto-range, pen
 width 1, no antialias, never more than ~2 points per pixel)."""
 
 from __future__ import annotations
