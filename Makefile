@@ -5,7 +5,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAMPLE := resources/sample/SC4001E0-PSG-first300s.edf
 
-.PHONY: run test bench bench-compare lint setup clean
+.PHONY: run test check typecheck bench bench-compare lint setup clean
 
 setup: $(STAMP)
 
@@ -21,9 +21,15 @@ run: $(STAMP)
 	@bash scripts/ensure_qt_runtime.sh
 	$(VPY) main.py $(SAMPLE)
 
-test: $(STAMP)
+# `make test` = lint + types + the suite (what CI runs through .ci/run)
+test: check
+
+check: lint typecheck
 	@bash scripts/ensure_qt_runtime.sh
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	@bash scripts/ensure_qt_runtime.sh
@@ -35,7 +41,7 @@ bench-compare: $(STAMP)
 	$(VPY) scripts/bench_compare.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check engine gui tests main.py
+	$(VENV)/bin/ruff check engine gui tests scripts main.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
