@@ -54,6 +54,9 @@ class MainWindow(QMainWindow):
         from gui.assistant.assistant_ui import AssistantUI
 
         self.assistant = AssistantUI(self, self.scoring)
+        from gui.session import StudySession
+
+        self.session = StudySession(self.viewer, self.scoring, self.assistant)
         geo = self.settings.value("geometry")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
@@ -232,12 +235,7 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot open recording", f"{os.path.basename(path)}: {exc}")
             return False
         chmap = map_study(study, self.profiles)
-        self.assistant.stop()
-        self.scoring.close()
-        self.viewer.set_study(study, chmap)
-        self._apply_saved_montage(study)
-        scoring_warnings = self.scoring.open_for(study)
-        self.assistant.start()
+        scoring_warnings = self.session.open(study, chmap, before_scoring=self._apply_saved_montage)
         self.setWindowTitle(f"PedSleep Assist — {os.path.basename(path)}")
         st.add_recent(self.settings, path)
         self._rebuild_recent()
@@ -316,9 +314,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def close_study(self) -> None:
-        self.assistant.stop()
-        self.scoring.close()
-        self.viewer.close_study()
+        self.session.close()
         self.viewer.signal_view.show_page([], [], 0.0, 30.0, None)
         self.setWindowTitle("PedSleep Assist")
 
@@ -365,9 +361,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(why or f"Reconstructing {CANONICAL_NAMES[canonical]} on request…", 10000)
 
     def _apply_mapping(self, chmap) -> None:
-        self.assistant.stop()
-        self.viewer.set_mapping(chmap)
-        self.assistant.start()  # the model sees the study through the new mapping
+        self.session.remap(chmap)  # the model sees the study through the new mapping
 
     # --- drag and drop -------------------------------------------------------------------
     def dragEnterEvent(self, ev):  # noqa: N802
@@ -410,9 +404,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue("geometry", self.saveGeometry())
             self.settings.setValue("state", self.saveState())
             self.settings.sync()
-            self.assistant.stop()
-            self.scoring.close()
-            self.viewer.close_study()
+            self.session.close()
         except Exception as exc:  # closing must never crash the app
             log.exception("error while closing")
             self.last_error = str(exc)
