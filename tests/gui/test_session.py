@@ -13,8 +13,9 @@ def _record(window, monkeypatch):
                        (window.viewer, ("set_study", "set_mapping", "close_study"))):
         for name in names:
             orig = getattr(obj, name)
+            label = f"{type(obj).__name__}.{name}"
 
-            def spy(*a, _orig=orig, _name=f"{type(obj).__name__}.{name}", **k):
+            def spy(*a, _orig=orig, _name=label, **k):
                 if depth[0] == 0:
                     calls.append(_name)
                 depth[0] += 1
