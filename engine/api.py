@@ -5,6 +5,12 @@ and honour a cancel flag. ``tests/test_architecture.py`` checks that gui/ import
 engine only through this module.
 """
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
 from engine.assistant import (
     ReviewState,
     apply_batch,
@@ -72,8 +78,11 @@ from engine.signal.pyramid import PyramidSet, build_pyramids
 from engine.signal.scales import RowScale, row_scale
 from engine.signal.traces import TraceSource
 
+if TYPE_CHECKING:  # torch is imported lazily, only when the model is needed
+    from engine.inference import ModelRunner
 
-def load_model_runner(path=None, device: str = "auto"):
+
+def load_model_runner(path: str | Path | None = None, device: str = "auto") -> "ModelRunner":
     """The PedSleepMAE runner (engine.inference.ModelRunner); imports torch lazily so the
     viewer starts fast. ``path`` None: the shipped starter model."""
     from engine.inference import ModelRunner
@@ -81,7 +90,7 @@ def load_model_runner(path=None, device: str = "auto"):
     return ModelRunner.load(path, device=device)
 
 
-def unlike_training(outlier_scores, n_epochs=None) -> bool:
+def unlike_training(outlier_scores: npt.NDArray[np.floating], n_epochs: int | None = None) -> bool:
     """The study is unlike the nights the model was trained on (no reconstructions then):
     engine.inference.requirements.unlike_training, imported lazily (torch)."""
     from engine.inference.requirements import unlike_training as _unlike
@@ -89,14 +98,14 @@ def unlike_training(outlier_scores, n_epochs=None) -> bool:
     return _unlike(outlier_scores, n_epochs)
 
 
-def reconstructable_channels(present):
+def reconstructable_channels(present: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """bool [16]: channels the model may rebuild from their own family for ``present``."""
     from engine.inference.requirements import reconstructable
 
     return reconstructable(present)
 
 
-def default_model_path():
+def default_model_path() -> Path:
     from engine.inference.runner import DEFAULT_MODEL
 
     return DEFAULT_MODEL

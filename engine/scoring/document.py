@@ -1,5 +1,5 @@
 """The scoring document (`Scoring`): one night's stages, events, model suggestions and
-lights off/on, with undo/redo, change observers and a record hook for the journal.
+lights off/on — its layers and the queries and edits on them.
 
 Data model
 ----------
@@ -8,19 +8,26 @@ is not Wake), its ``provenance`` (human / imported / model-accepted) and ``confi
 (float or None).
 
 *Suggestion layer* (beside it, per epoch): the model's class probabilities
-``[n_epochs, 5]`` (W, N1, N2, N3, R; NaN row = no suggestion) and a state: pending
-(``model``), ``model-accepted`` or ``model-rejected``. Accepting copies the suggested stage
-into the decided layer with provenance ``model-accepted``; rejecting marks it rejected
-(and clears a stage that came from accepting it).
+``[n_epochs, 5]`` (W, N1, N2, N3, R; NaN row = no suggestion), a state: pending
+(``model``), ``model-accepted`` or ``model-rejected``, and what made it (its source).
+Accepting copies the suggested stage into the decided layer with provenance
+``model-accepted``; rejecting marks it rejected (and clears a stage that came from
+accepting it).
 
 *Events*: frozen `Event` records keyed by an int id. A model suggestion is an event with
 provenance ``model``; accept/reject turn it into ``model-accepted`` / ``model-rejected``.
 
-Every edit is a list of primitive, JSON-serialisable ops. One public call (or one
-``with doc.batch(label):`` block) is one undo step. The forward ops of each step are handed
-to record listeners (the journal) before observers hear of the change; if the listener
-fails with ``OSError`` (disk full, ...), the step is rolled back and a ``UserError`` is
-raised, so the in-memory document always equals what is on disk.
+The document is split by role (docs/architecture.md):
+
+* here — the layers, their queries, and the public edits, each of which builds a list of
+  typed ops;
+* ``ops.py`` — those ops (`SetStages`, `SetSuggestions`, `PutEvent`, `DeleteEvent`,
+  `SetLights`): apply, inverse, and their JSON form in the journal;
+* ``history.py`` — one public call (or one ``with doc.batch(label):`` block) is one undo
+  step; its record goes to the record listeners (the journal) before observers hear of
+  the change, and an ``OSError`` there rolls the step back and raises ``UserError``, so
+  the in-memory document always equals what is on disk;
+* ``records.py`` — `Event`, `Suggestion`, `EpochInfo`, `Change`.
 
 Time is float seconds from the recording start; epoch ``i`` covers
 ``[i * epoch_s, (i + 1) * epoch_s)``.
@@ -30,17 +37,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import errno
-import logging
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
-from engine.errors import UserError
+from engine.scoring.history import History, JournalRecord
 from engine.scoring.labels import (
     EPOCH_S,
     N_STAGE_CLASSES,
@@ -49,12 +54,26 @@ from engine.scoring.labels import (
     Provenance,
     Stage,
 )
-
-log = logging.getLogger(__name__)
+from engine.scoring.ops import (
+    DeleteEvent,
+    PutEvent,
+    ScoringOp,
+    SetLights,
+    SetStages,
+    SetSuggestions,
+    floats_or_none,
+)
+from engine.scoring.records import (
+    DECIDED_PROVENANCES,
+    Change,
+    EpochInfo,
+    Event,
+    Suggestion,
+    as_provenance,
+    opt_float,
+)
 
 __all__ = ["Event", "Suggestion", "EpochInfo", "Change", "Scoring", "DECIDED_PROVENANCES"]
-
-DECIDED_PROVENANCES = frozenset({Provenance.HUMAN, Provenance.IMPORTED, Provenance.MODEL_ACCEPTED})
 
 # suggestion states stored per epoch (int8)
 _SUGG_NONE = -1
@@ -64,158 +83,14 @@ _SUGG_REJECTED = PROVENANCE_INDEX[Provenance.MODEL_REJECTED]
 
 _KEEP: Any = object()  # "leave unchanged" sentinel
 
-
-def _prov(p: Provenance | str) -> Provenance:
-    return p if isinstance(p, Provenance) else Provenance(str(p))
-
-
-def _opt_float(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else x
+Int8Array = npt.NDArray[np.int8]
+Float32Array = npt.NDArray[np.float32]
+BoolArray = npt.NDArray[np.bool_]
+IndexArray = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class Event:
-    """One scored event. ``channels`` empty = not tied to a channel."""
-
-    id: int
-    onset_s: float
-    duration_s: float
-    type: str
-    channels: tuple[str, ...] = ()
-    provenance: Provenance = Provenance.HUMAN
-    confidence: float | None = None
-    # extra facts from the source (e.g. {"source_label": "HYP-O", "desat_drop_pct": 4.1})
-    attrs: Mapping[str, Any] = field(default_factory=dict, compare=True, hash=False)
-
-    def __post_init__(self) -> None:
-        # read-only view, so a frozen Event cannot be changed behind the document's back
-        if not isinstance(self.attrs, MappingProxyType):
-            object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs or {})))
-
-    @property
-    def offset_s(self) -> float:
-        return self.onset_s + self.duration_s
-
-    @property
-    def is_decided(self) -> bool:
-        return self.provenance in DECIDED_PROVENANCES
-
-    @property
-    def is_suggestion(self) -> bool:
-        return self.provenance is Provenance.MODEL
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": self.id,
-            "onset_s": self.onset_s,
-            "duration_s": self.duration_s,
-            "type": self.type,
-            "channels": list(self.channels),
-            "provenance": self.provenance.value,
-            "confidence": self.confidence,
-        }
-        if self.attrs:
-            d["attrs"] = dict(self.attrs)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Event:
-        return cls(
-            id=int(d["id"]),
-            onset_s=float(d["onset_s"]),
-            duration_s=float(d["duration_s"]),
-            type=str(d["type"]),
-            channels=tuple(d.get("channels") or ()),
-            provenance=_prov(d.get("provenance", "human")),
-            confidence=_opt_float(d.get("confidence")),
-            attrs=dict(d.get("attrs") or {}),
-        )
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """The model's stage suggestion for one epoch."""
-
-    stage: Stage
-    confidence: float  # max class probability
-    proba: tuple[float, ...]  # W, N1, N2, N3, R
-    state: Provenance  # MODEL (pending), MODEL_ACCEPTED or MODEL_REJECTED
-    source: str = ""  # what made it: "yasa", "pedsleepmae", "per-study re-fit", ... ("" unknown)
-
-
-@dataclass(frozen=True)
-class EpochInfo:
-    index: int
-    onset_s: float
-    stage: Stage
-    provenance: Provenance | None  # None when unscored and never touched
-    confidence: float | None
-    suggestion: Suggestion | None
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one edit / undo / redo / load changed, for observers to redraw just that.
-
-    ``epochs`` and ``suggestion_epochs`` are half-open ``(start, stop)`` epoch ranges
-    (or None); ``event_ids`` the ids added, changed or removed.
-    """
-
-    reason: str  # "edit" | "undo" | "redo" | "load"
-    label: str
-    epochs: tuple[int, int] | None = None
-    suggestion_epochs: tuple[int, int] | None = None
-    event_ids: frozenset[int] = frozenset()
-    lights: bool = False
-
-    @property
-    def everything(self) -> bool:
-        return self.reason == "load"
-
-
-@dataclass
-class _Txn:
-    label: str
-    fwd: list[dict[str, Any]]
-    inv: list[dict[str, Any]]
-    undoable: bool = True
-
-
-def _range_union(a: tuple[int, int] | None, lo: int, hi: int) -> tuple[int, int]:
-    if a is None:
-        return (lo, hi)
-    return (min(a[0], lo), max(a[1], hi))
-
-
-class _ChangeAcc:
-    def __init__(self) -> None:
-        self.epochs: tuple[int, int] | None = None
-        self.sugg: tuple[int, int] | None = None
-        self.ids: set[int] = set()
-        self.lights = False
-
-    def freeze(self, reason: str, label: str) -> Change:
-        return Change(reason, label, self.epochs, self.sugg, frozenset(self.ids), self.lights)
-
-
-def _encode_idx(idx: np.ndarray) -> dict[str, Any]:
-    idx = np.asarray(idx, dtype=np.int64)
-    if idx.size and np.all(np.diff(idx) == 1):
-        return {"start": int(idx[0]), "n": int(idx.size)}
-    return {"idx": idx.tolist()}
-
-
-def _decode_idx(op: Mapping[str, Any]) -> np.ndarray:
-    if "start" in op:
-        return np.arange(int(op["start"]), int(op["start"]) + int(op["n"]), dtype=np.int64)
-    return np.asarray(op["idx"], dtype=np.int64)
-
-
-def _floats_or_none(a: np.ndarray) -> list[float | None]:
-    return [None if math.isnan(float(x)) else float(x) for x in a]
+def _epochs(idx: IndexArray) -> tuple[int, ...]:
+    return tuple(int(i) for i in idx)
 
 
 class Scoring:
@@ -239,23 +114,20 @@ class Scoring:
             else n_epochs * self.epoch_s
         )
         n = int(n_epochs)
-        self._stage = np.full(n, Stage.UNSCORED, dtype=np.int8)
-        self._stage_prov = np.full(n, -1, dtype=np.int8)  # -1 = never set
-        self._stage_conf = np.full(n, np.nan, dtype=np.float32)
-        self._sugg_proba = np.full((n, N_STAGE_CLASSES), np.nan, dtype=np.float32)
-        self._sugg_state = np.full(n, _SUGG_NONE, dtype=np.int8)
-        self._sugg_source = np.full(n, "", dtype=object)  # per-epoch suggestion source
+        # the layers (changed only through the ops in ops.py, and by the importers that
+        # build a fresh document)
+        self._stage: Int8Array = np.full(n, Stage.UNSCORED, dtype=np.int8)
+        self._stage_prov: Int8Array = np.full(n, -1, dtype=np.int8)  # -1 = never set
+        self._stage_conf: Float32Array = np.full(n, np.nan, dtype=np.float32)
+        self._sugg_proba: Float32Array = np.full((n, N_STAGE_CLASSES), np.nan, dtype=np.float32)
+        self._sugg_state: Int8Array = np.full(n, _SUGG_NONE, dtype=np.int8)
+        # per-epoch suggestion source
+        self._sugg_source: npt.NDArray[np.object_] = np.full(n, "", dtype=object)
         self._events: dict[int, Event] = {}
         self._next_event_id = 1
         self.lights_off_s: float | None = None
         self.lights_on_s: float | None = None
-        self._undo: list[_Txn] = []
-        self._redo: list[_Txn] = []
-        self._observers: list[Callable[[Change], None]] = []
-        self._record_listeners: list[Callable[[dict[str, Any]], None]] = []
-        self._batch: _Txn | None = None
-        self._batch_acc: _ChangeAcc | None = None
-        self._batch_depth = 0
+        self._history = History(self)
 
     @classmethod
     def for_duration(
@@ -292,36 +164,17 @@ class Scoring:
     def subscribe(self, callback: Callable[[Change], None]) -> Callable[[], None]:
         """Call ``callback(change)`` after every edit, undo, redo and load.
         Returns a function that unsubscribes."""
-        self._observers.append(callback)
+        return self._history.subscribe(callback)
 
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._observers.remove(callback)
-
-        return unsubscribe
-
-    def add_record_listener(self, fn: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+    def add_record_listener(self, fn: Callable[[JournalRecord], None]) -> Callable[[], None]:
         """Journal hook: ``fn(record)`` gets ``{"kind": "do", "label", "ops", "undoable"}``,
         ``{"kind": "undo"}`` or ``{"kind": "redo"}`` before observers are told. If it raises
         OSError the step is rolled back and UserError raised."""
-        self._record_listeners.append(fn)
-
-        def remove() -> None:
-            with contextlib.suppress(ValueError):
-                self._record_listeners.remove(fn)
-
-        return remove
-
-    def _notify(self, change: Change) -> None:
-        for cb in list(self._observers):
-            try:
-                cb(change)
-            except Exception:  # an observer must not break the document
-                log.exception("scoring observer failed")
+        return self._history.add_record_listener(fn)
 
     def notify_loaded(self) -> None:
         """Tell observers that everything may have changed (after a load/replay)."""
-        self._notify(
+        self._history.notify(
             Change(
                 "load",
                 "load",
@@ -332,262 +185,49 @@ class Scoring:
             )
         )
 
-    # ------------------------------------------------------------------ ops engine
-    def _apply_op(self, op: Mapping[str, Any], acc: _ChangeAcc) -> dict[str, Any]:
-        """Apply one primitive op; return its inverse."""
-        kind = op["op"]
-        if kind == "stages":
-            idx = _decode_idx(op)
-            if idx.size and (idx.min() < 0 or idx.max() >= self.n_epochs):
-                raise IndexError(f"epoch out of range 0..{self.n_epochs - 1}")
-            inv = {
-                "op": "stages",
-                **_encode_idx(idx),
-                "stage": self._stage[idx].tolist(),
-                "prov": self._stage_prov[idx].tolist(),
-                "conf": _floats_or_none(self._stage_conf[idx]),
-            }
-            self._stage[idx] = np.asarray(op["stage"], dtype=np.int8)
-            self._stage_prov[idx] = np.asarray(op["prov"], dtype=np.int8)
-            self._stage_conf[idx] = np.asarray(
-                [np.nan if c is None else c for c in op["conf"]], dtype=np.float32
-            )
-            if idx.size:
-                acc.epochs = _range_union(acc.epochs, int(idx.min()), int(idx.max()) + 1)
-            return inv
-        if kind == "sugg":
-            idx = _decode_idx(op)
-            if idx.size and (idx.min() < 0 or idx.max() >= self.n_epochs):
-                raise IndexError(f"epoch out of range 0..{self.n_epochs - 1}")
-            inv: dict[str, Any] = {"op": "sugg", **_encode_idx(idx)}
-            inv["state"] = self._sugg_state[idx].tolist()
-            if "proba" in op:
-                inv["proba"] = [
-                    None if np.isnan(row).all() else [float(x) for x in row]
-                    for row in self._sugg_proba[idx]
-                ]
-                self._sugg_proba[idx] = np.asarray(
-                    [[np.nan] * N_STAGE_CLASSES if r is None else r for r in op["proba"]],
-                    dtype=np.float32,
-                ).reshape(-1, N_STAGE_CLASSES)
-            # the source of each suggestion (absent in journals written before sources
-            # existed: those suggestions keep an unknown source)
-            if "source" in op or "source_each" in op:
-                inv["source_each"] = [str(x) for x in self._sugg_source[idx]]
-                if "source_each" in op:
-                    self._sugg_source[idx] = np.asarray([str(x) for x in op["source_each"]], dtype=object)
-                else:
-                    self._sugg_source[idx] = str(op["source"] or "")
-            self._sugg_state[idx] = np.asarray(op["state"], dtype=np.int8)
-            if idx.size:
-                acc.sugg = _range_union(acc.sugg, int(idx.min()), int(idx.max()) + 1)
-            return inv
-        if kind == "event_put":
-            ev = Event.from_dict(op["event"])
-            old = self._events.get(ev.id)
-            self._events[ev.id] = ev
-            self._next_event_id = max(self._next_event_id, ev.id + 1)
-            acc.ids.add(ev.id)
-            if old is None:
-                return {"op": "event_del", "id": ev.id}
-            return {"op": "event_put", "event": old.to_dict()}
-        if kind == "event_del":
-            eid = int(op["id"])
-            old = self._events.pop(eid, None)
-            if old is None:
-                raise KeyError(f"no event with id {eid}")
-            acc.ids.add(eid)
-            return {"op": "event_put", "event": old.to_dict()}
-        if kind == "lights":
-            inv = {"op": "lights", "off": self.lights_off_s, "on": self.lights_on_s}
-            self.lights_off_s = _opt_float(op.get("off"))
-            self.lights_on_s = _opt_float(op.get("on"))
-            acc.lights = True
-            return inv
-        raise ValueError(f"unknown scoring op {kind!r}")
-
-    def _apply_ops(self, ops: Sequence[Mapping[str, Any]], acc: _ChangeAcc) -> list[dict]:
-        invs: list[dict] = []
-        try:
-            for op in ops:
-                invs.append(self._apply_op(op, acc))
-        except Exception:
-            scratch = _ChangeAcc()
-            for inv in reversed(invs):
-                self._apply_op(inv, scratch)
-            raise
-        return invs
-
-    def _emit(self, record: dict[str, Any]) -> None:
-        for fn in list(self._record_listeners):
-            fn(record)
-
-    def _commit(self, label: str, ops: list[dict[str, Any]], undoable: bool = True) -> Change:
+    # ------------------------------------------------------------------ steps (history.py)
+    def _commit(self, label: str, ops: list[ScoringOp], undoable: bool = True) -> Change:
         """Apply ops as one step (or fold them into the open batch)."""
-        if not ops:
-            return Change("edit", label)
-        if self._batch is not None:
-            acc = self._batch_acc
-            assert acc is not None
-            invs = self._apply_ops(ops, acc)
-            self._batch.fwd.extend(ops)
-            self._batch.inv.extend(invs)
-            self._batch.undoable = self._batch.undoable or undoable
-            return Change("edit", label)
-        acc = _ChangeAcc()
-        invs = self._apply_ops(ops, acc)
-        txn = _Txn(label, list(ops), invs, undoable)
-        self._finish(txn, acc)
-        return acc.freeze("edit", label)
+        return self._history.commit(label, ops, undoable)
 
-    def _finish(self, txn: _Txn, acc: _ChangeAcc) -> None:
-        record = {"kind": "do", "label": txn.label, "ops": txn.fwd, "undoable": txn.undoable}
-        try:
-            self._emit(record)
-        except OSError as exc:
-            scratch = _ChangeAcc()
-            self._apply_ops(list(reversed(txn.inv)), scratch)
-            if exc.errno == errno.EROFS:  # a read-only session (engine/scoring/journal.py)
-                raise UserError(f"the edit {txn.label!r} was not applied: {exc.strerror}") from exc
-            raise UserError(
-                f"could not save the edit {txn.label!r} to the scoring journal ({exc}); "
-                "the edit was not applied — free disk space or export the scoring elsewhere"
-            ) from exc
-        if txn.undoable:
-            self._undo.append(txn)
-            self._redo.clear()
-        self._notify(acc.freeze("edit", txn.label))
-
-    @contextlib.contextmanager
-    def batch(self, label: str) -> Iterator[None]:
+    def batch(self, label: str) -> contextlib.AbstractContextManager[None]:
         """Group every edit made inside into ONE undo step (and one journal record)."""
-        if self._batch is not None:
-            self._batch_depth += 1
-            try:
-                yield
-            finally:
-                self._batch_depth -= 1
-            return
-        self._batch = _Txn(label, [], [], False)
-        self._batch_acc = _ChangeAcc()
-        txn, acc = self._batch, self._batch_acc
-        try:
-            yield
-        except BaseException:
-            self._batch, self._batch_acc = None, None
-            scratch = _ChangeAcc()
-            self._apply_ops(list(reversed(txn.inv)), scratch)
-            raise
-        self._batch, self._batch_acc = None, None
-        if txn.fwd:
-            self._finish(txn, acc)
+        return self._history.batch(label)
 
     def apply_record(self, record: Mapping[str, Any]) -> None:
         """Replay one journal record (used by the journal; no record listeners fire)."""
-        listeners, self._record_listeners = self._record_listeners, []
-        try:
-            kind = record.get("kind")
-            if kind == "do":
-                acc = _ChangeAcc()
-                ops = list(record["ops"])
-                invs = self._apply_ops(ops, acc)
-                if record.get("undoable", True):
-                    self._undo.append(_Txn(str(record.get("label", "")), ops, invs, True))
-                    self._redo.clear()
-            elif kind == "undo":
-                self.undo()
-            elif kind == "redo":
-                self.redo()
-            else:
-                raise ValueError(f"unknown journal record kind {kind!r}")
-        finally:
-            self._record_listeners = listeners
+        self._history.apply_record(record)
 
-    # ------------------------------------------------------------------ undo/redo
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return self._history.can_undo()
 
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return self._history.can_redo()
 
     def undo_label(self) -> str | None:
-        return self._undo[-1].label if self._undo else None
+        return self._history.undo_label()
 
     def redo_label(self) -> str | None:
-        return self._redo[-1].label if self._redo else None
+        return self._history.redo_label()
 
     def undo(self) -> Change | None:
         """Undo the last step; returns what changed (None when nothing to undo)."""
-        if self._batch is not None:
-            raise RuntimeError("cannot undo inside a batch")
-        if not self._undo:
-            return None
-        txn = self._undo.pop()
-        acc = _ChangeAcc()
-        self._apply_ops(list(reversed(txn.inv)), acc)
-        try:
-            self._emit({"kind": "undo"})
-        except OSError as exc:
-            self._apply_ops(txn.fwd, _ChangeAcc())
-            self._undo.append(txn)
-            if exc.errno == errno.EROFS:  # a read-only session
-                raise UserError(f"the undo was not applied: {exc.strerror}") from exc
-            raise UserError(f"could not save the undo to the scoring journal ({exc})") from exc
-        self._redo.append(txn)
-        change = acc.freeze("undo", txn.label)
-        self._notify(change)
-        return change
+        return self._history.undo()
 
     def redo(self) -> Change | None:
-        if self._batch is not None:
-            raise RuntimeError("cannot redo inside a batch")
-        if not self._redo:
-            return None
-        txn = self._redo.pop()
-        acc = _ChangeAcc()
-        txn.inv = self._apply_ops(txn.fwd, acc)
-        try:
-            self._emit({"kind": "redo"})
-        except OSError as exc:
-            self._apply_ops(list(reversed(txn.inv)), _ChangeAcc())
-            self._redo.append(txn)
-            if exc.errno == errno.EROFS:  # a read-only session
-                raise UserError(f"the redo was not applied: {exc.strerror}") from exc
-            raise UserError(f"could not save the redo to the scoring journal ({exc})") from exc
-        self._undo.append(txn)
-        change = acc.freeze("redo", txn.label)
-        self._notify(change)
-        return change
+        return self._history.redo()
 
     def clear_history(self) -> None:
-        self._undo.clear()
-        self._redo.clear()
+        self._history.clear()
 
     def history_to_dict(self) -> dict[str, Any]:
         """The undo and redo stacks as plain JSON data: the journal keeps them in its
         snapshot when it compacts, so undo still reaches edits made before."""
-        return {
-            "undo": [[t.label, t.fwd, t.inv] for t in self._undo],
-            "redo": [[t.label, t.fwd, t.inv] for t in self._redo],
-        }
+        return self._history.to_dict()
 
     def restore_history(self, d: Mapping[str, Any]) -> None:
         """Undo/redo stacks from :meth:`history_to_dict` (ValueError when malformed)."""
-
-        def txns(items: Any) -> list[_Txn]:
-            if not isinstance(items, list):
-                raise ValueError("history is not a list")
-            out = []
-            for item in items:
-                if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                        and isinstance(item[1], list) and isinstance(item[2], list)
-                        and all(isinstance(op, dict) for op in item[1] + item[2])):
-                    raise ValueError("malformed undo step")
-                out.append(_Txn(item[0], list(item[1]), list(item[2]), True))
-            return out
-
-        undo, redo = txns(d.get("undo", [])), txns(d.get("redo", []))
-        self._undo, self._redo = undo, redo
+        self._history.restore(d)
 
     # ------------------------------------------------------------------ stage queries
     def stages(self) -> np.ndarray:
@@ -611,7 +251,7 @@ class Scoring:
             onset_s=epoch * self.epoch_s,
             stage=Stage(int(self._stage[epoch])),
             provenance=None if p < 0 else PROVENANCE_CODES[p],
-            confidence=_opt_float(self._stage_conf[epoch]),
+            confidence=opt_float(self._stage_conf[epoch]),
             suggestion=self.suggestion(epoch),
         )
 
@@ -645,20 +285,29 @@ class Scoring:
             out[has] = np.nanmax(self._sugg_proba[has], axis=1)
         return out
 
-    def pending_suggestion_mask(self) -> np.ndarray:
+    def pending_suggestion_mask(self) -> BoolArray:
         """bool ``[n_epochs]``: epochs whose suggestion awaits accept/reject."""
-        return self._sugg_state == _SUGG_PENDING
+        return np.asarray(self._sugg_state == _SUGG_PENDING, dtype=np.bool_)
 
     def suggestion_sources(self) -> list[str]:
         """What made each epoch's suggestion ("yasa", "pedsleepmae", "per-study re-fit", ...;
         "" where none or unknown)."""
-        return [str(x) if st != _SUGG_NONE else "" for x, st in zip(self._sugg_source, self._sugg_state)]
+        return [
+            str(x) if st != _SUGG_NONE else ""
+            for x, st in zip(self._sugg_source, self._sugg_state, strict=True)
+        ]
 
     def suggestion_states(self) -> list[Provenance | None]:
         return [None if s < 0 else PROVENANCE_CODES[s] for s in self._sugg_state]
 
     # ------------------------------------------------------------------ stage edits
-    def _stage_op(self, idx: np.ndarray, stages, provenance, confidence) -> dict[str, Any]:
+    def _stage_op(
+        self,
+        idx: npt.ArrayLike,
+        stages: npt.ArrayLike,
+        provenance: Provenance | str | Iterable[Provenance | str],
+        confidence: float | None | Iterable[float | None] | npt.NDArray[np.floating[Any]],
+    ) -> SetStages:
         idx = np.asarray(idx, dtype=np.int64)
         st = np.broadcast_to(np.asarray(stages, dtype=np.int64), idx.shape)
         bad = ~np.isin(st, [s.value for s in Stage])
@@ -667,20 +316,18 @@ class Scoring:
         if idx.size and (idx.min() < 0 or idx.max() >= self.n_epochs):
             raise IndexError(f"epoch out of range 0..{self.n_epochs - 1}")
         if isinstance(provenance, (Provenance, str)):
-            prov = np.full(idx.shape, PROVENANCE_INDEX[_prov(provenance)], dtype=np.int64)
+            prov = np.full(idx.shape, PROVENANCE_INDEX[as_provenance(provenance)], dtype=np.int64)
         else:
-            prov = np.asarray([PROVENANCE_INDEX[_prov(p)] for p in provenance], dtype=np.int64)
+            prov = np.asarray(
+                [PROVENANCE_INDEX[as_provenance(p)] for p in provenance], dtype=np.int64
+            )
         if confidence is None or np.isscalar(confidence):
-            conf = [_opt_float(confidence)] * idx.size
+            conf = [opt_float(confidence)] * idx.size
         else:
-            conf = [_opt_float(c) for c in confidence]
-        return {
-            "op": "stages",
-            **_encode_idx(idx),
-            "stage": st.tolist(),
-            "prov": prov.tolist(),
-            "conf": conf,
-        }
+            conf = [opt_float(c) for c in cast(Iterable[Any], confidence)]
+        return SetStages(
+            _epochs(idx), tuple(int(x) for x in st), tuple(int(x) for x in prov), tuple(conf)
+        )
 
     def set_stage(
         self,
@@ -753,27 +400,20 @@ class Scoring:
         keep = (old_state >= 0) & (old_state != _SUGG_PENDING) & (old_arg == new_arg)
         state = np.where(keep, old_state, _SUGG_PENDING)
         state = np.where(np.isnan(proba).all(axis=1), _SUGG_NONE, state)
-        op = {
-            "op": "sugg",
-            **_encode_idx(idx),
-            "proba": [None if np.isnan(r).all() else [float(x) for x in r] for r in proba],
-            "state": state.astype(int).tolist(),
-        }
-        if source is not None:  # recorded in the provenance (journal, snapshot, export sidecar)
-            op["source"] = str(source)
+        op = SetSuggestions(
+            _epochs(idx),
+            tuple(int(x) for x in state),
+            tuple(None if np.isnan(r).all() else tuple(float(x) for x in r) for r in proba),
+            # recorded in the provenance (journal, snapshot, export sidecar)
+            None if source is None else str(source),
+        )
         return self._commit(label, [op], undoable=undoable)
 
     def clear_suggestions(self, *, undoable: bool = False) -> Change:
         idx = np.flatnonzero(self._sugg_state != _SUGG_NONE)
         if idx.size == 0:
             return Change("edit", "Clear suggestions")
-        op = {
-            "op": "sugg",
-            **_encode_idx(idx),
-            "proba": [None] * idx.size,
-            "state": [_SUGG_NONE] * idx.size,
-            "source": "",
-        }
+        op = SetSuggestions(_epochs(idx), (_SUGG_NONE,) * idx.size, (None,) * idx.size, "")
         return self._commit("Clear suggestions", [op], undoable=undoable)
 
     def _epochs_arg(self, epochs: Iterable[int] | None) -> np.ndarray:
@@ -806,7 +446,7 @@ class Scoring:
             self._stage_op(
                 idx, stages, Provenance.MODEL_ACCEPTED, self.suggestion_confidence()[idx]
             ),
-            {"op": "sugg", **_encode_idx(idx), "state": [_SUGG_ACCEPTED] * idx.size},
+            SetSuggestions(_epochs(idx), (_SUGG_ACCEPTED,) * idx.size),
         ]
         lbl = label or (
             f"Accept suggestion at epoch {idx[0] + 1}"
@@ -831,9 +471,7 @@ class Scoring:
         idx = idx[ok]
         if idx.size == 0:
             return Change("edit", "Reject suggestions")
-        ops: list[dict[str, Any]] = [
-            {"op": "sugg", **_encode_idx(idx), "state": [_SUGG_REJECTED] * idx.size}
-        ]
+        ops: list[ScoringOp] = [SetSuggestions(_epochs(idx), (_SUGG_REJECTED,) * idx.size)]
         from_model = idx[self._stage_prov[idx] == _SUGG_ACCEPTED]
         if from_model.size:
             ops.append(self._stage_op(from_model, Stage.UNSCORED, Provenance.MODEL_REJECTED, None))
@@ -913,8 +551,8 @@ class Scoring:
             duration_s,
             str(type),
             tuple(channels),
-            _prov(provenance),
-            _opt_float(confidence),
+            as_provenance(provenance),
+            opt_float(confidence),
             dict(attrs or {}),
         )
 
@@ -931,7 +569,7 @@ class Scoring:
     ) -> int:
         """Add an event; returns its id."""
         ev = self._new_event(onset_s, duration_s, type, channels, provenance, confidence, attrs)
-        self._commit(f"Add {ev.type}", [{"op": "event_put", "event": ev.to_dict()}])
+        self._commit(f"Add {ev.type}", [PutEvent(ev)])
         return ev.id
 
     def add_events(
@@ -955,7 +593,7 @@ class Scoring:
             )
             for d in events
         ]
-        self._commit(label, [{"op": "event_put", "event": e.to_dict()} for e in evs], undoable)
+        self._commit(label, [PutEvent(e) for e in evs], undoable)
         return [e.id for e in evs]
 
     def suggest_events(
@@ -971,11 +609,11 @@ class Scoring:
         optional channels) with provenance ``model``. With ``replace_pending`` the pending
         suggestions overlapping ``[start_s, stop_s)`` (default: all) are removed first.
         Journalled; not an undo step by default."""
-        ops: list[dict[str, Any]] = []
+        ops: list[ScoringOp] = []
         if replace_pending:
             for ev in self.events(start_s=start_s, stop_s=stop_s):
                 if ev.provenance is Provenance.MODEL:
-                    ops.append({"op": "event_del", "id": ev.id})
+                    ops.append(DeleteEvent(ev.id))
         evs = [
             self._new_event(
                 d["onset_s"],
@@ -988,7 +626,7 @@ class Scoring:
             )
             for d in events
         ]
-        ops += [{"op": "event_put", "event": e.to_dict()} for e in evs]
+        ops += [PutEvent(e) for e in evs]
         self._commit("Model event suggestions", ops, undoable=undoable)
         return [e.id for e in evs]
 
@@ -1015,31 +653,32 @@ class Scoring:
         if channels is not _KEEP:
             changes["channels"] = (channels,) if isinstance(channels, str) else tuple(channels)
         if provenance is not _KEEP:
-            changes["provenance"] = _prov(provenance)
+            changes["provenance"] = as_provenance(provenance)
         if confidence is not _KEEP:
-            changes["confidence"] = _opt_float(confidence)
+            changes["confidence"] = opt_float(confidence)
         new = replace(ev, **changes)
         if new.duration_s < 0:
             new = replace(new, onset_s=new.onset_s + new.duration_s, duration_s=-new.duration_s)
         label = f"Retype {ev.type} → {new.type}" if new.type != ev.type else f"Edit {ev.type}"
-        return self._commit(label, [{"op": "event_put", "event": new.to_dict()}])
+        return self._commit(label, [PutEvent(new)])
 
     def remove_event(self, event_id: int) -> Change:
         if event_id not in self._events:
             raise KeyError(f"no event with id {event_id}")
         return self._commit(
-            f"Delete {self._events[event_id].type}", [{"op": "event_del", "id": event_id}]
+            f"Delete {self._events[event_id].type}", [DeleteEvent(event_id)]
         )
 
     def remove_events(self, event_ids: Iterable[int], *, label: str = "Delete events") -> Change:
-        ops = [{"op": "event_del", "id": int(i)} for i in event_ids]
-        for op in ops:
-            if op["id"] not in self._events:
-                raise KeyError(f"no event with id {op['id']}")
+        ops: list[ScoringOp] = []
+        for i in event_ids:
+            if int(i) not in self._events:
+                raise KeyError(f"no event with id {int(i)}")
+            ops.append(DeleteEvent(int(i)))
         return self._commit(label, ops)
 
-    def _event_state_ops(self, evs: Iterable[Event], prov: Provenance) -> list[dict]:
-        return [{"op": "event_put", "event": replace(e, provenance=prov).to_dict()} for e in evs]
+    def _event_state_ops(self, evs: Iterable[Event], prov: Provenance) -> list[ScoringOp]:
+        return [PutEvent(replace(e, provenance=prov)) for e in evs]
 
     def accept_events(
         self,
@@ -1093,7 +732,7 @@ class Scoring:
         """Set lights-off and/or lights-on time (None clears). One undo step."""
         off = self.lights_off_s if off_s is _KEEP else off_s
         on = self.lights_on_s if on_s is _KEEP else on_s
-        return self._commit("Lights", [{"op": "lights", "off": off, "on": on}])
+        return self._commit("Lights", [SetLights(off, on)])
 
     # ------------------------------------------------------------------ whole-document
     def replace_with(self, other: Scoring, *, label: str = "Import scoring") -> Change:
@@ -1108,23 +747,21 @@ class Scoring:
         stage[:m] = other._stage[:m]
         prov[:m] = other._stage_prov[:m]
         conf[:m] = other._stage_conf[:m]
-        ops: list[dict[str, Any]] = []
+        ops: list[ScoringOp] = []
         if n:
             ops.append(
-                {
-                    "op": "stages",
-                    "start": 0,
-                    "n": n,
-                    "stage": stage.tolist(),
-                    "prov": prov.tolist(),
-                    "conf": _floats_or_none(conf),
-                }
+                SetStages(
+                    tuple(range(n)),
+                    tuple(stage.tolist()),
+                    tuple(prov.tolist()),
+                    tuple(floats_or_none(conf)),
+                )
             )
-        ops += [{"op": "event_del", "id": i} for i in sorted(self._events)]
+        ops += [DeleteEvent(i) for i in sorted(self._events)]
         base = self._next_event_id
         for k, ev in enumerate(other.events(include_rejected=True)):
-            ops.append({"op": "event_put", "event": replace(ev, id=base + k).to_dict()})
-        ops.append({"op": "lights", "off": other.lights_off_s, "on": other.lights_on_s})
+            ops.append(PutEvent(replace(ev, id=base + k)))
+        ops.append(SetLights(other.lights_off_s, other.lights_on_s))
         return self._commit(label, ops)
 
     def to_dict(self) -> dict[str, Any]:
@@ -1140,7 +777,7 @@ class Scoring:
             "lights_on_s": self.lights_on_s,
             "stage": self._stage.tolist(),
             "stage_prov": self._stage_prov.tolist(),
-            "stage_conf": _floats_or_none(self._stage_conf),
+            "stage_conf": floats_or_none(self._stage_conf),
             "sugg_proba": [
                 None if np.isnan(r).all() else [float(x) for x in r] for r in self._sugg_proba
             ],
@@ -1178,8 +815,8 @@ class Scoring:
             ev = Event.from_dict(ed)
             doc._events[ev.id] = ev
         doc._next_event_id = max(int(d.get("next_event_id", 1)), max(doc._events, default=0) + 1)
-        doc.lights_off_s = _opt_float(d.get("lights_off_s"))
-        doc.lights_on_s = _opt_float(d.get("lights_on_s"))
+        doc.lights_off_s = opt_float(d.get("lights_off_s"))
+        doc.lights_on_s = opt_float(d.get("lights_on_s"))
         return doc
 
     def copy(self) -> Scoring:
@@ -1232,5 +869,5 @@ class Scoring:
         scored = int(np.count_nonzero(self._stage >= 0))
         return (
             f"Scoring(n_epochs={self.n_epochs}, scored={scored}, events={len(self._events)}, "
-            f"undo={len(self._undo)})"
+            f"undo={self._history.n_undo})"
         )
