@@ -87,8 +87,8 @@ class EventOverlay(QObject):
         self._mark_curves: list[pg.PlotCurveItem] = []  # long windows: one thin-line curve per colour
         self.n_marks = 0
         self._drag = None  # ("new", t0, row) | ("edge", event_id, which, onset, offset)
-        self.sv.vb.mouseDragEvent = self.drag_event
-        self.sv.vb.mouseClickEvent = self.click_event
+        self.sv.vb.claim("dragged", self.drag_event)
+        self.sv.vb.claim("clicked", self.click_event)
 
     # --- geometry ------------------------------------------------------------------------
     def _rows_of(self, ev) -> list[int]:

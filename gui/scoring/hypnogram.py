@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
 from engine.api import EPOCH_S, Stage
-from gui.viewer.plot_setup import make_static
+from gui.viewer.plot_setup import GestureViewBox, make_static
 from gui.viewer.render_cache import cache_static
 from gui.viewer.time_axis import ClockAxis
 
@@ -57,7 +57,8 @@ class HypnogramPanel(pg.PlotWidget):
 
     def __init__(self, parent=None):
         self.axis = ClockAxis(orientation="bottom")
-        super().__init__(parent, axisItems={"bottom": self.axis}, background="w")
+        super().__init__(parent, axisItems={"bottom": self.axis}, background="w",
+                         viewBox=GestureViewBox())
         self.setMinimumHeight(110)
         self.setMaximumHeight(180)
         pi = self.getPlotItem()
@@ -87,8 +88,8 @@ class HypnogramPanel(pg.PlotWidget):
         self.active = True  # a study is open
         self.cursor_s = 0.0
         self.scene().sigMouseClicked.connect(self._clicked)
-        self.vb.mouseDragEvent = self._drag
-        self.vb.wheelEvent = self._wheel
+        self.vb.claim("dragged", self._drag)
+        self.vb.claim("wheeled", self._wheel)
 
     def set_active(self, on: bool) -> None:
         """Without a study: an empty panel (no stage labels, no window marks)."""

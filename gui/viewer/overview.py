@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
-from gui.viewer.plot_setup import make_static
+from gui.viewer.plot_setup import GestureViewBox, make_static
 from gui.viewer.render_cache import cache_static
 from gui.viewer.time_axis import ClockAxis
 
@@ -17,7 +17,8 @@ class OverviewStrip(pg.PlotWidget):
 
     def __init__(self, parent=None):
         self.axis = ClockAxis(orientation="bottom")
-        super().__init__(parent, axisItems={"bottom": self.axis}, background=(245, 245, 245))
+        super().__init__(parent, axisItems={"bottom": self.axis}, background=(245, 245, 245),
+                         viewBox=GestureViewBox())
         self.setFixedHeight(78)
         pi = self.getPlotItem()
         self.vb = make_static(pi)
@@ -31,7 +32,7 @@ class OverviewStrip(pg.PlotWidget):
         cache_static(self.activity, self.marks)  # a page flip moves only the window marker
         self.duration_s = 1.0
         self.scene().sigMouseClicked.connect(self._clicked)
-        self.vb.mouseDragEvent = self._drag
+        self.vb.claim("dragged", self._drag)
 
     def set_duration(self, duration_s: float) -> None:
         self.duration_s = max(duration_s, 1.0)

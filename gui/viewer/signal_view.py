@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from engine.api import EPOCH_S
 from gui.viewer.channel_labels import ChannelLabels
-from gui.viewer.plot_setup import make_static
+from gui.viewer.plot_setup import GestureViewBox, make_static
 from gui.viewer.time_axis import ClockAxis
 from gui.viewer.trace_curve import TraceCurve
 
@@ -56,11 +56,12 @@ class SignalView(QWidget):
         super().__init__(parent)
         self.labels = ChannelLabels(self)
         self.axis = ClockAxis(orientation="bottom")
-        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis}, background="w")
+        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis}, background="w",
+                                  viewBox=GestureViewBox())
         pi = self.plot.getPlotItem()
         self.vb = make_static(pi)
         self.vb.setDefaultPadding(0.0)
-        self.vb.wheelEvent = self._wheel  # page with the wheel instead of zooming
+        self.vb.claim("wheeled", self._wheel)  # page with the wheel instead of zooming
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
