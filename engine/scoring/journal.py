@@ -66,11 +66,13 @@ MAX_EPOCHS = 1_000_000  # a snapshot claiming more (a week is 20,160 30-s epochs
 
 try:  # POSIX; elsewhere there is no cross-process lock and a single writer is assumed
     import fcntl
+
+    _HAVE_FLOCK = True
 except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+    _HAVE_FLOCK = False
 
 
-def user_journal_dir(data_dir: str | os.PathLike | None = None) -> Path:
+def user_journal_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     if data_dir is not None:
         return Path(data_dir) / "journals"
     import platformdirs
@@ -100,7 +102,7 @@ def _dir_writable(d: Path) -> bool:
 
 
 def journal_path_for(
-    study_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None
+    study_path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None
 ) -> Path:
     """Where the journal of ``study_path`` lives: the sidecar next to it when that exists
     or its folder is writable, else a file in the user data dir named after the study and
@@ -120,7 +122,7 @@ def journal_path_for(
     return user
 
 
-def user_journal_path(study_path: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> Path:
+def user_journal_path(study_path: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The journal of ``study_path`` in the user data folder (a copy of a read-only one)."""
     study = Path(study_path).resolve()
     digest = hashlib.sha1(str(study).encode("utf-8")).hexdigest()[:12]
@@ -151,7 +153,7 @@ class LoadResult:
 class Journal:
     """Append-only journal file for one study."""
 
-    def __init__(self, path: str | os.PathLike, *, study_path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike[str], *, study_path: str | os.PathLike[str] | None = None):
         self.path = Path(path)
         self.study_path = Path(study_path) if study_path is not None else None
         self._fh: int | None = None
@@ -162,7 +164,7 @@ class Journal:
 
     @classmethod
     def for_study(
-        cls, study_path: str | os.PathLike, *, data_dir: str | os.PathLike | None = None
+        cls, study_path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None
     ) -> Journal:
         return cls(journal_path_for(study_path, data_dir=data_dir), study_path=study_path)
 
@@ -332,7 +334,7 @@ class Journal:
     def lock(self) -> str | None:
         """Take the study's writer lock. None when we hold it; otherwise who holds it
         (``"process 1234 on host"``). The OS releases it when this process ends."""
-        if self._lock_fd is not None or fcntl is None:
+        if self._lock_fd is not None or not _HAVE_FLOCK:
             return None
         fd: int | None = None
         with contextlib.suppress(OSError):
@@ -474,7 +476,7 @@ class ScoringSession:
             raise UserError(self.read_only_reason or "the scoring is open read-only")
         self.journal.compact(self.doc)
 
-    def make_editable_copy(self, data_dir: str | os.PathLike | None = None) -> Path:
+    def make_editable_copy(self, data_dir: str | os.PathLike[str] | None = None) -> Path:
         """Continue a read-only archive's scoring in the user data folder (only when the
         scorer agreed): the copy gets the scoring and its undo history, and every later
         edit. Returns the copy's path."""
@@ -547,12 +549,12 @@ def _read_only_session(
 
 
 def open_scoring(
-    study_path: str | os.PathLike,
+    study_path: str | os.PathLike[str],
     n_epochs: int | None = None,
     *,
     initial: Scoring | Callable[[], Scoring] | None = None,
-    data_dir: str | os.PathLike | None = None,
-    journal_path: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    journal_path: str | os.PathLike[str] | None = None,
 ) -> ScoringSession:
     """Open (or start) the scoring of a study.
 

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.scoring.document import Scoring
+from engine.scoring.document import Event, Scoring
 from engine.scoring.exporters._common import atomic_write_text
 from engine.scoring.labels import EventType, Stage
 
@@ -235,6 +235,9 @@ def sleep_report(
     sleep_idx = np.flatnonzero(in_win & is_sleep)
     tst = float(sleep_idx.size * ep_min)
     se = 100.0 * tst / tib if tib > 0 and basis == "sleep" else None
+    sol: float | None
+    rem_lat: float | None
+    waso: float | None
     if sleep_idx.size:
         onset_s = float(sleep_idx[0] * ep)
         sol = max(0.0, (onset_s - w0) / 60.0)
@@ -246,7 +249,7 @@ def sleep_report(
         sol = rem_lat = waso = None
     pct = {k: (100.0 * stage_min[k] / tst if tst > 0 else None) for k in ("N1", "N2", "N3", "R")}
 
-    def counted(ev) -> bool:
+    def counted(ev: Event) -> bool:
         if not (w0 - 1e-9 <= ev.onset_s < w1):
             return False
         if not events_in_sleep_only:
@@ -257,7 +260,7 @@ def sleep_report(
     evs = [e for e in scoring.events(decided_only=not include_suggestions) if counted(e)]
     # per hour of sleep, or of recording when nothing is staged
     per_h_min = tst if basis == "sleep" else tib
-    by = {}
+    by: dict[str, list[Event]] = {}
     for e in evs:
         by.setdefault(e.type, []).append(e)
     n_oa = len(by.get(EventType.OBSTRUCTIVE_APNEA, []))
@@ -512,7 +515,7 @@ Adult: &lt; 5 normal, 5–15 mild, 15–30 moderate, &gt; 30 severe.</p>
 
 
 def write_report_html(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     scoring: Scoring,
     report: SleepReport | None = None,
     **kw: Any,

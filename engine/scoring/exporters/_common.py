@@ -113,16 +113,17 @@ def flat_annotations(
             st = int(stages[i])
             if st != Stage.UNSCORED or options.unscored_epochs:
                 c = float(conf[i])
+                p_i = prov[i]
                 out.append(
                     FlatAnnotation(
                         onset,
                         ep,
                         stage_label(st),
                         "stage",
-                        prov[i].value if prov[i] is not None else None,
+                        p_i.value if p_i is not None else None,
                         None if c != c else c,
                         epoch=i,
-                        attrs={"source": ssrc[i]} if prov[i] is Provenance.MODEL_ACCEPTED and ssrc[i] else None,
+                        attrs={"source": ssrc[i]} if p_i is Provenance.MODEL_ACCEPTED and ssrc[i] else None,
                     )
                 )
             s = sstate[i]
@@ -188,7 +189,7 @@ def user_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) -> None:
+def atomic_write(path: str | os.PathLike[str], writer: Callable[[BinaryIO], None]) -> None:
     """Write through ``writer(fh)`` into a temp file beside ``path``, fsync, rename (inside
     ``engine.io.safe_output.output_set()``: rename when the whole set is written)."""
     path = Path(path)
@@ -215,11 +216,16 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[BinaryIO], None]) ->
                 os.unlink(tmp)
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    data = text.encode("utf-8")
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    atomic_write(path, write)
 
 
-def refuse_same_file(source: str | os.PathLike | None, out: str | os.PathLike) -> None:
+def refuse_same_file(source: str | os.PathLike[str] | None, out: str | os.PathLike[str]) -> None:
     if source is None:
         return
     s, o = Path(source), Path(out)

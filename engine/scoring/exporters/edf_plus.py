@@ -24,14 +24,18 @@ resampling, physical range, NaN as the digital minimum) and the sidecar's
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from engine.errors import UserError
+
+if TYPE_CHECKING:  # edfio is imported when an export runs, not at start-up
+    import edfio
 from engine.io.safe_output import output_set, refuse_overwrite
 from engine.scoring.document import Scoring
 from engine.scoring.exporters._common import (
@@ -68,12 +72,12 @@ class EdfExportReport:
     extra_signals: list[str] = field(default_factory=list)  # EDF labels of appended signals
 
 
-def sidecar_path(edf_path: str | os.PathLike) -> Path:
+def sidecar_path(edf_path: str | os.PathLike[str]) -> Path:
     p = Path(edf_path)
     return p.with_name(p.name + SIDECAR_SUFFIX)
 
 
-def _field(raw: bytes, start: int, n: int) -> str:
+def _field(raw: bytes | bytearray, start: int, n: int) -> str:
     return raw[start : start + n].decode("latin-1")
 
 
@@ -81,7 +85,7 @@ def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | Non
     """Make a plain-EDF main header EDF+ compliant in place (reserved ``EDF+C``, patient and
     recording subfields) without touching what is already compliant. An EDF+ source's
     header is left as it is."""
-    notes = []
+    notes: list[str] = []
     reserved = _field(head, 192, 44)
     if reserved.startswith(("EDF+", "BDF+")):
         return notes  # already EDF+: its header is kept exactly as it was
@@ -129,9 +133,9 @@ def _tolerate_float_durations(edf: Any) -> None:
 
 
 def export_edf_plus(
-    source: str | os.PathLike,
+    source: str | os.PathLike[str],
     scoring: Scoring,
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     *,
     options: ExportOptions | None = None,
     sidecar: bool = True,
@@ -193,8 +197,9 @@ def export_edf_plus(
     except Exception:  # noqa: BLE001 - anonymised date
         startdate = None
 
-    def writer(fh) -> None:
-        edf.write(fh)  # a BufferedWriter over an O_RDWR descriptor
+    def writer(fh: BinaryIO) -> None:
+        # atomic_write hands the BufferedWriter of os.fdopen(fd, "wb")
+        edf.write(cast(io.BufferedWriter, fh))  # a BufferedWriter over an O_RDWR descriptor
         fh.flush()
         head = bytearray(os.pread(fh.fileno(), 256, 0))
         warnings.extend(_fix_edfplus_header(head, is_bdf, startdate))
@@ -255,7 +260,7 @@ def _check_source(source: Path) -> None:
 
 
 def _append_extra_signals(
-    edf, extra: list[ExtraSignal], is_bdf: bool, exported_at: str, warnings: list[str]
+    edf: edfio.Edf | edfio.Bdf, extra: list[ExtraSignal], is_bdf: bool, exported_at: str, warnings: list[str]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Append ``extra`` to ``edf`` (after its ordinary signals); the sidecar entries and
     the labels written."""
@@ -280,7 +285,11 @@ def _append_extra_signals(
         ]
     except ValueError as exc:
         raise UserError(f"cannot add the reconstructed signal: {exc}") from exc
-    new, entries, labels = [], [], []
+    # EdfSignals for an Edf, BdfSignals for a Bdf: edfio types the pair apart, so the
+    # list (built by the one signal_cls above) cannot be typed as either
+    new: list[Any] = []
+    entries: list[dict[str, Any]] = []
+    labels: list[str] = []
     for sig, enc in zip(extra, encoded, strict=True):
         if enc is None:
             warnings.append(f"{sig.edf_label}: nothing reconstructed (all NaN); not exported")

@@ -47,11 +47,11 @@ def events_tsv_text(
 
 def export_events_tsv(
     scoring: Scoring,
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     *,
     options: ExportOptions | None = None,
     end_s: float | None = None,
-    source: str | os.PathLike | None = None,
+    source: str | os.PathLike[str] | None = None,
 ) -> Path:
     refuse_same_file(source, out)
     atomic_write_text(out, events_tsv_text(scoring, options=options, end_s=end_s))

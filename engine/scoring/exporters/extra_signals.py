@@ -147,7 +147,9 @@ def reconstruction_signal(
     )
 
 
-def _resample_linear(data: np.ndarray, sfreq_hz: float, new_sfreq_hz: float, n_out: int):
+def _resample_linear(
+    data: np.ndarray, sfreq_hz: float, new_sfreq_hz: float, n_out: int
+) -> np.ndarray:
     """NaN-aware linear resampling onto ``n_out`` samples at ``new_sfreq_hz``: a new sample
     between two old ones is NaN when either is; past the data's end = NaN."""
     if len(data) == 0:
@@ -163,7 +165,7 @@ def _resample_linear(data: np.ndarray, sfreq_hz: float, new_sfreq_hz: float, n_o
     exact = frac < 1e-9  # on an old sample: take it as it is
     out[exact] = data[i0c[exact]]
     out[~inside] = np.nan
-    return out
+    return np.asarray(out, dtype=np.float64)  # already float64 (frac is)
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,7 +186,15 @@ class EncodedSignal:
     warnings: tuple[str, ...]
 
 
-def _header_range(signal_cls, dtype, sfreq_hz: float, phys: tuple[float, float], dig) -> tuple:
+# ``signal_cls`` is edfio.EdfSignal or edfio.BdfSignal; edfio is imported lazily (by the
+# caller), so it is typed by what is used of it
+def _header_range(
+    signal_cls: Any,
+    dtype: type[np.signedinteger[Any]],
+    sfreq_hz: float,
+    phys: tuple[float, float],
+    dig: tuple[int, int],
+) -> tuple[float, float]:
     """The physical range as edfio will store it (8-character fields, rounded outwards)."""
     probe = signal_cls.from_digital(
         np.array([dig[0]], dtype=dtype),
@@ -201,7 +211,7 @@ def encode_extra_signal(
     record_duration_s: float,
     num_records: int,
     bdf: bool,
-    signal_cls,
+    signal_cls: Any,  # edfio.EdfSignal / edfio.BdfSignal (see _header_range)
 ) -> EncodedSignal | None:
     """Digital samples for ``sig`` in a file of ``num_records`` records of
     ``record_duration_s``. None when it holds no finite sample (nothing to write)."""

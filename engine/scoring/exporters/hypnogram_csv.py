@@ -40,15 +40,15 @@ def hypnogram_csv_text(scoring: Scoring, *, include_suggestions: bool = False) -
             f"{i * ep:g}",
             f"{ep:g}",
             Stage(int(st[i])).short,
-            prov[i].value if prov[i] is not None else "",
+            p.value if (p := prov[i]) is not None else "",
             _f(float(conf[i])),
         ]
         if include_suggestions:
-            has = sstate[i] is not None
+            state = sstate[i]
             row += [
-                Stage(int(sugg[i])).short if has else "",
-                _f(float(sconf[i])) if has else "",
-                sstate[i].value if has else "",
+                Stage(int(sugg[i])).short if state is not None else "",
+                _f(float(sconf[i])) if state is not None else "",
+                state.value if state is not None else "",
             ]
         lines.append(",".join(row))
     return "\n".join(lines) + "\n"
@@ -56,10 +56,10 @@ def hypnogram_csv_text(scoring: Scoring, *, include_suggestions: bool = False) -
 
 def export_hypnogram_csv(
     scoring: Scoring,
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     *,
     include_suggestions: bool = False,
-    source: str | os.PathLike | None = None,
+    source: str | os.PathLike[str] | None = None,
 ) -> Path:
     refuse_same_file(source, out)
     atomic_write_text(out, hypnogram_csv_text(scoring, include_suggestions=include_suggestions))

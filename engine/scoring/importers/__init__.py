@@ -104,7 +104,7 @@ def _has_dreams_channels(path: Path) -> bool:
     return "event_pneumo" in labels or "event_neuro" in labels
 
 
-def detect_format(path: str | os.PathLike) -> str:
+def detect_format(path: str | os.PathLike[str]) -> str:
     """Name of the format of ``path`` (see FORMATS), by content first, then extension."""
     path = Path(path)
     try:
@@ -143,7 +143,7 @@ def detect_format(path: str | os.PathLike) -> str:
 
 
 def import_scoring(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
     format: str | None = None,
     n_epochs: int | None = None,

@@ -62,7 +62,7 @@ def _find(header: list[str], names: tuple[str, ...]) -> int | None:
 
 
 def import_csv_hypnogram(
-    path: str | os.PathLike, *, n_epochs: int | None = None, epoch_s: float = EPOCH_S
+    path: str | os.PathLike[str], *, n_epochs: int | None = None, epoch_s: float = EPOCH_S
 ) -> ImportResult:
     path = Path(path)
     text = _read_text(path)
@@ -129,7 +129,7 @@ def import_csv_hypnogram(
                     conf = float(row[i_conf])
                 except ValueError:
                     conf = None
-            chans = ()
+            chans: tuple[str, ...] = ()
             if i_ch is not None and row[i_ch].strip() not in ("", "n/a"):
                 chans = tuple(c.strip() for c in row[i_ch].split("|") if c.strip())
             nl = normalize_text(label)

@@ -21,7 +21,7 @@ _SKIP = {"", "recording starts", "recording ends", "recording start", "recording
 
 
 def read_edf_annotations(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
 ) -> tuple[list[tuple[float, float | None, str]], _dt.datetime | None, float, str]:
     """``([(onset_s, duration_s or None, text)], start_datetime, file_duration_s, reader)``;
     ``file_duration_s`` is 0 for an annotation-only file."""
@@ -81,7 +81,7 @@ def _bounded(
 
 
 def import_edf_annotations(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
     n_epochs: int | None = None,
     epoch_s: float = EPOCH_S,
@@ -145,7 +145,9 @@ def _key(onset: float, dur: float | None, text: str) -> tuple[float, float, str]
     return (round(float(onset), 3), round(float(dur or 0.0), 3), text.strip())
 
 
-def _apply_sidecar(path: Path, anns: list, res: ImportResult) -> None:
+def _apply_sidecar(
+    path: Path, anns: list[tuple[float, float | None, str]], res: ImportResult
+) -> None:
     """Our own exports carry provenance/confidence/suggestions in ``OUT.edf.pedsleep.json``.
     Use it when its annotation list still matches the file's (not edited elsewhere)."""
     side = path.with_name(path.name + ".pedsleep.json")

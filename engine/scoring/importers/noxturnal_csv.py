@@ -84,7 +84,7 @@ def looks_like_noxturnal(head: bytes | str) -> bool:
 
 
 def import_noxturnal_csv(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
     recording_start: _dt.datetime | None = None,
     n_epochs: int | None = None,

@@ -33,7 +33,7 @@ def _text(el: ET.Element, tag: str) -> str | None:
 
 
 def import_nsrr_xml(
-    path: str | os.PathLike, *, n_epochs: int | None = None, epoch_s: float | None = None
+    path: str | os.PathLike[str], *, n_epochs: int | None = None, epoch_s: float | None = None
 ) -> ImportResult:
     path = Path(path)
     try:
@@ -79,7 +79,7 @@ def import_nsrr_xml(
             if c.startswith("lights on"):
                 b.lights_on_s = start
                 continue
-            attrs: dict = {"source_label": concept}
+            attrs: dict[str, object] = {"source_label": concept}
             nadir, base = _text(se, "SpO2Nadir"), _text(se, "SpO2Baseline")
             try:
                 if nadir is not None:

@@ -34,7 +34,7 @@ UCDDB_STAGE_CODES: dict[int, Stage] = {
     7: Stage.UNSCORED,  # indeterminate
 }
 
-_RESP_TYPES: dict[str, tuple[str, dict]] = {
+_RESP_TYPES: dict[str, tuple[str, dict[str, object]]] = {
     "APNEA-O": (EventType.OBSTRUCTIVE_APNEA, {}),
     "APNEA-C": (EventType.CENTRAL_APNEA, {}),
     "APNEA-M": (EventType.MIXED_APNEA, {}),
@@ -49,7 +49,7 @@ _ROW = re.compile(r"^\s*(\d{1,2}):(\d{2}):(\d{2})\s+(.*)$")
 
 
 def import_ucddb_stage(
-    path: str | os.PathLike, *, n_epochs: int | None = None, epoch_s: float = EPOCH_S
+    path: str | os.PathLike[str], *, n_epochs: int | None = None, epoch_s: float = EPOCH_S
 ) -> ImportResult:
     path = Path(path)
     b = ScoringBuilder(epoch_s)
@@ -98,7 +98,7 @@ def _parse_start(study_start: _dt.datetime | _dt.time | str | float | None) -> f
 
 
 def import_ucddb_respevt(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
     study_start: _dt.datetime | _dt.time | str | float | None = None,
     n_epochs: int | None = None,
@@ -152,6 +152,7 @@ def import_ucddb_respevt(
         )
     unknown: dict[str, int] = {}
     for clock, kind, pbcs, duration, nums, _line in rows:
+        assert origin is not None  # set above whenever there are rows
         onset = clock - origin
         if onset < -6 * 3600:  # after midnight
             onset += 24 * 3600
@@ -176,8 +177,8 @@ def import_ucddb_respevt(
 
 
 def import_ucddb(
-    stage_path: str | os.PathLike,
-    respevt_path: str | os.PathLike | None = None,
+    stage_path: str | os.PathLike[str],
+    respevt_path: str | os.PathLike[str] | None = None,
     *,
     study_start: _dt.datetime | _dt.time | str | float | None = None,
     n_epochs: int | None = None,

@@ -95,7 +95,7 @@ def read_header(hea: Path) -> tuple[float | None, _dt.datetime | None]:
 
 
 def import_wfdb_text(
-    path: str | os.PathLike, *, n_epochs: int | None = None, epoch_s: float = EPOCH_S
+    path: str | os.PathLike[str], *, n_epochs: int | None = None, epoch_s: float = EPOCH_S
 ) -> ImportResult:
     path = Path(path)
     fs, start = read_header(path.with_suffix(".hea"))
