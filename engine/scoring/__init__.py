@@ -1,7 +1,8 @@
 """The scoring document and everything around it (no Qt here).
 
-* `Scoring` (document.py): stages per 30-s epoch, events, model suggestions, lights,
-  undo/redo, observers;
+* `Scoring` (document.py): stages per 30-s epoch, events, model suggestions, lights;
+  its edits are typed ops (ops.py: apply / inverse / journal JSON), undo/redo, batches,
+  observers and journal emission live in history.py, `Event` & co in records.py;
 * `open_scoring` / `Journal` (journal.py): crash-safe sidecar journal;
 * `import_scoring` (importers/): EDF+, CSV/TSV, NSRR XML, UCDDB, WFDB rdann, Noxturnal;
 * `export_edf_plus`, `export_events_tsv`, `export_hypnogram_csv` (exporters/);
