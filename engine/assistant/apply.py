@@ -1,10 +1,31 @@
-"""Model output -> scoring document (suggestions, never decisions)."""
+"""Engine output -> suggestions on the scoring document (never decisions).
+
+The one mapping from what the stagers, the AASM rules and the model produce to pending
+suggestions on a ``Scoring`` (docs/architecture.md, "Data flow": Assist), used by the GUI
+assistant (batch by batch, as results arrive) and by ``pedsleep score`` (a whole night at
+once, ``apply_night``):
+
+* stage probabilities -> pending stage suggestions named by their source (``yasa``,
+  ``pedsleepmae``, ...);
+* the rules' events -> pending event suggestions as the rules made them (channels, rule
+  terms, ``attrs["source"] == "aasm-rules"``, no confidence);
+* the model's events -> pending event suggestions on the channel they are read from
+  (``EVENT_CHANNEL``), with their confidence and ``attrs["source"] == "model"``, beside
+  the rules' ones; only where the model's event heads may speak
+  (engine.events.second_opinion).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 
+from engine.events.second_opinion import MODEL_SOURCE
 from engine.scoring.labels import EventType
+
+RULES_SOURCE = "aasm-rules"
 
 # the canonical channel each suggested event type is drawn on
 EVENT_CHANNEL = {
@@ -14,7 +35,7 @@ EVENT_CHANNEL = {
 }
 
 
-def event_channels(type_: str, chmap) -> tuple[str, ...]:
+def event_channels(type_: str, chmap: Any) -> tuple[str, ...]:
     """The study's signal label(s) for a suggested event of this type (empty if the study
     has no such channel: the event then spans every row)."""
     canon = EVENT_CHANNEL.get(type_)
@@ -26,7 +47,20 @@ def event_channels(type_: str, chmap) -> tuple[str, ...]:
     return (src.plus,) if src.present else ()
 
 
-def _pending_from(doc, source: str) -> list[dict]:
+def model_event_suggestions(events: Iterable[Any], chmap: Any, recording_duration_s: float | None
+                            ) -> list[dict[str, Any]]:
+    """The model's events (engine.inference.SuggestedEvent) as the suggestion dicts
+    ``Scoring.suggest_events`` takes: on their channel, with their confidence,
+    ``attrs["source"] == "model"``; those starting at or after the recording's end are
+    left out."""
+    end_s = np.inf if recording_duration_s is None else recording_duration_s
+    return [dict(onset_s=float(e.onset_s), duration_s=float(e.duration_s), type=e.type,
+                 confidence=float(e.confidence), channels=event_channels(e.type, chmap),
+                 attrs={"source": MODEL_SOURCE})
+            for e in events if e.onset_s < end_s]
+
+
+def _pending_from(doc: Any, source: str) -> list[dict[str, Any]]:
     """Pending event suggestions whose ``attrs["source"]`` is ``source``, as dicts."""
     from engine.scoring import Provenance
 
@@ -35,7 +69,19 @@ def _pending_from(doc, source: str) -> list[dict]:
             for e in doc.events() if e.provenance is Provenance.MODEL and e.attrs.get("source") == source]
 
 
-def apply_batch(doc, batch, chmap=None, *, first: bool = False, model_events: bool = True,
+def _suggest_stage_runs(doc: Any, epochs: np.ndarray, proba: np.ndarray, source: str) -> None:
+    """Stage probabilities of ``epochs`` (any order) as pending suggestions, one
+    ``set_suggestions`` per contiguous run."""
+    if not len(epochs):
+        return
+    order = np.argsort(epochs)
+    epochs, proba = epochs[order], proba[order]
+    breaks = np.flatnonzero(np.diff(epochs) != 1) + 1
+    for run_epochs, run_proba in zip(np.split(epochs, breaks), np.split(proba, breaks)):
+        doc.set_suggestions(int(run_epochs[0]), run_proba, source=source)
+
+
+def apply_batch(doc: Any, batch: Any, chmap: Any = None, *, first: bool = False, model_events: bool = True,
                 stages: bool = True, stage_source: str = "pedsleepmae") -> None:
     """Store one inference batch: stage probabilities for its epochs (a contiguous range)
     as pending suggestions, and its events as event suggestions. ``first`` clears the
@@ -47,28 +93,15 @@ def apply_batch(doc, batch, chmap=None, *, first: bool = False, model_events: bo
     engine.staging.sources); else they are, named ``stage_source``."""
     epochs = np.asarray(batch.epochs, int)
     ok = epochs < doc.n_epochs if stages else np.zeros(len(epochs), bool)
-    epochs, proba = epochs[ok], np.asarray(batch.stage_probs)[ok]
-    if len(epochs):
-        order = np.argsort(epochs)
-        epochs, proba = epochs[order], proba[order]
-        # contiguous runs (a batch normally is one)
-        breaks = np.flatnonzero(np.diff(epochs) != 1) + 1
-        for run_e, run_p in zip(np.split(epochs, breaks), np.split(proba, breaks)):
-            doc.set_suggestions(int(run_e[0]), run_p, source=stage_source)
-    evs = [dict(onset_s=float(e.onset_s), duration_s=float(e.duration_s), type=e.type,
-                confidence=float(e.confidence), channels=event_channels(e.type, chmap),
-                attrs={"source": "model"})
-           for e in batch.events if e.onset_s < doc.recording_duration_s] if model_events else []
+    _suggest_stage_runs(doc, epochs[ok], np.asarray(batch.stage_probs)[ok], stage_source)
+    evs = model_event_suggestions(batch.events, chmap, doc.recording_duration_s) if model_events else []
     if first:
         doc.suggest_events(_pending_from(doc, RULES_SOURCE) + evs, replace_pending=True)
     elif evs:
         doc.suggest_events(evs, replace_pending=False)
 
 
-RULES_SOURCE = "aasm-rules"
-
-
-def apply_rule_events(doc, detection) -> int:
+def apply_rule_events(doc: Any, detection: Any) -> int:
     """Store the rule detector's events (engine.events.EventDetection) as pending event
     suggestions, replacing the rules' previous pending ones and keeping the model's.
     Events the scorer already decided on (accepted, rejected, human) are not touched, and
@@ -77,7 +110,7 @@ def apply_rule_events(doc, detection) -> int:
     from engine.scoring import Provenance
 
     decided = [e for e in doc.events(include_rejected=True) if e.provenance is not Provenance.MODEL]
-    keep = [d for src in ("model",) for d in _pending_from(doc, src)]
+    keep = _pending_from(doc, MODEL_SOURCE)
     keep += [dict(onset_s=e.onset_s, duration_s=e.duration_s, type=e.type, channels=e.channels,
                   confidence=e.confidence, attrs=dict(e.attrs))
              for e in doc.events() if e.provenance is Provenance.MODEL and "source" not in e.attrs]
@@ -91,3 +124,25 @@ def apply_rule_events(doc, detection) -> int:
         new.append(ev.as_suggestion())
     doc.suggest_events(keep + new, replace_pending=True)
     return len(new)
+
+
+def apply_night(doc: Any, result: Any, chmap: Any = None, *, rule_events: Any = None, model_events: bool = True,
+                stage_source: str = "pedsleepmae") -> None:
+    """A whole night's output stored as the GUI assistant stores it batch by batch:
+    ``result`` (engine.inference.NightResult)'s stage probabilities as pending
+    suggestions named ``stage_source`` (engine.assistant.real_refit.apply_staging, the
+    stager's path), the rules' events (``rule_events``, an engine.events.EventDetection:
+    ``apply_rule_events``) and, where ``model_events``, the model's events beside them
+    (``apply_batch``'s mapping, with ``chmap``'s channels)."""
+    from engine.assistant.real_refit import apply_staging
+
+    apply_staging(doc, np.asarray(result.stage_probs), stage_source)
+    if rule_events is not None:
+        apply_rule_events(doc, rule_events)
+    evs = model_event_suggestions(result.events, chmap, doc.recording_duration_s) if model_events else []
+    if evs:
+        doc.suggest_events(evs, replace_pending=False)
+
+
+__all__ = ["EVENT_CHANNEL", "RULES_SOURCE", "apply_batch", "apply_night", "apply_rule_events", "event_channels",
+           "model_event_suggestions"]

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from engine.channels.canonical import CANONICAL_NAMES, MODEL_SFREQ_HZ
 
 NAME = "score"
@@ -35,35 +37,49 @@ def add_arguments(p):
 
 
 def build_scoring(result, n_epochs_doc: int, start_datetime=None, duration_s=None, *, rule_events=None,
-                  model_events: bool = True):
-    """A Scoring holding the model's stages (provenance model) and event suggestions:
-    the AASM rules' events (``rule_events``, an engine.events.EventDetection) with the
-    model's as a second opinion where ``model_events`` (engine.events.second_opinion)."""
-    from engine.scoring import Provenance, Scoring
+                  model_events: bool = True, chmap=None, stage_source: str = "pedsleepmae"):
+    """A Scoring holding the pre-scoring: the night's output stored as suggestions by the
+    assistant's own mapping (engine.assistant.apply.apply_night: the AASM rules' events
+    (``rule_events``, an engine.events.EventDetection), the model's events beside them where
+    ``model_events`` (engine.events.second_opinion), on ``chmap``'s channels, the stage
+    probabilities named ``stage_source``), then the stage suggestions taken as the
+    model's stages (``stage_suggestions_as_model_stages``). Events stay suggestions."""
+    from engine.assistant.apply import apply_night
+    from engine.scoring import Scoring
 
     doc = Scoring(n_epochs_doc, start_datetime=start_datetime, recording_duration_s=duration_s)
-    st = result.stages
-    conf = result.stage_confidence
-    ok = ~(result.stage_probs != result.stage_probs).any(1)  # not NaN
-    n = min(len(st), n_epochs_doc)
-    if n and ok[:n].any():
-        doc.set_stages(0, [int(s) if o else -1 for s, o in zip(st[:n], ok[:n])], provenance=Provenance.MODEL,
-                       confidence=[float(c) if o else None for c, o in zip(conf[:n], ok[:n])],
-                       label="Model stages")
-    model = [{"onset_s": e.onset_s, "duration_s": e.duration_s, "type": e.type,
-              "confidence": e.confidence} for e in result.events] if model_events else []
-    if rule_events is not None:
-        from engine.events.second_opinion import merge_model_events
-
-        doc.suggest_events(merge_model_events([e.as_suggestion() for e in rule_events.events], model))
-    else:
-        doc.suggest_events(model)
+    apply_night(doc, result, chmap, rule_events=rule_events, model_events=model_events, stage_source=stage_source)
+    stage_suggestions_as_model_stages(doc)
     return doc
+
+
+def stage_suggestions_as_model_stages(doc) -> int:
+    """The one step where ``pedsleep score`` turns suggestions into decisions: each pending
+    stage suggestion becomes its epoch's stage with provenance ``model`` (not
+    ``model-accepted``: nobody reviewed it) and its confidence, and the suggestions are
+    cleared (the export then writes one ``Sleep stage X`` per epoch, the report counts
+    them). Returns how many epochs were staged."""
+    from engine.scoring import Provenance
+
+    states = doc.suggestion_states()
+    pending = np.array([s is Provenance.MODEL for s in states], bool)
+    if not pending.any():
+        return 0
+    suggested = np.asarray(doc.suggested_stages())
+    confidence = np.asarray(doc.suggestion_confidence())
+    first, last = int(np.flatnonzero(pending)[0]), int(np.flatnonzero(pending)[-1])
+    span = slice(first, last + 1)
+    doc.set_stages(first, [int(st) if ok else -1 for st, ok in zip(suggested[span], pending[span])],
+                   provenance=Provenance.MODEL,
+                   confidence=[float(c) if ok else None for c, ok in zip(confidence[span], pending[span])],
+                   label="Model stages")
+    doc.clear_suggestions()
+    return int(pending.sum())
 
 
 def rule_events_for(path, result, rules: str = "auto", model=None):
     """The AASM rules' events for a study; arousals use the model's stages. Returns
-    (EventDetection, model events allowed on this study)."""
+    (EventDetection, model events allowed on this study, the study's channel map)."""
     from engine.channels.mapping import map_study
     from engine.events import detect_study_events
     from engine.events.second_opinion import model_events_allowed
@@ -73,8 +89,9 @@ def rule_events_for(path, result, rules: str = "auto", model=None):
     try:
         ok = ~(result.stage_probs != result.stage_probs).any(1)
         stages = [int(s) if o else -1 for s, o in zip(result.stages, ok)]
-        det = detect_study_events(study, map_study(study), rules=None if rules == "auto" else rules, stages=stages)
-        return det, model_events_allowed(model, study)
+        chmap = map_study(study)
+        det = detect_study_events(study, chmap, rules=None if rules == "auto" else rules, stages=stages)
+        return det, model_events_allowed(model, study), chmap
     finally:
         study.close()
 
@@ -134,6 +151,7 @@ def _score_all(args, runner, paths, out: Path) -> None:
     from engine.staging.night import (
         stages_for_scoring,  # YASA unless the model was fitted on real scorings
     )
+    from engine.staging.sources import model_fitted_on, stage_source_for
     from engine.training.data import load_study_input
 
     for k, path in enumerate(paths):
@@ -156,9 +174,10 @@ def _score_all(args, runner, paths, out: Path) -> None:
 
         result = runner.score(session, progress=progress)
         result, stage_note = stages_for_scoring(path, result, runner)
-        det, model_ok = rule_events_for(path, result, getattr(args, "rules", "auto"), runner.loaded)
+        det, model_ok, chmap = rule_events_for(path, result, getattr(args, "rules", "auto"), runner.loaded)
         doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration,
-                            rule_events=det, model_events=model_ok)
+                            rule_events=det, model_events=model_ok, chmap=chmap,
+                            stage_source=stage_source_for(model_fitted_on(runner)))
         scored = out / f"{path.stem}.scored.edf"
         with output_set():  # the scored EDF, its sidecar and the report: all or nothing
             export_edf_plus(path, doc, scored, options=ExportOptions(include_suggestions=True))
