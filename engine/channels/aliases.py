@@ -56,7 +56,9 @@ class AliasTable:
 @functools.lru_cache(maxsize=4)
 def load_aliases(path: str | None = None) -> AliasTable:
     data = json.loads(Path(path or ALIAS_FILE).read_text(encoding="utf-8"))
-    exact, approx, derive = {}, {}, {}
+    exact: dict[str, str] = {}
+    approx: dict[str, str] = {}
+    derive: dict[str, tuple[tuple[str, str], ...]] = {}
     for canon, spec in data["channels"].items():
         for a in spec.get("exact", []):
             exact.setdefault(normalise(a), canon)

@@ -93,7 +93,7 @@ class DerivedStudy:
     def iter_blocks(self, block_s: float = 600.0, cancel=None, first_record: int = 0,
                     stop_record: int | None = None, sigs=None):
         wanted = range(len(self.signals)) if sigs is None else list(sigs)
-        need = set()
+        need: set[int] = set()
         for s in wanted:
             pair = self._pair(s)
             need.update(pair if pair is not None else (s,))

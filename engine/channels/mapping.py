@@ -146,7 +146,7 @@ def map_labels(labels: list[LabelInfo], aliases: AliasTable | None = None) -> Ch
                     canon, plus.display_label, minus.display_label, "derived",
                     canonical_scale(canon, plus.unit)))
     # one signal feeds one canonical channel at most: exact claims beat approximate ones
-    taken: dict[str, tuple] = {}
+    taken: dict[str | None, tuple] = {}
     result = {}
     for canon, (rank, src) in sorted(best.items(), key=lambda kv: kv[1][0]):
         if src.how != "derived" and src.plus in taken and rank[0] > 0:

@@ -11,6 +11,7 @@ position, snore) instead of 89 raw signals.
 
 from __future__ import annotations
 
+import builtins  # MontageStore has a method named list: its annotations say builtins.list
 import json
 import os
 import tempfile
@@ -139,7 +140,7 @@ class MontageStore:
     def get(self, name: str) -> Montage | None:
         return next((m for m in self.list() if m.name == name), None)
 
-    def find_for(self, labels: list[str]) -> Montage | None:
+    def find_for(self, labels: builtins.list[str]) -> Montage | None:
         """The montage made on a file with these labels, else one whose signals it has."""
         all_ = self.list()
         exact = [m for m in all_ if set(m.labels) == set(labels) and m.matches(labels)]
@@ -169,7 +170,7 @@ class MontageStore:
             raise UserError(f"cannot save montage '{name}': {exc.strerror or exc}") from None
         return path
 
-    def save(self, name: str, labels: list[str], chmap: ChannelMap) -> Path:
+    def save(self, name: str, labels: builtins.list[str], chmap: ChannelMap) -> Path:
         """Save a model mapping under ``name`` (the mapping dialog); the rows of a montage
         of that name are kept."""
         if not name.strip():

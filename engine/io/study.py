@@ -103,7 +103,9 @@ class Study:
         bps = header.bytes_per_sample
         self._bps = bps
 
-        data_sigs, offsets, seen = [], [], {}
+        data_sigs: list[SignalInfo] = []
+        offsets: list[tuple[int, int]] = []
+        seen: dict[str, int] = {}
         off = 0
         self._ann_offsets: list[tuple[int, int]] = []
         for raw in header.signals:
@@ -315,6 +317,7 @@ class Study:
         out = np.full(n, np.nan, np.float32)
         spr = self._offsets[sig][1]
         onsets = self.record_onsets_s
+        assert onsets is not None  # not continuous: EDF+D, whose records have onsets
         rd = self.record_duration_s
         first = int(np.searchsorted(onsets + rd, start_s, side="right"))
         for r in range(first, self.n_records):

@@ -181,10 +181,10 @@ def load_model(path: str | os.PathLike, *, n_heads: int = 4) -> LoadedModel:
             raise CheckpointError(
                 f"{path}: refused to load - not a plain weights file ({shorten(first, 160)})"
             ) from None
-        sd = obj.get("state_dict", obj.get("model", obj)) if isinstance(obj, dict) else None
-        if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        found = obj.get("state_dict", obj.get("model", obj)) if isinstance(obj, dict) else None
+        if not isinstance(found, dict) or not all(isinstance(v, torch.Tensor) for v in found.values()):
             raise CheckpointError(f"{path}: no state_dict of tensors inside")
-        sd = {k.removeprefix("module."): v for k, v in sd.items()}
+        sd = {k.removeprefix("module."): v for k, v in found.items()}
         cfg_d = obj.get("config") if isinstance(obj, dict) else None
         if isinstance(cfg_d, dict):
             cfg = config_from_dict(cfg_d, path.name)
