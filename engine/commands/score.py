@@ -11,7 +11,6 @@ recording (REI)."""
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import sys
 import time
@@ -146,13 +145,14 @@ def check_before_scoring(paths, out: Path, model) -> None:
 
 
 def _score_all(args, runner, paths, out: Path) -> None:
+    from engine.channels.model_input import load_study_input
+    from engine.epochs import n_epochs_for
     from engine.io.safe_output import output_set
     from engine.scoring import ExportOptions, export_edf_plus, sleep_report, write_report_html
     from engine.staging.night import (
         stages_for_scoring,  # YASA unless the model was fitted on real scorings
     )
     from engine.staging.sources import model_fitted_on, stage_source_for
-    from engine.training.data import load_study_input
 
     for k, path in enumerate(paths):
         t0 = time.perf_counter()
@@ -175,7 +175,7 @@ def _score_all(args, runner, paths, out: Path) -> None:
         result = runner.score(session, progress=progress)
         result, stage_note = stages_for_scoring(path, result, runner)
         det, model_ok, chmap = rule_events_for(path, result, getattr(args, "rules", "auto"), runner.loaded)
-        doc = build_scoring(result, max(1, math.ceil(duration / 30.0 - 1e-6)), start, duration,
+        doc = build_scoring(result, max(1, n_epochs_for(duration)), start, duration,
                             rule_events=det, model_events=model_ok, chmap=chmap,
                             stage_source=stage_source_for(model_fitted_on(runner)))
         scored = out / f"{path.stem}.scored.edf"
