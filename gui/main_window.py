@@ -8,7 +8,7 @@ import os
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from engine.api import (
     CANONICAL_NAMES,
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
 
     # --- menus and keys ------------------------------------------------------------------
-    def _action(self, menu: QMenu, text: str, slot, keys=(), checkable=False) -> QAction:
+    def add_action(self, menu: QMenu, text: str, slot, keys=(), checkable=False) -> QAction:
         a = QAction(text, self)
         if keys:
             a.setShortcuts([QKeySequence(k) for k in keys])
@@ -77,6 +77,20 @@ class MainWindow(QMainWindow):
         menu.addAction(a)
         self.addAction(a)
         return a
+
+    def add_dock(self, widget, title: str, name: str,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+                 tab_with: QDockWidget | None = None) -> QDockWidget:
+        """A dock panel of the window (``name`` keys its saved place); ``tab_with`` puts it
+        in the same tab group as another dock, raised."""
+        d = QDockWidget(title, self)
+        d.setObjectName(name)
+        d.setWidget(widget)
+        self.addDockWidget(area, d)
+        if tab_with is not None:
+            self.tabifyDockWidget(tab_with, d)
+            d.raise_()
+        return d
 
     def guard(self, slot):
         """Wrap a user action: a UserError (disk full, bad file...) becomes a clear message,
@@ -106,45 +120,45 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         f = mb.addMenu("&File")
-        self._action(f, "&Open…", self.open_dialog, ["Ctrl+O"])
+        self.add_action(f, "&Open…", self.open_dialog, ["Ctrl+O"])
         self.recent_menu = f.addMenu("Open &Recent")
         self._rebuild_recent()
         f.addSeparator()
-        self._action(f, "&Close study", self.close_study, ["Ctrl+W"])
-        self._action(f, "&Quit", self.close, ["Ctrl+Q"])
+        self.add_action(f, "&Close study", self.close_study, ["Ctrl+W"])
+        self.add_action(f, "&Quit", self.close, ["Ctrl+Q"])
         self.file_menu = f
 
         v = mb.addMenu("&View")
-        self._action(v, "Next page", self.viewer.next_page, ["Right", "PgDown"])
-        self._action(v, "Previous page", self.viewer.prev_page, ["Left", "PgUp"])
-        self._action(v, "First page", lambda: self.viewer.go_to(0), ["Home"])
-        self._action(v, "Last page", lambda: self.viewer.go_to(math.inf), ["End"])
+        self.add_action(v, "Next page", self.viewer.next_page, ["Right", "PgDown"])
+        self.add_action(v, "Previous page", self.viewer.prev_page, ["Left", "PgUp"])
+        self.add_action(v, "First page", lambda: self.viewer.go_to(0), ["Home"])
+        self.add_action(v, "Last page", lambda: self.viewer.go_to(math.inf), ["End"])
         v.addSeparator()
-        self._action(v, "Zoom in (shorter window)", lambda: self.viewer.zoom(True), ["Ctrl+=", "Ctrl++"])
-        self._action(v, "Zoom out (longer window)", lambda: self.viewer.zoom(False), ["Ctrl+-"])
+        self.add_action(v, "Zoom in (shorter window)", lambda: self.viewer.zoom(True), ["Ctrl+=", "Ctrl++"])
+        self.add_action(v, "Zoom out (longer window)", lambda: self.viewer.zoom(False), ["Ctrl+-"])
         wm = v.addMenu("&Window length")
         group = QActionGroup(self)
         self.window_actions = {}
         for w in WINDOW_CHOICES_S:
-            a = self._action(wm, window_text(w), lambda _=False, w=w: self.set_window(w), checkable=True)
+            a = self.add_action(wm, window_text(w), lambda _=False, w=w: self.set_window(w), checkable=True)
             group.addAction(a)
             self.window_actions[w] = a
         self._check_window_action()
         self.viewer.page_changed.connect(lambda *_: self._check_window_action())
 
         c = mb.addMenu("&Channels")
-        self._action(c, "Select next channel", lambda: self.viewer.move_selection(1), ["Down"])
-        self._action(c, "Select previous channel", lambda: self.viewer.move_selection(-1), ["Up"])
-        self._action(c, "Clear the selection (event, span, channel)", self.escape, ["Escape"])
-        self._action(c, "Gain up (selected, or all)", lambda: self.viewer.change_gain(True), ["+", "="])
-        self._action(c, "Gain down (selected, or all)", lambda: self.viewer.change_gain(False), ["-"])
-        self._action(c, "Gain up, all channels", lambda: self.viewer.change_gain(True, True), ["Shift+Up"])
-        self._action(c, "Gain down, all channels", lambda: self.viewer.change_gain(False, True), ["Shift+Down"])
-        self._action(c, "Invert (selected, or all)", lambda: self.viewer.toggle_invert(), ["Ctrl+I"])
+        self.add_action(c, "Select next channel", lambda: self.viewer.move_selection(1), ["Down"])
+        self.add_action(c, "Select previous channel", lambda: self.viewer.move_selection(-1), ["Up"])
+        self.add_action(c, "Clear the selection (event, span, channel)", self.escape, ["Escape"])
+        self.add_action(c, "Gain up (selected, or all)", lambda: self.viewer.change_gain(True), ["+", "="])
+        self.add_action(c, "Gain down (selected, or all)", lambda: self.viewer.change_gain(False), ["-"])
+        self.add_action(c, "Gain up, all channels", lambda: self.viewer.change_gain(True, True), ["Shift+Up"])
+        self.add_action(c, "Gain down, all channels", lambda: self.viewer.change_gain(False, True), ["Shift+Down"])
+        self.add_action(c, "Invert (selected, or all)", lambda: self.viewer.toggle_invert(), ["Ctrl+I"])
         c.addSeparator()
-        self._action(c, "Mon&tage… (show, hide, order, colour, gain, derivations)", self.edit_montage,
+        self.add_action(c, "Mon&tage… (show, hide, order, colour, gain, derivations)", self.edit_montage,
                      ["Ctrl+Shift+M"])
-        self.clip_action = self._action(c, "&Clip traces to their rows",
+        self.clip_action = self.add_action(c, "&Clip traces to their rows",
                                         lambda: self.viewer.set_clip(self.clip_action.isChecked()), checkable=True)
         self.clip_action.setChecked(True)
         self.filter_menu = c.addMenu("Display &filters")
@@ -152,18 +166,18 @@ class MainWindow(QMainWindow):
         ng = QActionGroup(self)
         self.notch_actions = {}
         for hz in (None, 50.0, 60.0):
-            a = self._action(notch, "off" if hz is None else f"{hz:g} Hz",
+            a = self.add_action(notch, "off" if hz is None else f"{hz:g} Hz",
                              lambda _=False, hz=hz: self.viewer.set_notch(hz), checkable=True)
             ng.addAction(a)
             self.notch_actions[hz] = a
         self.notch_actions[None].setChecked(True)
         c.addSeparator()
-        self._action(c, "Channel &mapping…", self.edit_mapping, ["Ctrl+M"])
+        self.add_action(c, "Channel &mapping…", self.edit_mapping, ["Ctrl+M"])
 
         h = mb.addMenu("&Help")
         self.help_menu = h
-        self._action(h, "Keys", self.show_keys, ["F1"])
-        self._action(h, "About", self.show_about)
+        self.add_action(h, "Keys", self.show_keys, ["F1"])
+        self.add_action(h, "About", self.show_about)
         self.viewer.signal_view.row_context.connect(self._row_menu)
 
     def _check_window_action(self) -> None:

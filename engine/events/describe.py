@@ -34,7 +34,8 @@ def event_terms_lines(attrs: Mapping[str, Any] | None) -> list[str]:
     if attrs.get("source") == "aasm-rules":
         out.append("Suggested by the AASM rules (not the model)")
     if attrs.get("rule"):
-        out.append(f"Rule: {attrs['rule']}")
+        rule, rule_set = str(attrs["rule"]), attrs.get("rule_set")
+        out.append(f"Rule: {rule}" if not rule_set or str(rule_set) in rule else f"Rule: {rule_set}, {rule}")
     seen = set()
     terms = []
     for key, fmt in _TERMS:

@@ -3,10 +3,9 @@ suggestions, and gives the scorer keys to accept or reject them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
     QInputDialog,
     QMenu,
@@ -33,18 +32,12 @@ class AssistantUI:
         self.progress.setRange(0, 1000)
         self.progress.setVisible(False)
         win.statusBar().addPermanentWidget(self.progress)
-        d = QDockWidget("Assistant", win)
-        d.setObjectName("assistant")
-        d.setWidget(self.panel)
-        win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
-        win.tabifyDockWidget(self.sui.events_dock, d)
-        d.raise_()
-        self.dock = d
+        self.dock = win.add_dock(self.panel, "Assistant", "assistant", tab_with=self.sui.events_dock)
         # the hypnodensity strip sits under the hypnogram, above the legend
         self.density.set_duration(1.0)
         self.density.setToolTip("Hypnodensity: the model's probability of each stage per epoch, stacked "
                                 "(W yellow, R red, N1 light blue, N2 blue, N3 dark blue); red marks: unusual epochs")
-        self.sui.hypnogram_box.layout().insertWidget(1, self.density)
+        self.sui.add_below_hypnogram(self.density)
         self.viewer.overview.marks.setToolTip("Red marks: epochs the model finds unusual (outlier score ≥ 0.99)")
         self._density_label(False)
         self.accepted_reconstructions: set[int] = set()
@@ -71,7 +64,7 @@ class AssistantUI:
         mb = win.menuBar()
         m = mb.addMenu("&Assistant")
         mb.insertMenu(win.help_menu.menuAction(), m)
-        a = win._action
+        a = win.add_action
         self.enabled_action = a(m, "Suggest with the model", self.set_enabled, checkable=True)
         self.enabled_action.setChecked(True)
         # the review rhythm: A accepts and advances, X rejects and stays (then type the

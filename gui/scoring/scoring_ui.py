@@ -14,7 +14,6 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -94,11 +93,12 @@ class ScoringUI:
         self._show_study_panels(False)
 
     def _dock(self, widget, title, area, name):
-        d = QDockWidget(title, self.win)
-        d.setObjectName(name)
-        d.setWidget(widget)
-        self.win.addDockWidget(area, d)
-        return d
+        return self.win.add_dock(widget, title, name, area)
+
+    def add_below_hypnogram(self, widget) -> None:
+        """A strip that belongs with the hypnogram (the assistant's hypnodensity): under
+        the hypnogram, above its legend."""
+        self.hypnogram_box.layout().insertWidget(1, widget)
 
     # --- actions -------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -113,18 +113,18 @@ class ScoringUI:
 
         edit = mb.addMenu("&Edit")
         mb.insertMenu(mb.actions()[1], edit)
-        self.undo_action = win._action(edit, "Undo", self.undo, ["Ctrl+Z"])
-        self.redo_action = win._action(edit, "Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+        self.undo_action = win.add_action(edit, "Undo", self.undo, ["Ctrl+Z"])
+        self.redo_action = win.add_action(edit, "Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         edit.addSeparator()
-        win._action(edit, "Staging keys…", self.edit_stage_keys)
+        win.add_action(edit, "Staging keys…", self.edit_stage_keys)
 
         score = menu("&Score")
         self.stage_actions = {}
         for name in STAGES:
             text = "Clear stage" if name == "?" else f"Stage {name}"
-            self.stage_actions[name] = win._action(
+            self.stage_actions[name] = win.add_action(
                 score, text, lambda _=False, n=name: self.stage_cursor(STAGES[n]))
-        self.auto_advance = win._action(score, "Auto-advance after staging", lambda *_: None,
+        self.auto_advance = win.add_action(score, "Auto-advance after staging", lambda *_: None,
                                         checkable=True)
         self.auto_advance.setChecked(True)
         self.apply_stage_keys()
@@ -132,27 +132,27 @@ class ScoringUI:
         ev = menu("E&vents")
         group = QActionGroup(win)
         self.type_actions = {}
-        self.span_action = win._action(ev, "Select a span (nothing armed)", lambda _=False: self.arm_type(None),
+        self.span_action = win.add_action(ev, "Select a span (nothing armed)", lambda _=False: self.arm_type(None),
                                        checkable=True)
         group.addAction(self.span_action)
         for t in EVENT_TYPES:
-            a = win._action(ev, f"Draw {t}", lambda _=False, t=t: self.arm_type(t), [EVENT_KEYS[t]],
+            a = win.add_action(ev, f"Draw {t}", lambda _=False, t=t: self.arm_type(t), [EVENT_KEYS[t]],
                             checkable=True)
             group.addAction(a)
             self.type_actions[t] = a
         self.span_action.setChecked(True)
         ev.addSeparator()
-        win._action(ev, "Delete selected event", self.delete_selected, ["Delete"])
-        self.confirm_short_action = win._action(
+        win.add_action(ev, "Delete selected event", self.delete_selected, ["Delete"])
+        self.confirm_short_action = win.add_action(
             ev, "Ask before an event shorter than the AASM minimum", self.set_confirm_short, checkable=True)
         self.confirm_short_action.setChecked(self._setting_bool("scoring/confirm_short_events", True))
-        self.pediatric_action = win._action(
+        self.pediatric_action = win.add_action(
             ev, "Pediatric minimum durations (2 breaths, central apnea 20 s)", self.set_pediatric_rules,
             checkable=True)
         self.pediatric_action.setChecked(self._setting_bool("scoring/pediatric_rules", False))
         ev.addSeparator()
-        win._action(ev, "Lights off at this epoch", self.lights_off)
-        win._action(ev, "Lights on after this epoch", self.lights_on)
+        win.add_action(ev, "Lights off at this epoch", self.lights_off)
+        win.add_action(ev, "Lights on after this epoch", self.lights_on)
 
         f = win.file_menu
         first = f.actions()[2] if len(f.actions()) > 2 else None
@@ -161,12 +161,12 @@ class ScoringUI:
         f.insertAction(first, imp)
         exp = f.addMenu("&Export")
         f.insertMenu(first, exp)
-        win._action(exp, "Annotated EDF+…", self.export_edf_dialog, ["Ctrl+E"])
-        win._action(exp, "events.tsv (BIDS)…", self.export_tsv_dialog)
-        win._action(exp, "Hypnogram CSV…", self.export_csv_dialog)
+        win.add_action(exp, "Annotated EDF+…", self.export_edf_dialog, ["Ctrl+E"])
+        win.add_action(exp, "events.tsv (BIDS)…", self.export_tsv_dialog)
+        win.add_action(exp, "Hypnogram CSV…", self.export_csv_dialog)
         tools = menu("&Tools")
-        win._action(tools, "Sleep report…", self.show_report, ["Ctrl+R"])
-        win._action(tools, "Compare with another scoring…", self.compare_dialog)
+        win.add_action(tools, "Sleep report…", self.show_report, ["Ctrl+R"])
+        win.add_action(tools, "Compare with another scoring…", self.compare_dialog)
 
     def _setting_bool(self, key: str, default: bool) -> bool:
         v = self.win.settings.value(key, default)

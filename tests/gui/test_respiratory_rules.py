@@ -33,8 +33,9 @@ def test_rules_run_on_open_and_rescore_from_the_menu(window, shared_data, qtbot)
     # the starter model was fitted on generated nights: none of its events on a real study
     assert not ctl.model_events
     assert not [e for e in doc.events() if e.attrs.get("source") == "model"]
-    tip = w.scoring.overlay.tooltip_for(evs[0])
-    assert "Rule: aasm-pediatric" in tip and "Measured:" in tip
+    for ev in evs:  # every rule event, whatever its type, names its rule set and measurements
+        tip = w.scoring.overlay.tooltip_for(ev)
+        assert "Rule: aasm-pediatric" in tip and "Measured:" in tip, tip
     # the scorer rejects one; then re-scores by the adult rules from the menu
     rejected = evs[0]
     doc.reject_event(rejected.id)
