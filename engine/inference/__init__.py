@@ -13,6 +13,9 @@ never torch tensors.  Use one ModelRunner from one worker thread.
     runner.predict_stages(session.embeddings) -> [n_epochs, 5]   # re-suggest after a re-fit
     runner.refit_event_thresholds([(type, confidence, accepted), ...]); runner.suggest_events(session)
     runner.reset_stage_probe()
+
+engine/inference/runner.py puts together one module per role (scheduling, session,
+encoding, event_suggestions, outliers, reconstruction, similarity, refit; see its docstring).
 """
 
 from engine.inference.results import (
