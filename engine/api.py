@@ -47,6 +47,7 @@ from engine.channels.units import engineering, pretty_unit
 from engine.epochs import epoch_of, n_epochs_for
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
 from engine.io import Annotation, SignalInfo, Study, open_study
+from engine.jobs import Progress, RuleEventsReady, Staged
 from engine.logs import setup_logging
 from engine.scoring import (
     Change,
@@ -120,7 +121,7 @@ __all__ = [
     "compare_scorings", "default_model_path", "export_edf_plus", "export_events_tsv",
     "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input", "load_model_night",
     "load_model_runner", "map_study", "minmax_envelope", "n_corrections", "open_scoring", "open_study",
-    "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "setup_logging", "epoch_of", "n_epochs_for", "signal_kind",
+    "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "setup_logging", "Progress", "RuleEventsReady", "Staged", "epoch_of", "n_epochs_for", "signal_kind",
     "sleep_report", "training_labels", "write_report_html",
     "event_min_duration_s", "shorter_than_minimum",
     # channel types, scales, montages (issue #11)

@@ -56,9 +56,17 @@ def _lower_this_thread() -> None:
             pass
 
 
+def failure_text(exc: BaseException) -> str:
+    """What the user reads about a failed job: a project error says itself plainly; any
+    other exception (a bug, logged with its traceback) is named with its type."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 class _Runner(QObject):
     item = Signal(int, object)
-    failed = Signal(int, str)
+    failed = Signal(int, object)  # (request_id, the exception)
     done = Signal(int)
 
     def __init__(self, request_id, make_gen, cancel, delay_s: float = 0.0):
@@ -78,11 +86,11 @@ class _Runner(QObject):
                 if self.cancel.is_set():
                     break
                 self.item.emit(self.request_id, x)
-        except UserError as exc:  # a bad model file, a damaged study: say it plainly
-            self.failed.emit(self.request_id, str(exc))
+        except UserError as exc:  # a bad model file, a damaged study: said plainly
+            self.failed.emit(self.request_id, exc)
         except Exception as exc:  # a crashing job must never take the GUI down
             log.exception("background job failed")
-            self.failed.emit(self.request_id, f"{type(exc).__name__}: {exc}")
+            self.failed.emit(self.request_id, exc)
         finally:
             self.done.emit(self.request_id)
 
@@ -91,7 +99,7 @@ class GeneratorWorker(QObject):
     """One background job. ``make_gen(cancel_event)`` returns the generator to run."""
 
     item = Signal(int, object)  # (request_id, yielded value)
-    failed = Signal(int, str)
+    failed = Signal(int, object)  # (request_id, the exception: see failure_text)
     finished = Signal(int)
 
     def __init__(self, make_gen, parent=None, priority=QThread.Priority.LowPriority, delay_s: float = 0.0):

@@ -18,6 +18,7 @@ from engine.events.inputs import EventInput, event_input
 from engine.events.respiratory import LEAK_LIMIT_L_S, respiratory_events
 from engine.events.rules import RuleSet, default_rule_set, rule_set
 from engine.events.spo2 import clean_spo2, find_desaturations
+from engine.jobs import Progress, RuleEventsReady
 from engine.scoring.labels import EventType
 
 __all__ = ["SOURCE", "RuleEvent", "EventDetection", "detect_events", "detect_study_events", "events_job"]
@@ -193,9 +194,9 @@ def detect_study_events(study, chmap=None, rules: RuleSet | str | None = None, s
 
 def events_job(study, chmap=None, rules: RuleSet | str | None = None, stages=None, cancel=None,
                arousals=None):
-    """Generator for a worker thread: yields ``("progress", fraction, message)`` and once
-    ``("rule-events", EventDetection)``; stops early when ``cancel`` is set."""
-    yield ("progress", 0.0, "rules: reading breathing, SpO2 and EEG")
+    """Generator for a worker thread: yields ``engine.jobs.Progress`` and once
+    ``engine.jobs.RuleEventsReady(EventDetection)``; stops early when ``cancel`` is set."""
+    yield Progress(0.0, "rules: reading breathing, SpO2 and EEG")
     inp = event_input(study, chmap)
     if cancel is not None and cancel.is_set():
         return
@@ -204,5 +205,5 @@ def events_job(study, chmap=None, rules: RuleSet | str | None = None, stages=Non
                         progress=lambda f, m: msgs.append((f, m)))
     if det is None:
         return
-    yield ("progress", 1.0, f"rules ({det.rule_set}): {len(det.events)} events")
-    yield ("rule-events", det)
+    yield Progress(1.0, f"rules ({det.rule_set}): {len(det.events)} events")
+    yield RuleEventsReady(det)

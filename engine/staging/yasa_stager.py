@@ -2,7 +2,7 @@
 nights incl. children), used as a library.
 
 ``stage_study`` is a generator for the GUI worker and the CLI: it yields
-``("progress", fraction, message)`` tuples and finally ``("staged", StagingResult)``, and
+``engine.jobs.Progress`` messages and finally ``engine.jobs.Staged(StagingResult)``, and
 stops early when ``cancel`` is set. yasa (with mne, sklearn and lightgbm) is imported here,
 lazily, never at viewer start-up."""
 
@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from engine.channels.canonical import EPOCH_S
+from engine.jobs import Progress, Staged
 from engine.staging.demographics import demographics_from_header
 from engine.staging.inputs import STAGER_SFREQ_HZ, choose_staging_channels, is_flat, read_uv_100hz
 from engine.staging.result import SOURCE_YASA, StagingResult, StagingUnavailable
@@ -38,7 +39,7 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
     """Stage a whole study with YASA. See the module doc for what it yields."""
     t0 = time.perf_counter()
     n_epochs = max(1, math.ceil(study.duration_s / EPOCH_S - 1e-6))
-    yield ("progress", 0.0, "staging: reading EEG/EOG/EMG")
+    yield Progress(0.0, "staging: reading EEG/EOG/EMG")
     rates = {sig.display_label: float(sig.sfreq_hz) for sig in study.signals}
     chans = choose_staging_channels(chmap, rates=rates)
     if chans.eeg is None:
@@ -74,7 +75,7 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
         raise StagingUnavailable("the recording is shorter than one 30-s epoch")
     if _cancelled(cancel):
         return
-    yield ("progress", 0.25, "staging: loading YASA")
+    yield Progress(0.25, "staging: loading YASA")
     import mne
     import yasa
 
@@ -83,7 +84,7 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
     meta = demo.as_yasa_metadata() if use_demographics else None
     if _cancelled(cancel):
         return
-    yield ("progress", 0.35, "staging: YASA features and classifier (whole night)")
+    yield Progress(0.35, "staging: YASA features and classifier (whole night)")
     n = min(len(d) for d in data)
     raw = mne.io.RawArray(np.stack([d[:n] for d in data]) * 1e-6,
                           mne.create_info(names, STAGER_SFREQ_HZ, types), verbose=False)
@@ -108,17 +109,17 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
     labels = chans.labels()
     used = {"eeg": labels["eeg"], "eog": labels["eog"] if "eog" in names else None,
             "emg": labels["emg"] if "emg" in names else None}
-    yield ("progress", 1.0, f"staged {k} epochs with YASA ({', '.join(v for v in used.values() if v)})")
-    yield ("staged", StagingResult(proba, features, tuple(str(c) for c in feats.columns), used,
-                                   meta or {}, SOURCE_YASA, time.perf_counter() - t0, tuple(notes)))
+    yield Progress(1.0, f"staged {k} epochs with YASA ({', '.join(v for v in used.values() if v)})")
+    yield Staged(StagingResult(proba, features, tuple(str(c) for c in feats.columns), used,
+                               meta or {}, SOURCE_YASA, time.perf_counter() - t0, tuple(notes)))
 
 
 def run_stager(study, chmap, cancel=None, progress=None, **kw) -> StagingResult | None:
     """``stage_study`` run to its end (CLI, benches); ``progress(fraction, message)``."""
     result = None
     for item in stage_study(study, chmap, cancel, **kw):
-        if item[0] == "progress" and progress is not None:
-            progress(item[1], item[2])
-        elif item[0] == "staged":
-            result = item[1]
+        if isinstance(item, Progress) and progress is not None:
+            progress(item.fraction, item.message)
+        elif isinstance(item, Staged):
+            result = item.result
     return result

@@ -10,6 +10,7 @@ document is only ever touched here, in the main thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections import defaultdict
@@ -23,7 +24,10 @@ from engine.api import (
     REFIT_EVERY,
     CheckpointError,
     EventType,
+    Progress,
     ReviewState,
+    RuleEventsReady,
+    Staged,
     StagingUnavailable,
     apply_batch,
     apply_refit,
@@ -43,7 +47,16 @@ from engine.api import (
     study_outlier,
     training_labels,
 )
-from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker
+from gui.assistant.messages import (
+    BatchReady,
+    ReconstructionReady,
+    RefitReady,
+    RunnerLoaded,
+    SessionReady,
+    SimilarReady,
+    StagingUnavailableNote,
+)
+from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker, failure_text
 
 log = logging.getLogger(__name__)
 _RUNNERS: dict = {}  # model path -> ModelRunner, loaded once per app
@@ -99,6 +112,7 @@ class AssistantController(QObject):
         self._first_batch = True
         self._reviewed_at_refit = 0
         self.last_error: str | None = None
+        self.last_exception: BaseException | None = None
         self.last_refit = None
         # real-data staging (issue #10): YASA speaks for the stages unless the model was
         # fitted on real scorings; outliers ranked within the study when it is unlike the
@@ -181,29 +195,30 @@ class AssistantController(QObject):
             self.worker = None
             self._next()
 
-    def _on_failed(self, rid: int, msg: str) -> None:
+    def _on_failed(self, rid: int, exc: BaseException) -> None:
         if self._current(rid):
-            self.last_error = msg
-            self.failed.emit(msg)
+            self.last_exception = exc
+            self.last_error = failure_text(exc)
+            self.failed.emit(self.last_error)
 
     # --- jobs (worker thread) ------------------------------------------------------------
     def _inference_job(self, cancel, center_epoch: int):
         from engine.api import load_model_night
 
-        yield ("progress", 0.0, "loading the model")
+        yield Progress(0.0, "loading the model")
         runner = _load_runner(self.model_path, self.device)
         if cancel.is_set():
             return
-        yield ("runner", runner)
-        yield ("progress", 0.0, "reading the night for the model")
+        yield RunnerLoaded(runner)
+        yield Progress(0.0, "reading the night for the model")
         night = load_model_night(self.study, self.chmap, cancel)  # float16, no whole-night float32 copy
         if night is None or cancel.is_set():
             return
         session = runner.session_for(night, os.path.basename(self.study.path))
-        yield ("session", session)
+        yield SessionReady(session)
         for batch in runner.run(session, center_epoch=center_epoch, cancel=cancel, reconstruct=True,
                                 reconstruct_missing=frozenset(self.requested)):
-            yield ("batch", batch)
+            yield BatchReady(batch)
 
     def _rules_job(self, cancel, rules, stages, arousals):
         yield from events_job(self.study, self.chmap, rules=rules, stages=stages, cancel=cancel, arousals=arousals)
@@ -243,16 +258,16 @@ class AssistantController(QObject):
             for item in stage_study(self.study, self.chmap, cancel):
                 yield item
         except StagingUnavailable as exc:
-            yield ("staging-unavailable", str(exc))
+            yield StagingUnavailableNote(str(exc))
 
     def _real_refit_job(self, cancel, prior, features, labels, prev, reviewed):
-        yield ("refit", refit_on_reviews(prior, features, labels, prev, reviewed), "per-study re-fit")
+        yield RefitReady(refit_on_reviews(prior, features, labels, prev, reviewed), "per-study re-fit")
 
     def _refit_job(self, cancel, emb, labels, prev, reviewed):
-        yield ("refit", refit_from_reviews(self.runner, emb, labels, prev, reviewed))
+        yield RefitReady(refit_from_reviews(self.runner, emb, labels, prev, reviewed))
 
     def _similar_job(self, cancel, epoch: int, k: int):
-        yield ("similar", epoch, self.runner.similar_epochs(self.session, epoch, k=k, cancel=cancel))
+        yield SimilarReady(epoch, self.runner.similar_epochs(self.session, epoch, k=k, cancel=cancel))
 
     # --- results (main thread) -----------------------------------------------------------
     def _on_item(self, rid: int, item) -> None:
@@ -262,68 +277,86 @@ class AssistantController(QObject):
             self._apply(item)
         except Exception as exc:  # a bad result must not take the viewer down
             log.exception("assistant job failed")
-            self._on_failed(rid, f"{type(exc).__name__}: {exc}")
+            self._on_failed(rid, exc)
 
     def _apply(self, item) -> None:
-        kind = item[0]
-        if kind == "progress":
-            self.progress.emit(item[1], item[2])
-        elif kind == "runner":
-            self.runner = item[1]
-            self.stage_source = stage_source_for(model_fitted_on(self.runner))
-            self._mae_stages = self.stage_source != "yasa"  # a generated-only model never stages a study
-            self.model_events = model_events_allowed(self.runner, self.study)
-        elif kind == "rule-events":
-            self.rule_detection = item[1]
-            apply_rule_events(self.doc, item[1])
+        handler = self._handlers.get(type(item))
+        if handler is None:
+            raise TypeError(f"unexpected result from a worker job: {type(item).__name__}")
+        handler(item)
+
+    @functools.cached_property
+    def _handlers(self) -> dict:
+        return {Progress: self._on_progress, RunnerLoaded: self._on_runner, RuleEventsReady: self._on_rule_events,
+                SessionReady: self._on_session, BatchReady: self._on_batch, RefitReady: self._on_refit,
+                Staged: self._on_staged, StagingUnavailableNote: self._on_staging_unavailable,
+                SimilarReady: self._on_similar, ReconstructionReady: self._on_reconstruction}
+
+    def _on_progress(self, m: Progress) -> None:
+        self.progress.emit(m.fraction, m.message)
+
+    def _on_runner(self, m: RunnerLoaded) -> None:
+        self.runner = m.runner
+        self.stage_source = stage_source_for(model_fitted_on(self.runner))
+        self._mae_stages = self.stage_source != "yasa"  # a generated-only model never stages a study
+        self.model_events = model_events_allowed(self.runner, self.study)
+
+    def _on_rule_events(self, m: RuleEventsReady) -> None:
+        self.rule_detection = m.detection
+        apply_rule_events(self.doc, m.detection)
+        self.updated.emit()
+
+    def _on_session(self, m: SessionReady) -> None:
+        self.session = m.session
+        self.n_total = self.session.n_epochs
+        self.embeddings = np.full((self.doc.n_epochs, self.session.emb.shape[1]), np.nan, np.float32)
+        missing = ", ".join(self.session.missing_channels) or "none"
+        self.progress.emit(0.0, f"suggesting… (missing channels: {missing})")
+
+    def _on_batch(self, m: BatchReady) -> None:
+        b = m.batch
+        apply_batch(self.doc, b, self.chmap, first=self._first_batch, model_events=self.model_events,
+                    stages=self._mae_stages)
+        self._first_batch = False
+        if b.n_done >= b.n_total and not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
+            self._rules_rerun_done = True  # stages now suggested: arousals can be scored
+            self.rerun_rules()
+        ep = np.asarray(b.epochs)
+        ok = ep < len(self.outlier)
+        self.outlier_ref[ep[ok]] = b.outlier_score[ok]
+        self.knn[ep[ok]] = b.knn_distance[ok]
+        self.recon_err[ep[ok]] = b.recon_error[ok]
+        self.mae_proba[ep[ok]] = b.stage_probs[ok]
+        self.embeddings[ep[ok]] = b.embeddings[ok]
+        self._judge_likeness()
+        self.outlier = study_outlier(self.outlier_ref, self.knn, self.recon_err, self.unlike)
+        if not self.unlike:
+            for r in b.reconstructions:
+                self.reconstructions[r.channel].append(r)
+        self.n_done = b.n_done
+        self.progress.emit(b.n_done / max(1, b.n_total), f"suggested {b.n_done}/{b.n_total} epochs")
+        self.updated.emit()
+
+    def _on_refit(self, m: RefitReady) -> None:
+        self.last_refit = m.result
+        apply_refit(self.doc, m.result, reviewed_mask(self.doc), source=m.source)
+        self.refitted.emit(m.result)
+        self.updated.emit()
+
+    def _on_staged(self, m: Staged) -> None:
+        self._apply_staging(m.result)
+
+    def _on_staging_unavailable(self, m: StagingUnavailableNote) -> None:
+        self.stage_note = f"no stage suggestions: {m.reason}"
+        self.progress.emit(1.0, self.stage_note)
+
+    def _on_similar(self, m: SimilarReady) -> None:
+        self.similar_ready.emit(m.epoch, m.similar)
+
+    def _on_reconstruction(self, m: ReconstructionReady) -> None:
+        if not self.unlike and m.piece.channel in self.requested:
+            self.reconstructions[m.piece.channel].append(m.piece)
             self.updated.emit()
-        elif kind == "session":
-            self.session = item[1]
-            self.n_total = self.session.n_epochs
-            self.embeddings = np.full((self.doc.n_epochs, self.session.emb.shape[1]), np.nan, np.float32)
-            missing = ", ".join(self.session.missing_channels) or "none"
-            self.progress.emit(0.0, f"suggesting… (missing channels: {missing})")
-        elif kind == "batch":
-            b = item[1]
-            apply_batch(self.doc, b, self.chmap, first=self._first_batch, model_events=self.model_events,
-                        stages=self._mae_stages)
-            self._first_batch = False
-            if b.n_done >= b.n_total and not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
-                self._rules_rerun_done = True  # stages now suggested: arousals can be scored
-                self.rerun_rules()
-            ep = np.asarray(b.epochs)
-            ok = ep < len(self.outlier)
-            self.outlier_ref[ep[ok]] = b.outlier_score[ok]
-            self.knn[ep[ok]] = b.knn_distance[ok]
-            self.recon_err[ep[ok]] = b.recon_error[ok]
-            self.mae_proba[ep[ok]] = b.stage_probs[ok]
-            self.embeddings[ep[ok]] = b.embeddings[ok]
-            self._judge_likeness()
-            self.outlier = study_outlier(self.outlier_ref, self.knn, self.recon_err, self.unlike)
-            if not self.unlike:
-                for r in b.reconstructions:
-                    self.reconstructions[r.channel].append(r)
-            self.n_done = b.n_done
-            self.progress.emit(b.n_done / max(1, b.n_total), f"suggested {b.n_done}/{b.n_total} epochs")
-            self.updated.emit()
-        elif kind == "refit":
-            res = item[1]
-            self.last_refit = res
-            apply_refit(self.doc, res, reviewed_mask(self.doc),
-                        source=item[2] if len(item) > 2 else "per-study re-fit")
-            self.refitted.emit(res)
-            self.updated.emit()
-        elif kind == "staged":
-            self._apply_staging(item[1])
-        elif kind == "staging-unavailable":
-            self.stage_note = f"no stage suggestions: {item[1]}"
-            self.progress.emit(1.0, self.stage_note)
-        elif kind == "similar":
-            self.similar_ready.emit(item[1], item[2])
-        elif kind == "recon":
-            if not self.unlike and item[1].channel in self.requested:
-                self.reconstructions[item[1].channel].append(item[1])
-                self.updated.emit()
 
     # --- requests ------------------------------------------------------------------------
     def review_state(self) -> ReviewState | None:
@@ -447,7 +480,7 @@ class AssistantController(QObject):
         for a in range(0, s.n_epochs, chunk):
             if cancel.is_set():
                 return
-            yield ("recon", self.runner.reconstruct(s, canonical, a, min(chunk, s.n_epochs - a), n_draws=3))
+            yield ReconstructionReady(self.runner.reconstruct(s, canonical, a, min(chunk, s.n_epochs - a), n_draws=3))
 
     def reconstruction_pieces(self, canonical: int) -> list:
         return self.reconstructions.get(canonical, [])

@@ -7,6 +7,7 @@ import pytest
 
 from engine.channels.mapping import map_study
 from engine.io import open_study
+from engine.jobs import Progress
 from engine.staging import StagingUnavailable
 from engine.staging.yasa_stager import run_stager, stage_study
 from tests.helpers.edf_factory import Sig, write_edf
@@ -63,7 +64,7 @@ def test_no_eeg_says_why(tmp_path):
 def test_cancel_stops_before_yasa(shared_data):
     study = open_study(shared_data / "dreams-dev" / "excerpt1.edf")
     items = list(stage_study(study, map_study(study), cancel=lambda: True))
-    assert all(it[0] == "progress" for it in items)
+    assert all(isinstance(it, Progress) for it in items)
 
 
 def test_simulate_review_contract_and_reviewed_epochs_excluded(shared_data, capsys):
