@@ -5,7 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy.signal import resample_poly
 
 # below this rate a signal is slow (SpO2, CO2 trend): interpolate, don't polyphase-filter,
 # so a step in saturation does not ring
@@ -19,6 +18,7 @@ def resample(x: np.ndarray, sfreq_hz: float, target_hz: float) -> np.ndarray:
     window design); slow signals are linearly interpolated. NaN (gaps) are filled
     with the channel mean before filtering and put back after.
     """
+    from scipy.signal import resample_poly  # lazy: keeps scipy off the start-up path
     x = np.asarray(x, dtype=np.float64)
     n_out = int(round(len(x) * target_hz / sfreq_hz))
     if sfreq_hz == target_hz:

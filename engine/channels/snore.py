@@ -16,8 +16,6 @@ buzz, so it is taken to be a loudness (or volume) channel already and passed thr
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, sosfiltfilt
 
 HIGHPASS_HZ = 15.0
 WINDOW_S = 0.25
@@ -29,6 +27,8 @@ PREFILTER = f"HP:{HIGHPASS_HZ:g}Hz RMS:{WINDOW_S:g}s"
 def snore_loudness(x: np.ndarray, sfreq_hz: float) -> np.ndarray:
     """RMS of ``x`` above 15 Hz in a centred 0.25-s window, at the input rate (float32).
     NaN samples (gaps) stay NaN; a channel slower than 40 Hz is returned unchanged."""
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import butter, sosfiltfilt  # lazy: keeps scipy off the start-up path
     x = np.asarray(x, np.float64)
     if sfreq_hz < MIN_SFREQ_HZ or len(x) == 0:
         return x.astype(np.float32)

@@ -15,8 +15,6 @@ the arousal. Needs stages: the scorer's where scored, else the suggested ones.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal as sps
-from scipy.ndimage import uniform_filter1d
 
 from engine.events.flow import runs
 from engine.scoring.labels import Stage
@@ -32,6 +30,7 @@ SLEEP = (Stage.N1, Stage.N2, Stage.N3, Stage.R)
 
 
 def _band_power(x: np.ndarray, fs: float, bands: list[tuple[float, float]]) -> np.ndarray:
+    from scipy import signal as sps  # lazy: keeps scipy off the start-up path
     nper = max(8, int(round(fs)))
     hop = max(1, int(round(STEP_S * fs)))
     f, _t, z = sps.stft(np.nan_to_num(x), fs=fs, nperseg=nper, noverlap=nper - hop, boundary=None, padded=False,
@@ -56,6 +55,8 @@ def detect_arousals(eeg: np.ndarray, eeg_fs: float, stages: np.ndarray, epoch_s:
                     emg: np.ndarray | None = None, emg_fs: float | None = None,
                     eeg_offset_s: float = 0.0) -> list[tuple[float, float, dict]]:
     """``[(onset_s, duration_s, attrs)]`` of EEG arousals (see module doc)."""
+    from scipy import signal as sps
+    from scipy.ndimage import uniform_filter1d  # lazy: keeps scipy off the start-up path
     st = np.asarray(stages, int)
     if eeg.size < eeg_fs * 30 or eeg_fs < 40:
         return []

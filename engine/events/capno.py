@@ -13,7 +13,6 @@ way. A transcutaneous trace (no breath waveform) reads as itself.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 from engine.events.flow import runs
 
@@ -28,6 +27,7 @@ ADULT_MIN_RUN_S = 600
 
 def etco2_per_second(x: np.ndarray, sfreq_hz: float, duration_s: float, offset_s: float = 0.0) -> np.ndarray:
     """End-tidal CO2 in mmHg at 1 Hz over [0, duration_s) (NaN: no valid reading)."""
+    from scipy.ndimage import maximum_filter1d  # lazy: keeps scipy off the start-up path
     n = int(np.ceil(duration_s))
     x = np.asarray(x, np.float64)
     k = np.floor(offset_s + np.arange(x.size) / sfreq_hz + 1e-9).astype(np.int64)

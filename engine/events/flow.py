@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 
 __all__ = ["WORK_HZ", "BASELINE_S", "AmplitudeTrace", "to_work_rate", "amplitude_trace", "runs"]
 
@@ -59,6 +58,7 @@ def to_work_rate(x: np.ndarray, sfreq_hz: float, n_out: int, offset_s: float = 0
                  lowpass_hz: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
     """``x`` (NaN = missing) resampled onto the work grid of ``n_out`` samples starting at
     study time 0 (``offset_s`` = where ``x`` starts); returns (values, valid)."""
+    from scipy import signal as sps  # lazy: keeps scipy off the start-up path
     x = np.asarray(x, np.float64)
     good = np.isfinite(x)
     xf = np.where(good, x, 0.0)
@@ -74,6 +74,7 @@ def to_work_rate(x: np.ndarray, sfreq_hz: float, n_out: int, offset_s: float = 0
 
 
 def _band(y: np.ndarray) -> np.ndarray:
+    from scipy import signal as sps  # lazy: keeps scipy off the start-up path
     sos = sps.butter(2, [0.05, 2.0], btype="bandpass", fs=WORK_HZ, output="sos")
     return sps.sosfiltfilt(sos, y) if y.size > 60 else y - np.mean(y)
 

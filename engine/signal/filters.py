@@ -6,7 +6,6 @@ import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.signal import butter, iirnotch, sosfiltfilt, tf2sos
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,7 @@ def default_filter(kind: str, sfreq_hz: float, detail: str = "") -> DisplayFilte
 
 @functools.lru_cache(maxsize=256)
 def _design(f: DisplayFilter, sfreq_hz: float) -> np.ndarray | None:
+    from scipy.signal import butter, iirnotch, tf2sos  # lazy: keeps scipy off the start-up path
     nyq = sfreq_hz / 2.0
     sections = []
     hp = f.highpass_hz if f.highpass_hz and f.highpass_hz < nyq * 0.9 else None
@@ -133,6 +133,7 @@ def apply_filter(x: np.ndarray, sfreq_hz: float, f: DisplayFilter) -> np.ndarray
     """Zero-phase filtered copy of ``x`` (float32), 1-D or 2-D [n_signals, n_times]
     (one call filters every row: a page of 16 channels is one scipy call, not 16).
     NaN gaps pass through as NaN."""
+    from scipy.signal import sosfiltfilt  # lazy: keeps scipy off the start-up path
     if not f.enabled or x.shape[-1] < 16:
         return x
     sos = _design(f, float(sfreq_hz))

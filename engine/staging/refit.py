@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 N_CLASSES = 5
 EPS = 1e-4
@@ -84,6 +83,7 @@ def _components(x: np.ndarray | None, k: int) -> np.ndarray | None:
 
 
 def _fit(logp: np.ndarray, z: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float):
+    from scipy.optimize import minimize  # lazy: keeps scipy off the start-up path
     n, d = z.shape
 
     def unpack(theta):
