@@ -3,7 +3,6 @@ envelopes computed once, never from a full-rate buffer of the window, and show e
 the min/max a full-rate pass would."""
 
 import gc
-import time
 
 import numpy as np
 
@@ -68,11 +67,10 @@ def test_envelopes_are_computed_once_and_freed_with_their_piece():
     pieces = _night(n_epochs=400)
     window_trace(pieces, 0.0, 400 * 30.0, 1900)
     assert all(id(p) in ghosts._ENVELOPES for p in pieces)
-    t = time.perf_counter()
+    cached = {k: v for k, v in ghosts._ENVELOPES.items()}
     for _ in range(10):
         window_trace(pieces, 0.0, 400 * 30.0, 1900)
-    per_call_ms = (time.perf_counter() - t) * 100
-    assert per_call_ms < 200  # generous: cached envelopes, no full-rate work (a few ms here)
+    assert all(ghosts._ENVELOPES[k] is v for k, v in cached.items())  # computed once, reused
     before = len(ghosts._ENVELOPES)
     del pieces
     gc.collect()

@@ -87,7 +87,7 @@ def test_tal_reader_is_linear_and_skips_garbage():
     digits = b"+0" + b"0" * 61_438 + b"\x14x\x14\x00"
     t0 = time.perf_counter()
     assert parse_tals(digits * 20) == []  # refused without parsing the digits
-    assert time.perf_counter() - t0 < 0.5
+    assert time.perf_counter() - t0 < 10  # the quadratic regex took 88 s; linear is milliseconds
     tals = parse_tals(b"+0\x14\x14\x00+5\x1510\x14Sleep stage W\x14\x00+nan\x14x\x14\x00"
                       b"+1\x15-3\x14y\x14\x00+2\x15inf\x14z\x14\x00")
     assert tals == [(0.0, 0.0, [""]), (5.0, 10.0, ["Sleep stage W"])]
