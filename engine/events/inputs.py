@@ -12,6 +12,7 @@ others too, each at its own start time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +25,22 @@ __all__ = ["Signal", "EventInput", "event_input", "resmed_siblings"]
 
 @dataclass(frozen=True)
 class Signal:
-    data: np.ndarray  # physical units
+    """One signal the rules read. ``source`` is the samples in physical units, or a reader
+    that returns them (float32, the whole night at the native rate) each time ``data`` is
+    asked for: the rules' steps take one signal at a time, so a night's signals are never
+    all in memory at once (issue 16)."""
+
+    source: np.ndarray | Callable[[], np.ndarray]
     sfreq_hz: float
     label: str
     kind: str  # nasal-pressure | thermistor | cpap-flow | flow | thorax | abdomen | rip-sum |
     #            spo2 | leak | eeg | emg
     unit: str = ""
     offset_s: float = 0.0  # start relative to the study's start (split files)
+
+    @property
+    def data(self) -> np.ndarray:
+        return self.source() if callable(self.source) else self.source
 
 
 @dataclass(frozen=True)
@@ -96,12 +106,49 @@ def resmed_siblings(path: str | Path) -> dict[str, Path]:
     return out
 
 
-def _read(study, sig, scale: float = 1.0) -> np.ndarray:
-    x = study.read(sig.index, 0.0, float(study.duration_s))
-    return np.asarray(x, np.float64) * scale
+def _read(study, sig) -> np.ndarray:
+    """The whole night of one signal at its native rate, float32 (issue 16: a float64 copy of
+    every channel the rules read made the job's peak 3.7x the file; the detectors widen to
+    float64 one signal at a time, inside each step). Always a fresh array, never a view of
+    the study's cached blocks, so the callers may change it in place. A continuous file is
+    streamed past the study's block cache (a whole-night read would fill it and push out
+    the viewer's pages); the result is the same as ``study.read`` over the night."""
+    n = max(0, int(round(float(study.duration_s) * sig.sfreq_hz)))
+    if not getattr(study, "is_continuous", False) or not hasattr(study, "iter_blocks"):
+        x = np.asarray(study.read(sig.index, 0.0, float(study.duration_s)), np.float32)
+        return x if x.base is None else x.copy()
+    out = np.full(n, np.nan, np.float32)
+    pos = 0
+    for _r0, block in study.iter_blocks(sigs=[sig.index]):
+        part = block[sig.index][: max(0, n - pos)]
+        out[pos: pos + part.size] = part
+        pos += part.size
+    return out
 
 
-def _from_study(study, chosen: dict, offset_s: float, chmap=None) -> None:
+def _difference(study, sig, minus_label: str | None) -> np.ndarray:
+    """``sig`` minus the signal labelled ``minus_label`` (when given), float32, in place."""
+    data = _read(study, sig)
+    if minus_label:
+        data -= _read(study, study.signals[study.signal_index(minus_label)])
+    return data
+
+
+def _reader(study, sig, minus_label: str | None = None, divide_by: float = 1.0, *, lazy: bool = True):
+    """What a Signal holds: a reader of ``sig`` (minus ``minus_label``, divided by
+    ``divide_by``) from the open ``study``, or (``lazy`` off: a study closed after reading,
+    e.g. a ResMed sibling) the samples themselves."""
+
+    def read() -> np.ndarray:
+        data = _difference(study, sig, minus_label)
+        if divide_by != 1.0:
+            data /= np.float32(divide_by)
+        return data
+
+    return read if lazy else read()
+
+
+def _from_study(study, chosen: dict, offset_s: float, chmap=None, *, lazy: bool = True) -> None:
     for sig in study.signals:
         if sig.sfreq_hz < 0.2:  # CRC channels and the like
             continue
@@ -110,9 +157,8 @@ def _from_study(study, chosen: dict, offset_s: float, chmap=None) -> None:
             continue
         if kind in ("nasal-pressure", "thermistor", "cpap-flow", "flow") and sig.sfreq_hz < 1:
             continue  # a 1-Hz respiration *rate* is not a flow signal
-        data = _read(study, sig)
-        if kind == "leak" and sig.unit.strip().lower() in ("l/min", "lpm"):
-            data = data / 60.0
+        per_min = kind == "leak" and sig.unit.strip().lower() in ("l/min", "lpm")
+        data = _reader(study, sig, None, 60.0 if per_min else 1.0, lazy=lazy)
         chosen[kind] = Signal(data, float(sig.sfreq_hz), sig.display_label, kind, sig.unit, offset_s)
     if chmap is None:
         return
@@ -125,9 +171,7 @@ def _from_study(study, chosen: dict, offset_s: float, chmap=None) -> None:
             continue
         idx = study.signal_index(src.plus)
         sig = study.signals[idx]
-        data = _read(study, sig)
-        if src.minus:
-            data = data - _read(study, study.signals[study.signal_index(src.minus)])
+        data = _reader(study, sig, src.minus, lazy=lazy)
         chosen[kind] = Signal(data, float(sig.sfreq_hz), src.describe(), kind, sig.unit, offset_s)
 
 
@@ -139,17 +183,13 @@ def _brain(study, chmap, chosen: dict) -> None:
         src = chmap[canon]
         if src.present:
             sig = study.signals[study.signal_index(src.plus)]
-            data = _read(study, sig)
-            if src.minus:
-                data = data - _read(study, study.signals[study.signal_index(src.minus)])
+            data = _reader(study, sig, src.minus)
             chosen["eeg"] = Signal(data, float(sig.sfreq_hz), src.describe(), "eeg", sig.unit)
             break
     src = chmap["EMG CHIN1-CHIN2"]
     if src.present:
         sig = study.signals[study.signal_index(src.plus)]
-        data = _read(study, sig)
-        if src.minus:
-            data = data - _read(study, study.signals[study.signal_index(src.minus)])
+        data = _reader(study, sig, src.minus)
         chosen["emg"] = Signal(data, float(sig.sfreq_hz), src.describe(), "emg", sig.unit)
 
 
@@ -157,15 +197,23 @@ def _rip_sum(thorax: Signal | None, abdomen: Signal | None) -> Signal | None:
     """Thorax + abdomen belts summed (the abdomen brought to the thorax's rate)."""
     if thorax is None or abdomen is None:
         return None
-    t_th = thorax.offset_s + np.arange(thorax.data.size) / thorax.sfreq_hz
-    t_ab = abdomen.offset_s + np.arange(abdomen.data.size) / abdomen.sfreq_hz
-    ab = np.interp(t_th, t_ab, abdomen.data, left=np.nan, right=np.nan)
-    return Signal(thorax.data + ab, thorax.sfreq_hz, f"{thorax.label} + {abdomen.label}", "rip-sum",
+
+    def read() -> np.ndarray:
+        th, abd = thorax.data, abdomen.data
+        t_th = thorax.offset_s + np.arange(th.size) / thorax.sfreq_hz
+        t_ab = abdomen.offset_s + np.arange(abd.size) / abdomen.sfreq_hz
+        ab = np.interp(t_th, t_ab, abd, left=np.nan, right=np.nan)
+        ab += th
+        return ab.astype(np.float32)
+
+    return Signal(read, thorax.sfreq_hz, f"{thorax.label} + {abdomen.label}", "rip-sum",
                   thorax.unit, thorax.offset_s)
 
 
 def event_input(study, chmap=None) -> EventInput:
-    """Read the signals the rules need from an open study (and its ResMed siblings)."""
+    """The signals the rules need from an open study (and its ResMed siblings, read at
+    once). The study's own signals are read when a rule step asks for them: keep the study
+    open until the rules have run."""
     from engine.io import open_study
 
     chosen: dict[str, Signal] = {}
@@ -185,7 +233,7 @@ def event_input(study, chmap=None) -> EventInput:
             continue
         try:
             off = (other.start_datetime - t0).total_seconds() if t0 is not None else 0.0
-            _from_study(other, chosen, float(off), None)
+            _from_study(other, chosen, float(off), None, lazy=False)  # closed below: read now
             notes.append(f"also read {Path(p).name} ({part}), starting {off:+.0f} s")
         finally:
             other.close()
