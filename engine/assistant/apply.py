@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.events.second_opinion import MODEL_SOURCE
+from engine.events.second_opinion import MODEL_SOURCE, model_events_beside_rules
 from engine.scoring.labels import EventType
 
 RULES_SOURCE = "aasm-rules"
@@ -95,8 +95,10 @@ def apply_batch(doc: Any, batch: Any, chmap: Any = None, *, first: bool = False,
     ok = epochs < doc.n_epochs if stages else np.zeros(len(epochs), bool)
     _suggest_stage_runs(doc, epochs[ok], np.asarray(batch.stage_probs)[ok], stage_source)
     evs = model_event_suggestions(batch.events, chmap, doc.recording_duration_s) if model_events else []
+    rules = _pending_from(doc, RULES_SOURCE)
+    evs = model_events_beside_rules(evs, rules)  # one apnea is never suggested twice
     if first:
-        doc.suggest_events(_pending_from(doc, RULES_SOURCE) + evs, replace_pending=True)
+        doc.suggest_events(rules + evs, replace_pending=True)
     elif evs:
         doc.suggest_events(evs, replace_pending=False)
 
@@ -110,7 +112,7 @@ def apply_rule_events(doc: Any, detection: Any) -> int:
     from engine.scoring import Provenance
 
     decided = [e for e in doc.events(include_rejected=True) if e.provenance is not Provenance.MODEL]
-    keep = _pending_from(doc, MODEL_SOURCE)
+    keep: list[dict[str, Any]] = []
     keep += [dict(onset_s=e.onset_s, duration_s=e.duration_s, type=e.type, channels=e.channels,
                   confidence=e.confidence, attrs=dict(e.attrs))
              for e in doc.events() if e.provenance is Provenance.MODEL and "source" not in e.attrs]
@@ -122,6 +124,7 @@ def apply_rule_events(doc: Any, detection: Any) -> int:
                for d in decided):
             continue
         new.append(ev.as_suggestion())
+    keep += model_events_beside_rules(_pending_from(doc, MODEL_SOURCE), new)  # the rules speak first
     doc.suggest_events(keep + new, replace_pending=True)
     return len(new)
 
@@ -140,6 +143,7 @@ def apply_night(doc: Any, result: Any, chmap: Any = None, *, rule_events: Any = 
     if rule_events is not None:
         apply_rule_events(doc, rule_events)
     evs = model_event_suggestions(result.events, chmap, doc.recording_duration_s) if model_events else []
+    evs = model_events_beside_rules(evs, _pending_from(doc, RULES_SOURCE))
     if evs:
         doc.suggest_events(evs, replace_pending=False)
 

@@ -22,7 +22,6 @@ _TERMS: tuple[tuple[str, str], ...] = (
     ("chin_emg_x", "chin EMG x{v:g}"),
     ("etco2_max_mmhg", "PCO2 up to {v:g} mmHg"),
     ("etco2_over_50_pct", "PCO2 > 50 mmHg over {v:g} % of sleep"),
-    ("model_confidence", "model agrees ({v:.0%})"),
 )
 
 

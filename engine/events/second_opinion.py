@@ -1,9 +1,9 @@
 """The model as a second opinion on the rules' events, and only where it has earned it.
 
-The MAE event heads may add candidates the rules did not find, or re-rank the rules'
-ones (their confidence goes into the event's ``attrs["model_confidence"]``), only when
-the loaded model's metadata says its probes (stage probe and event heads) were fitted on
-real scorings: ``fitted_on["kind"] == "real"`` (engine.model.checkpoint; read with
+The MAE event heads may add candidates the rules did not find — a model event that
+overlaps a rule event of the same family (respiratory, desaturation, arousal) is left out,
+so one apnea is never counted twice — only when the loaded model's metadata says its
+probes (stage probe and event heads) were fitted on real scorings: ``fitted_on["kind"] == "real"`` (engine.model.checkpoint; read with
 engine.staging.model_fitted_on; files that do not say count as not). The shipped starter model was fitted on generated nights only: on a real
 study its event suggestions are off — it once called a CPAP night's flow-only apneas
 "central, 100 %". On a night from our own generator (``PedSleep_synth`` in the header),
@@ -13,10 +13,11 @@ the domain it was fitted on, it stays on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from engine.scoring.labels import EventType
 
-__all__ = ["REAL", "fitted_on_real", "is_generated_study", "model_events_allowed", "merge_model_events",
+__all__ = ["REAL", "fitted_on_real", "is_generated_study", "model_events_allowed", "model_events_beside_rules",
            "MODEL_SOURCE"]
 
 REAL = "real"
@@ -54,29 +55,22 @@ def _overlap(a0, a1, b0, b1) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def merge_model_events(rule_events: Iterable[Mapping], model_events: Iterable[Mapping]) -> list[dict]:
-    """Rule events (suggestion dicts) with the model's opinion: a model event overlapping
-    a rule event of the same family re-ranks it (``attrs["model_confidence"]``, the
-    highest overlapping one); a model event overlapping none is added as its own
-    suggestion with ``attrs["source"] = "model"``."""
-    rules = [dict(e, attrs=dict(e.get("attrs") or {})) for e in rule_events]
-    added = []
+def _span(e: Any) -> tuple[str | None, float, float]:
+    if isinstance(e, Mapping):
+        type_, onset_s, duration_s = e["type"], float(e["onset_s"]), float(e["duration_s"])
+    else:
+        type_, onset_s, duration_s = e.type, float(e.onset_s), float(e.duration_s)
+    return _FAMILY.get(str(type_)), onset_s, onset_s + duration_s
+
+
+def model_events_beside_rules(model_events: Iterable, rule_events: Iterable) -> list:
+    """The model's events that overlap no rule event of the same family (suggestion dicts
+    or events with ``type``/``onset_s``/``duration_s``): the rules speak first, the model
+    adds only what they did not find."""
+    rules = [_span(r) for r in rule_events]
+    out = []
     for m in model_events:
-        fam = _FAMILY.get(m["type"])
-        m0, m1 = float(m["onset_s"]), float(m["onset_s"]) + float(m["duration_s"])
-        hit = False
-        for r in rules:
-            if _FAMILY.get(r["type"]) != fam:
-                continue
-            r0 = float(r["onset_s"])
-            if _overlap(m0, m1, r0, r0 + float(r["duration_s"])) > 0:
-                c = m.get("confidence")
-                if c is not None:
-                    r["attrs"]["model_confidence"] = max(float(c), float(r["attrs"].get("model_confidence", 0.0)))
-                    r["attrs"]["model_type"] = m["type"]
-                hit = True
-        if not hit:
-            d = dict(m)
-            d["attrs"] = dict(m.get("attrs") or {}, source=MODEL_SOURCE)
-            added.append(d)
-    return rules + added
+        fam, m0, m1 = _span(m)
+        if not any(f == fam and _overlap(m0, m1, r0, r1) > 0 for f, r0, r1 in rules):
+            out.append(m)
+    return out

@@ -93,6 +93,14 @@ def _epochs(idx: IndexArray) -> tuple[int, ...]:
     return tuple(int(i) for i in idx)
 
 
+
+def _suggestion_key(onset_s: float, duration_s: float, type_: str, channels: Iterable[str],
+                    confidence: float | None, attrs: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """What makes two event suggestions the same one (a refresh keeps its id)."""
+    return (float(onset_s), float(duration_s), str(type_), tuple(channels or ()),
+            None if confidence is None else float(confidence),
+            repr(sorted((attrs or {}).items())))
+
 class Scoring:
     """A night's scoring. See the module docstring for the data model."""
 
@@ -489,6 +497,11 @@ class Scoring:
     def event(self, event_id: int) -> Event:
         return self._events[event_id]
 
+    def has_event(self, event_id: int) -> bool:
+        """Whether ``event_id`` is still in the document (a refresh or an undo may have
+        removed it since a view last looked)."""
+        return event_id in self._events
+
     @property
     def n_events(self) -> int:
         return len(self._events)
@@ -607,15 +620,28 @@ class Scoring:
     ) -> list[int]:
         """Store model event suggestions (dicts with onset_s, duration_s, type, confidence,
         optional channels) with provenance ``model``. With ``replace_pending`` the pending
-        suggestions overlapping ``[start_s, stop_s)`` (default: all) are removed first.
-        Journalled; not an undo step by default."""
+        suggestions overlapping ``[start_s, stop_s)`` (default: all) are replaced: one that
+        is given again unchanged keeps its id (a selection on it survives a refresh), the
+        others are removed. Journalled; not an undo step by default. Returns the id that
+        stands for each given suggestion."""
+        wanted = list(events)
         ops: list[ScoringOp] = []
+        standing: dict[tuple[Any, ...], list[int]] = {}
         if replace_pending:
             for ev in self.events(start_s=start_s, stop_s=stop_s):
                 if ev.provenance is Provenance.MODEL:
-                    ops.append(DeleteEvent(ev.id))
-        evs = [
-            self._new_event(
+                    key = _suggestion_key(ev.onset_s, ev.duration_s, ev.type, ev.channels, ev.confidence, ev.attrs)
+                    standing.setdefault(key, []).append(ev.id)
+        ids: list[int] = []
+        new: list[Event] = []
+        for d in wanted:
+            key = _suggestion_key(d["onset_s"], d["duration_s"], d["type"], d.get("channels", ()),
+                                  d.get("confidence"), d.get("attrs"))
+            same = standing.get(key)
+            if same:
+                ids.append(same.pop(0))
+                continue
+            ev = self._new_event(
                 d["onset_s"],
                 d["duration_s"],
                 d["type"],
@@ -624,11 +650,13 @@ class Scoring:
                 d.get("confidence"),
                 d.get("attrs"),
             )
-            for d in events
-        ]
-        ops += [PutEvent(e) for e in evs]
-        self._commit("Model event suggestions", ops, undoable=undoable)
-        return [e.id for e in evs]
+            new.append(ev)
+            ids.append(ev.id)
+        ops += [DeleteEvent(i) for left in standing.values() for i in left]
+        ops += [PutEvent(e) for e in new]
+        if ops:
+            self._commit("Model event suggestions", ops, undoable=undoable)
+        return ids
 
     def update_event(
         self,

@@ -496,7 +496,7 @@ class ScoringUI:
                 pass
         self.viewer.centre_on(mid)  # the event's epoch becomes the cursor
         self.overlay.select(event_id)
-        if doc is not None and self.overlay.selected is not None:
+        if doc is not None and self.overlay.selected is not None and doc.has_event(event_id):
             ev = doc.event(event_id)
             self.say(f"Selected {ev.type} at {self._clock(ev.onset_s)}: A accepts, X rejects, "
                      "a type key retypes, Delete removes, Esc deselects")

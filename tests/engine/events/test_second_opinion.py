@@ -1,11 +1,15 @@
 """The model's event heads as a second opinion: on only when fitted on real scorings (or
-on a generated night); they re-rank the rules' events or add their own."""
+on a generated night); they add only the events the rules did not find."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from engine.events.second_opinion import fitted_on_real, merge_model_events, model_events_allowed
+from engine.events.second_opinion import (
+    fitted_on_real,
+    model_events_allowed,
+    model_events_beside_rules,
+)
 from engine.scoring.labels import EventType
 
 
@@ -26,19 +30,16 @@ def test_starter_model_is_not_fitted_on_real():
     assert not fitted_on_real(load_model(DEFAULT_MODEL))
 
 
-def test_merge_reranks_and_adds():
+def test_the_model_adds_only_what_the_rules_did_not_find():
     rules = [{"onset_s": 100.0, "duration_s": 12.0, "type": EventType.APNEA, "confidence": None,
               "attrs": {"source": "aasm-rules", "rule": "r"}}]
     model = [{"onset_s": 104.0, "duration_s": 10.0, "type": EventType.CENTRAL_APNEA, "confidence": 0.7},
              {"onset_s": 300.0, "duration_s": 15.0, "type": EventType.HYPOPNEA, "confidence": 0.6},
-             {"onset_s": 101.0, "duration_s": 5.0, "type": EventType.AROUSAL, "confidence": 0.5}]
-    out = merge_model_events(rules, model)
-    assert len(out) == 3
-    assert out[0]["type"] == EventType.APNEA  # the rule's type stands
-    assert out[0]["attrs"]["model_confidence"] == 0.7 and out[0]["attrs"]["rule"] == "r"
-    added = {e["type"]: e for e in out[1:]}
-    assert added[EventType.HYPOPNEA]["attrs"]["source"] == "model"
-    assert EventType.AROUSAL in added  # another family: not merged into the apnea
+             {"onset_s": 101.0, "duration_s": 5.0, "type": EventType.AROUSAL, "confidence": 0.5},
+             {"onset_s": 112.0, "duration_s": 5.0, "type": EventType.HYPOPNEA, "confidence": 0.9}]  # touches only
+    out = model_events_beside_rules(model, rules)
+    assert [e["onset_s"] for e in out] == [300.0, 101.0, 112.0]  # the overlapping apnea is the rules' one
+    assert model_events_beside_rules(model, []) == model
 
 
 def test_event_terms_lines():

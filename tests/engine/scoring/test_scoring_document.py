@@ -299,3 +299,23 @@ def test_for_duration_and_read_only_event_attrs():
     with pytest.raises(TypeError):
         doc.event(eid).attrs["hypopnea_kind"] = "central"
     assert doc.event(eid).to_dict()["attrs"] == {"hypopnea_kind": "obstructive"}
+
+
+def test_refreshed_suggestions_keep_their_ids():
+    """A suggestion given again unchanged keeps its id, so the scorer's selection on it
+    survives the assistant's refresh; changed ones are replaced, vanished ones removed."""
+    from engine.scoring import Provenance, Scoring
+
+    d = Scoring(10, recording_duration_s=300.0)
+    a = dict(onset_s=30.0, duration_s=12.0, type="Hypopnea", channels=("Flow",), confidence=None,
+             attrs={"source": "aasm-rules", "rule": "r"})
+    b = dict(onset_s=90.0, duration_s=15.0, type="Obstructive apnea", channels=("Flow",), confidence=0.8)
+    c = dict(onset_s=150.0, duration_s=5.0, type="Arousal", channels=(), confidence=0.6)
+    ida, idb, idc = d.suggest_events([a, b, c])
+    b2 = dict(b, confidence=0.9)  # changed: a new suggestion
+    ids = d.suggest_events([a, b2], replace_pending=True)
+    assert ids[0] == ida and ids[1] != idb
+    assert d.has_event(ida) and not d.has_event(idb) and not d.has_event(idc)
+    assert [e.confidence for e in d.events()] == [None, 0.9]
+    assert all(e.provenance is Provenance.MODEL for e in d.events())
+    assert d.suggest_events([a, b2], replace_pending=True) == ids  # nothing changed: nothing journalled
