@@ -51,12 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print(f"pedsleep {args.command}: out of memory", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - a bug: one line, never a traceback
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in the log file
         import logging
 
-        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        from engine.logs import setup_logging
+
+        log_path = setup_logging(to_stderr=False)
+        logging.getLogger(__name__).error("internal error in pedsleep %s", args.command, exc_info=True)
+        where = f"; details in {log_path}" if log_path is not None else ""
         print(f"pedsleep {args.command}: internal error ({type(exc).__name__}: {shorten(str(exc), 200)}); "
-              "please report it", file=sys.stderr)
+              f"please report it{where}", file=sys.stderr)
         return 1
 
 

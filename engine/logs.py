@@ -27,10 +27,10 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir("pedsleep-assist"))
 
 
-def setup_logging(level: int = logging.INFO) -> Path | None:
+def setup_logging(level: int = logging.INFO, *, to_stderr: bool = True) -> Path | None:
     """Send the ``engine`` and ``gui`` loggers to the rotating file (once per process);
     returns its path, or None when no folder could be written (then the log goes to
-    stderr only — logging must never stop the app)."""
+    stderr, unless ``to_stderr`` is False — logging must never stop the app)."""
     root = logging.getLogger()
     for h in root.handlers:
         if isinstance(h, logging.handlers.RotatingFileHandler):
@@ -43,6 +43,8 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
+        if not to_stderr:
+            return None
         path = None
         handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(_FORMAT))

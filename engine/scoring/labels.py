@@ -64,7 +64,7 @@ PROVENANCE_INDEX: dict[Provenance, int] = {p: i for i, p in enumerate(PROVENANCE
 
 
 class EventType:
-    """Canonical event type strings (the exported EDF+ text, DESIGN.md vocabulary first).
+    """Canonical event type strings (the exported EDF+ text, docs/architecture.md vocabulary first).
 
     Types are plain strings so that an imported label we do not know survives as itself.
     """
@@ -75,7 +75,7 @@ class EventType:
     HYPOPNEA = "Hypopnea"
     DESATURATION = "Oxygen desaturation"
     AROUSAL = "Arousal"
-    # beyond the DESIGN.md export vocabulary, kept because real files carry them
+    # beyond the docs/architecture.md export vocabulary, kept because real files carry them
     APNEA = "Apnea"  # type unknown: "Apnea (unclassified)" (no effort channel to tell)
     MOVEMENT_TIME = "Movement time"
     LIMB_MOVEMENT = "Limb movement"
@@ -87,7 +87,7 @@ class EventType:
 
     APNEAS = (OBSTRUCTIVE_APNEA, CENTRAL_APNEA, MIXED_APNEA, APNEA)
     RESPIRATORY = (OBSTRUCTIVE_APNEA, CENTRAL_APNEA, MIXED_APNEA, APNEA, HYPOPNEA)
-    # what the model's event head predicts (DESIGN.md "Heads")
+    # what the model's event head predicts (the MAE event head)
     MODEL_TYPES = (OBSTRUCTIVE_APNEA, CENTRAL_APNEA, HYPOPNEA, DESATURATION, AROUSAL)
 
 

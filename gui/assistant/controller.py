@@ -152,7 +152,8 @@ class AssistantController(QObject):
         self._grace_s = FIRST_PAGE_GRACE_S  # the first job lets the first page be drawn first
         if self.enabled:
             self.rerun_rules()
-            self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch))
+            requested = frozenset(self.requested)  # read here, in the main thread; the job gets a copy
+            self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch, requested))
             self._enqueue("staging", lambda cancel: self._staging_job(cancel))
 
     def stop(self) -> None:
@@ -202,7 +203,7 @@ class AssistantController(QObject):
             self.failed.emit(self.last_error)
 
     # --- jobs (worker thread) ------------------------------------------------------------
-    def _inference_job(self, cancel, center_epoch: int):
+    def _inference_job(self, cancel, center_epoch: int, requested: frozenset = frozenset()):
         from engine.api import load_model_night
 
         yield Progress(0.0, "loading the model")
@@ -217,7 +218,7 @@ class AssistantController(QObject):
         session = runner.session_for(night, os.path.basename(self.study.path))
         yield SessionReady(session)
         for batch in runner.run(session, center_epoch=center_epoch, cancel=cancel, reconstruct=True,
-                                reconstruct_missing=frozenset(self.requested)):
+                                reconstruct_missing=requested):
             yield BatchReady(batch)
 
     def _rules_job(self, cancel, rules, stages, arousals):

@@ -30,7 +30,7 @@ class ExportOptions:
     * ``include_rejected``: also rejected suggestions (``Model suggestion: ...`` text for
       stages, the event type for events; provenance says ``model-rejected``);
     * ``unscored_epochs``: write ``Sleep stage ?`` for unscored epochs (one stage
-      annotation per epoch, as DESIGN.md asks); off = only scored epochs;
+      annotation per epoch, as docs/architecture.md asks); off = only scored epochs;
     * ``stages`` / ``events`` / ``lights``: switch whole kinds off.
     """
 

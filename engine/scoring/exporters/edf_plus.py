@@ -1,5 +1,5 @@
 """Annotated EDF+ (or BDF+) export: the source's signals, bit-identical (same digital
-values, same header fields), plus the scoring as EDF+ annotations in DESIGN.md's
+values, same header fields), plus the scoring as EDF+ annotations in docs/architecture.md's
 vocabulary (``Sleep stage W|N1|N2|N3|R|?`` one per epoch; ``Obstructive apnea``, ...,
 ``Lights off``/``Lights on``).
 
