@@ -131,6 +131,13 @@ def check_before_scoring(paths, out: Path, model) -> None:
     if not os.access(out, os.W_OK):
         raise UserError(f"-o {out}: the folder is not writable")
     inputs = [("model", model)] + [("study", p) for p in paths]
+    seen: dict[str, str] = {}
+    for path in paths:  # a.edf and b/a.edf would write the same outputs: the second would replace the first
+        stem = Path(path).stem
+        if stem in seen and os.path.realpath(seen[stem]) != os.path.realpath(path):
+            raise UserError(f"{seen[stem]} and {path} would both be written as {stem}.scored.edf in {out}; "
+                            "score them into different folders; nothing was scored")
+        seen[stem] = str(path)
     for path in paths:
         study = open_study(path)
         continuous = study.is_continuous

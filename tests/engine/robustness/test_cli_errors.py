@@ -45,6 +45,20 @@ def test_score_output_folder_cannot_be_created(study, tmp_path, capsys, monkeypa
     assert "cannot create the folder" in capsys.readouterr().err
 
 
+def test_score_refuses_two_studies_with_one_output_name(study, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    from engine.inference.runner import ModelRunner
+
+    monkeypatch.setattr(ModelRunner, "load", classmethod(_boom))
+    (tmp_path / "b").mkdir()
+    other = tmp_path / "b" / "night.edf"
+    shutil.copy(study, other)
+    assert main(["score", str(study), str(other), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "night.scored.edf" in err and "nothing was scored" in err and len(err.strip().splitlines()) == 1
+
+
 def test_score_refuses_edf_plus_d_before_the_model(shared_data, tmp_path, capsys, monkeypatch):
     from engine.inference.runner import ModelRunner
 
