@@ -77,17 +77,43 @@ class OutputSet:
         self._pending.clear()
 
     def commit(self) -> None:
+        """Rename every temporary file onto its target, or none: a target that existed
+        before is kept aside (a hard link) until the whole set is in place, and put back
+        if a later rename fails."""
         done: list[Path] = []
+        previous: dict[Path, Path] = {}
+        final = None
         try:
+            for _tmp, final in self._pending:
+                if final.exists():
+                    keep = final.with_name(f".{final.name}.pedsleep-previous-{os.getpid()}")
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(keep)
+                    try:
+                        os.link(final, keep)
+                    except OSError:  # no hard links here: a copy
+                        import shutil
+
+                        shutil.copy2(final, keep)
+                    previous[final] = keep
             for tmp, final in self._pending:
                 os.replace(tmp, final)
                 done.append(final)
         except OSError as exc:
             self.abort()
-            for f in done:  # an output set is all or nothing
+            for f in done:  # an output set is all or nothing: what was there comes back
                 with contextlib.suppress(OSError):
-                    os.unlink(f)
+                    if f in previous:
+                        os.replace(previous.pop(f), f)
+                    else:
+                        os.unlink(f)
+            for keep in previous.values():
+                with contextlib.suppress(OSError):
+                    os.unlink(keep)
             raise UserError(f"cannot write {final}: {write_error_text(exc)}") from exc
+        for keep in previous.values():
+            with contextlib.suppress(OSError):
+                os.unlink(keep)
         for d in {f.parent for f in done}:
             fsync_dir(d)
         self._pending.clear()

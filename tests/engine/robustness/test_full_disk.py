@@ -178,3 +178,48 @@ def test_score_report_failing_leaves_no_scored_edf(real, tmp_path, monkeypatch, 
     assert main(["score", str(psg), "-o", str(out), "--device", "cpu", "--threads", "1"]) == 2
     assert "the disk is full" in capsys.readouterr().err
     assert os.listdir(out) == []
+
+
+def test_a_failed_set_puts_back_the_outputs_it_had_replaced(tmp_path, monkeypatch):
+    """Re-writing an existing output set: when a later rename fails, the earlier targets
+    get their previous content back (not deleted), and no temporary or kept copy is left."""
+    from engine.errors import UserError
+    from engine.io import safe_output
+    from engine.io.safe_output import OutputSet
+
+    a, b = tmp_path / "out.edf", tmp_path / "out.edf.pedsleep.json"
+    a.write_text("old edf")
+    b.write_text("old sidecar")
+    ta, tb = tmp_path / "a.tmp", tmp_path / "b.tmp"
+    ta.write_text("new edf")
+    tb.write_text("new sidecar")
+    s = OutputSet()
+    s.add(ta, a)
+    s.add(tb, b)
+    real_replace = safe_output.os.replace
+
+    def replace(src, dst):
+        if str(dst) == str(b) and str(src) == str(tb):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(safe_output.os, "replace", replace)
+    import pytest
+
+    with pytest.raises(UserError, match="disk is full"):
+        s.commit()
+    assert a.read_text() == "old edf" and b.read_text() == "old sidecar"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.edf", "out.edf.pedsleep.json"]
+
+
+def test_a_committed_set_replaces_and_leaves_no_kept_copy(tmp_path):
+    from engine.io.safe_output import OutputSet
+
+    a = tmp_path / "out.edf"
+    a.write_text("old")
+    t = tmp_path / "t.tmp"
+    t.write_text("new")
+    s = OutputSet()
+    s.add(t, a)
+    s.commit()
+    assert a.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["out.edf"]
