@@ -66,6 +66,7 @@ from engine.scoring import (
 from engine.scoring.exporters import ExtraSignal, reconstruction_signal
 from engine.scoring.labels import STAGE_NAMES, EventType
 from engine.scoring.min_durations import event_min_duration_s, shorter_than_minimum
+from engine.scoring.records import same_event_key
 from engine.scoring.report import write_report_html
 from engine.signal.decimate import minmax_envelope
 from engine.signal.filters import (
@@ -121,7 +122,7 @@ __all__ = [
     "compare_scorings", "default_model_path", "export_edf_plus", "export_events_tsv",
     "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input", "load_model_night",
     "load_model_runner", "map_study", "minmax_envelope", "n_corrections", "open_scoring", "open_study",
-    "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "setup_logging", "Progress", "RuleEventsReady", "Staged", "epoch_of", "n_epochs_for", "signal_kind",
+    "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "same_event_key", "setup_logging", "Progress", "RuleEventsReady", "Staged", "epoch_of", "n_epochs_for", "signal_kind",
     "sleep_report", "training_labels", "write_report_html",
     "event_min_duration_s", "shorter_than_minimum",
     # channel types, scales, montages (issue #11)

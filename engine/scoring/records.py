@@ -8,7 +8,7 @@ Frozen and Qt-free; `document.py` holds them in its layers, `ops.py` moves them 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -23,7 +23,9 @@ __all__ = [
     "Event",
     "Suggestion",
     "as_provenance",
+    "distinct_events",
     "opt_float",
+    "same_event_key",
 ]
 
 DECIDED_PROVENANCES = frozenset({Provenance.HUMAN, Provenance.IMPORTED, Provenance.MODEL_ACCEPTED})
@@ -99,6 +101,25 @@ class Event:
             confidence=opt_float(d.get("confidence")),
             attrs=dict(d.get("attrs") or {}),
         )
+
+
+def same_event_key(ev: Event) -> tuple[str, float, float]:
+    """Events with the same key are one event (marked on several channels, or imported
+    twice): its type, onset and duration to 0.1 s. The Events list shows one row for them
+    and the report counts them once."""
+    return (ev.type, round(ev.onset_s, 1), round(ev.duration_s, 1))
+
+
+def distinct_events(events: Iterable[Event]) -> list[Event]:
+    """The first of each group of events with the same ``same_event_key``, in order."""
+    seen: set[tuple[str, float, float]] = set()
+    out = []
+    for ev in events:
+        key = same_event_key(ev)
+        if key not in seen:
+            seen.add(key)
+            out.append(ev)
+    return out
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ import numpy as np
 from engine.scoring.document import Event, Scoring
 from engine.scoring.exporters._common import atomic_write_text
 from engine.scoring.labels import EventType, Stage
+from engine.scoring.records import distinct_events
 
 __all__ = [
     "SleepReport",
@@ -257,7 +258,8 @@ def sleep_report(
         k = int(math.floor(ev.onset_s / ep + 1e-9))
         return 0 <= k < n and bool(is_sleep[k])
 
-    evs = [e for e in scoring.events(decided_only=not include_suggestions) if counted(e)]
+    # one event marked on several channels (or imported twice) counts once
+    evs = distinct_events(e for e in scoring.events(decided_only=not include_suggestions) if counted(e))
     # per hour of sleep, or of recording when nothing is staged
     per_h_min = tst if basis == "sleep" else tib
     by: dict[str, list[Event]] = {}

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.api import Provenance
+from engine.api import Provenance, same_event_key
 from gui.viewer.time_axis import clock_text
 
 ALL = "All types"
@@ -41,7 +41,7 @@ def group_duplicates(events) -> list[list]:
     (the same event marked on several channels, or imported twice)."""
     groups: dict[tuple, list] = {}
     for e in events:
-        key = (e.type, round(e.onset_s, 1), round(e.duration_s, 1), source_of(e))
+        key = (*same_event_key(e), source_of(e))
         groups.setdefault(key, []).append(e)
     return sorted(groups.values(), key=lambda g: (g[0].onset_s, g[0].id))
 

@@ -239,3 +239,17 @@ def test_unstaged_study_with_only_artefacts_stays_empty():
     doc = Scoring(240, recording_duration_s=7200.0)
     doc.add_event(600.0, 5.0, "Artifact: movement")
     assert sleep_report(doc).window_source == "empty"
+
+
+def test_one_event_marked_on_two_channels_counts_once():
+    """The Events list shows one row for an apnea marked on both belts; the report counts
+    it once too."""
+    from engine.scoring import Scoring, Stage, sleep_report
+
+    d = Scoring(240, recording_duration_s=240 * 30.0)
+    d.set_stages(0, [Stage.N2] * 240)
+    d.add_event(600.0, 12.0, "Obstructive apnea", channels=("Thor",))
+    d.add_event(600.0, 12.0, "Obstructive apnea", channels=("Abdo",))
+    d.add_event(900.0, 12.0, "Obstructive apnea", channels=("Thor",))
+    r = sleep_report(d)
+    assert r.n_obstructive_apneas == 2
