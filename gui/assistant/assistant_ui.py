@@ -356,9 +356,24 @@ class AssistantUI:
                                       label=f"Accept stage suggestions ≥ {threshold:.0%}") if doc else None
 
     def accept_events_at(self, threshold: float):
+        """Accept the pending event suggestions whose confidence reaches ``threshold``. The
+        AASM rules' events carry no confidence (a rule admits an event or not): they are
+        only taken at 0, and the status bar says how many were left for review."""
         doc = self.sui.ctl.doc
-        return doc.accept_events(min_confidence=threshold,
-                                 label=f"Accept event suggestions ≥ {threshold:.0%}") if doc else None
+        if doc is None:
+            return None
+        pending = [e for e in doc.events() if e.provenance is Provenance.MODEL]
+        change = doc.accept_events(min_confidence=threshold,
+                                   label=f"Accept event suggestions ≥ {threshold:.0%}")
+        n_rules_left = sum(e.confidence is None for e in pending) if threshold > 0 else 0
+        n_taken = sum(not doc.has_event(e.id) or doc.event(e.id).provenance is not Provenance.MODEL
+                      for e in pending)
+        note = f"Accepted {n_taken} event suggestion(s) with confidence ≥ {threshold:.0%}"
+        if n_rules_left:
+            note += (f"; {n_rules_left} by the AASM rules have no confidence and were left for review "
+                     "(accept at 0 to take them all)")
+        self.sui.say(note)
+        return change
 
     def accept_stages_dialog(self) -> None:
         t, ok = QInputDialog.getDouble(self.win, "Accept stage suggestions",
@@ -369,7 +384,8 @@ class AssistantUI:
 
     def accept_events_dialog(self) -> None:
         t, ok = QInputDialog.getDouble(self.win, "Accept event suggestions",
-                                       "Accept every pending event suggestion with confidence at least:",
+                                       "Accept every pending event suggestion with confidence at least:\n"
+                                       "(the AASM rules' events have no confidence: only 0 takes them)",
                                        0.8, 0.0, 1.0, 2)
         if ok:
             self.accept_events_at(t)

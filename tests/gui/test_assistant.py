@@ -140,10 +140,14 @@ def test_bulk_accept_respects_the_threshold(assisted, qtbot):
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # one undo step
     assert not any(p == Provenance.MODEL_ACCEPTED for p in d.stage_provenance())
     if d.events():
+        no_conf = sum(e.provenance == Provenance.MODEL and e.confidence is None for e in d.events())
         w.assistant.accept_events_at(0.5)
         for e in d.events():
             if e.provenance == Provenance.MODEL_ACCEPTED:
                 assert e.confidence >= 0.5
+        msg = w.statusBar().currentMessage()
+        assert msg.startswith("Accepted ")
+        assert (f"{no_conf} by the AASM rules have no confidence" in msg) == (no_conf > 0)
 
 
 def test_refit_changes_unreviewed_predictions(assisted, qtbot):
