@@ -21,7 +21,10 @@ from engine.assistant import (
     reviewed_mask,
     training_labels,
 )
+from engine.assistant.apply import apply_rule_events
 from engine.assistant.learning import MIN_REVIEWED
+from engine.assistant.outliers import study_outlier
+from engine.assistant.real_refit import REFIT_EVERY, apply_staging, refit_inputs, refit_on_reviews
 from engine.channels.canonical import CANONICAL_CHANNELS, CANONICAL_NAMES, EPOCH_S
 from engine.channels.derived import Derivation, DerivedStudy
 from engine.channels.mapping import (
@@ -46,6 +49,9 @@ from engine.channels.types import KIND_NAMES, KINDS, ChannelType, classify, clas
 from engine.channels.units import engineering, pretty_unit
 from engine.epochs import epoch_of, n_epochs_for
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
+from engine.events import RULE_SETS, events_job
+from engine.events.describe import event_terms_lines
+from engine.events.second_opinion import model_events_allowed
 from engine.io import Annotation, SignalInfo, Study, open_study
 from engine.jobs import Progress, RuleEventsReady, Staged
 from engine.logs import setup_logging
@@ -79,6 +85,8 @@ from engine.signal.filters import (
 from engine.signal.pyramid import PyramidSet, build_pyramids
 from engine.signal.scales import RowScale, row_scale
 from engine.signal.traces import TraceSource
+from engine.staging import StagingUnavailable, combine_sources, model_fitted_on, stage_source_for
+from engine.staging.yasa_stager import stage_study
 
 if TYPE_CHECKING:  # torch is imported lazily, only when the model is needed
     from engine.inference import ModelRunner
@@ -114,39 +122,23 @@ def default_model_path() -> Path:
 
 
 __all__ = [
-    "Annotation", "CANONICAL_CHANNELS", "CANONICAL_NAMES", "Change", "ChannelMap", "ChannelSource",
-    "CheckpointError", "DEFAULT_FILTERS", "DisplayFilter", "EPOCH_S", "EventType", "ExtraSignal",
-    "FILTER_CHOICES", "MIN_REVIEWED", "ProfileStore", "Provenance", "PyramidSet", "ReviewState",
-    "STAGE_NAMES", "Scoring", "ScoringFormatError", "SignalInfo", "Stage", "Study", "StudyError",
-    "SNORE_PREFILTER", "TraceSource", "UserError", "apply_batch", "apply_refit", "build_pyramids", "canonical_scale",
-    "compare_scorings", "default_model_path", "export_edf_plus", "export_events_tsv",
-    "export_hypnogram_csv", "import_scoring", "live_agreement", "load_model_input", "load_model_night",
-    "load_model_runner", "map_study", "minmax_envelope", "n_corrections", "open_scoring", "open_study",
-    "refit_from_reviews", "report_html", "reconstruction_signal", "reviewed_mask", "same_event_key", "setup_logging", "Progress", "RuleEventsReady", "Staged", "epoch_of", "n_epochs_for", "signal_kind",
-    "sleep_report", "training_labels", "write_report_html",
-    "event_min_duration_s", "shorter_than_minimum",
-    # channel types, scales, montages (issue #11)
-    "BUILTIN_PSG", "ChannelType", "Derivation", "DerivedStudy", "KINDS", "KIND_NAMES",
-    "LARGE_FILE_SIGNALS", "Montage", "MontageRow", "MontageStore", "RowScale", "apply_filter",
-    "builtin_psg_montage", "classify", "classify_signal", "default_filter", "engineering",
-    "pretty_unit", "row_scale",
-    "reconstructable_channels", "unlike_training",
+    "Annotation", "apply_batch", "apply_filter", "apply_refit", "apply_rule_events",
+    "apply_staging", "build_pyramids", "BUILTIN_PSG", "builtin_psg_montage", "CANONICAL_CHANNELS",
+    "CANONICAL_NAMES", "canonical_scale", "Change", "ChannelMap", "ChannelSource", "ChannelType",
+    "CheckpointError", "classify", "classify_signal", "combine_sources", "compare_scorings",
+    "default_filter", "DEFAULT_FILTERS", "default_model_path", "Derivation", "DerivedStudy",
+    "DisplayFilter", "engineering", "epoch_of", "EPOCH_S", "event_min_duration_s",
+    "event_terms_lines", "events_job", "EventType", "export_edf_plus", "export_events_tsv",
+    "export_hypnogram_csv", "ExtraSignal", "FILTER_CHOICES", "import_scoring", "KIND_NAMES",
+    "KINDS", "LARGE_FILE_SIGNALS", "live_agreement", "load_model_input", "load_model_night",
+    "load_model_runner", "map_study", "MIN_REVIEWED", "minmax_envelope", "model_events_allowed",
+    "model_fitted_on", "Montage", "MontageRow", "MontageStore", "n_corrections", "n_epochs_for",
+    "open_scoring", "open_study", "pretty_unit", "ProfileStore", "Progress", "Provenance",
+    "PyramidSet", "reconstructable_channels", "reconstruction_signal", "REFIT_EVERY",
+    "refit_from_reviews", "refit_inputs", "refit_on_reviews", "report_html", "reviewed_mask",
+    "ReviewState", "row_scale", "RowScale", "RULE_SETS", "RuleEventsReady", "same_event_key",
+    "Scoring", "ScoringFormatError", "setup_logging", "shorter_than_minimum", "signal_kind",
+    "SignalInfo", "sleep_report", "SNORE_PREFILTER", "Stage", "STAGE_NAMES", "stage_source_for",
+    "stage_study", "Staged", "StagingUnavailable", "Study", "study_outlier", "StudyError",
+    "TraceSource", "training_labels", "unlike_training", "UserError", "write_report_html",
 ]
-
-# respiratory events, desaturations and arousals by the AASM rules (issue #12)
-from engine.assistant.apply import apply_rule_events  # noqa: E402
-from engine.events import RULE_SETS, events_job  # noqa: E402
-from engine.events.describe import event_terms_lines  # noqa: E402
-from engine.events.second_opinion import model_events_allowed  # noqa: E402
-
-__all__ += ["RULE_SETS", "apply_rule_events", "event_terms_lines", "events_job", "model_events_allowed"]
-
-# real-data staging and learning from the scorer (issue #10); yasa itself is imported only
-# when a study is staged (engine.staging.yasa_stager), never at start-up
-from engine.assistant.outliers import study_outlier  # noqa: E402
-from engine.assistant.real_refit import REFIT_EVERY, apply_staging, refit_inputs, refit_on_reviews  # noqa: E402
-from engine.staging import StagingUnavailable, combine_sources, model_fitted_on, stage_source_for  # noqa: E402
-from engine.staging.yasa_stager import stage_study  # noqa: E402
-
-__all__ += ["REFIT_EVERY", "StagingUnavailable", "apply_staging", "combine_sources", "model_fitted_on", "refit_inputs",
-            "refit_on_reviews", "stage_source_for", "stage_study", "study_outlier"]
