@@ -20,7 +20,7 @@ import numpy as np
 
 from engine.events.rules import age_from_header
 
-__all__ = ["Signal", "EventInput", "event_input", "resmed_siblings"]
+__all__ = ["Signal", "EventInput", "event_input", "read_night", "resmed_siblings"]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def resmed_siblings(path: str | Path) -> dict[str, Path]:
     return out
 
 
-def _read(study, sig) -> np.ndarray:
+def read_night(study, sig) -> np.ndarray:
     """The whole night of one signal at its native rate, float32 (issue 16: a float64 copy of
     every channel the rules read made the job's peak 3.7x the file; the detectors widen to
     float64 one signal at a time, inside each step). Always a fresh array, never a view of
@@ -128,9 +128,9 @@ def _read(study, sig) -> np.ndarray:
 
 def _difference(study, sig, minus_label: str | None) -> np.ndarray:
     """``sig`` minus the signal labelled ``minus_label`` (when given), float32, in place."""
-    data = _read(study, sig)
+    data = read_night(study, sig)
     if minus_label:
-        data -= _read(study, study.signals[study.signal_index(minus_label)])
+        data -= read_night(study, study.signals[study.signal_index(minus_label)])
     return data
 
 

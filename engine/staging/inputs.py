@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.channels.mapping import ChannelSource
 from engine.channels.resample import resample
+from engine.events.inputs import read_night
 
 STAGER_SFREQ_HZ = 100.0  # what YASA's classifiers were trained at
 # YASA prefers a central EEG (C4-M1 / C3-M2); then frontal (Fpz-Cz-like), then occipital
@@ -56,18 +57,23 @@ def choose_staging_channels(chmap, exclude: tuple[str, ...] = (), rates: dict | 
 
 def read_uv_100hz(study, src) -> tuple[np.ndarray, str]:
     """One mapped source over the whole night: float64 µV at 100 Hz, and a note on what was
-    done to it."""
+    done to it. Issue 16: read as float32 and streamed past the study's block cache (a
+    whole-night read filled its 128 MB); the difference and the scale are taken in float64,
+    in place, as before, and the result stays float64: the stager scales what it hands YASA
+    by 1e-6, and in float32 that rounding moved some of YASA's features and, on the
+    generated 10-h bench night, its last epochs' probabilities by up to 0.13. So the
+    stager's results are unchanged."""
     i_plus = study.signal_index(src.plus)
-    x = np.asarray(study.read(i_plus, 0.0, study.duration_s), np.float64)
+    x = read_night(study, study.signals[i_plus]).astype(np.float64)
     if src.minus:
-        x = x - np.asarray(study.read(study.signal_index(src.minus), 0.0, study.duration_s), np.float64)
-    x = x * float(src.scale)  # canonical unit of EEG/EOG/EMG: µV
+        x -= read_night(study, study.signals[study.signal_index(src.minus)])
+    x *= float(src.scale)  # canonical unit of EEG/EOG/EMG: µV
     sf = float(study.signals[i_plus].sfreq_hz)
     note = ""
     if sf != STAGER_SFREQ_HZ:
         x = resample(x, sf, STAGER_SFREQ_HZ).astype(np.float64)
         note = f"{src.plus} resampled from {sf:g} Hz to {STAGER_SFREQ_HZ:g} Hz"
-    x = np.nan_to_num(x, nan=0.0)
+    np.nan_to_num(x, copy=False, nan=0.0)
     return x, note
 
 
