@@ -200,9 +200,7 @@ def events_job(study, chmap=None, rules: RuleSet | str | None = None, stages=Non
     inp = event_input(study, chmap)
     if cancel is not None and cancel.is_set():
         return
-    msgs: list = []
-    det = detect_events(inp, rules, stages, arousals=arousals, cancel=cancel,
-                        progress=lambda f, m: msgs.append((f, m)))
+    det = detect_events(inp, rules, stages, arousals=arousals, cancel=cancel)
     if det is None:
         return
     yield Progress(1.0, f"rules ({det.rule_set}): {len(det.events)} events")

@@ -30,12 +30,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from engine.errors import CheckpointError
 from engine.inference.encoding import (
     TOKEN_CACHE,
-    encode_epochs,
     encode_remaining,
     ensure_encoded,
     tokens_for,
@@ -129,10 +127,6 @@ class ModelRunner:
         return new_session(night, name, 3 * self.cfg.width, n_second_features)
 
     # -- the night, chunk by chunk --------------------------------------------------------
-    def _encode(self, s: NightSession, epochs: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Encode epochs (unmasked), fill the caches; returns (tokens [n, S+1, W], x, hidden)."""
-        return encode_epochs(self.model, self.event_heads, s, epochs, self.device)
-
     def stage_probs(self, s: NightSession, start_epoch: int, stop_epoch: int) -> np.ndarray:
         """Stage probabilities [n, 5] of encoded epochs (the probe reads one neighbour
         either side); NaN without a stage probe or where the montage cannot stage."""

@@ -26,9 +26,7 @@ def model_fitted_on(loaded) -> dict:
     if loaded is None:
         return {"kind": "unknown", "n_studies": None, "validation_kappa": None}
     lm = getattr(loaded, "loaded", loaded)
-    meta = None
-    for attr in ("fitted_on",):
-        meta = getattr(lm, attr, None) if not isinstance(lm, dict) else lm.get(attr)
+    meta = getattr(lm, "fitted_on", None) if not isinstance(lm, dict) else lm.get("fitted_on")
     if not meta and not isinstance(lm, dict):
         meta = (getattr(lm, "probe_meta", {}) or {}).get("fitted_on")
     if not isinstance(meta, dict):

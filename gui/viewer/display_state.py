@@ -81,10 +81,6 @@ def sample_windows(study, sig: int) -> list[np.ndarray]:
             for t in (0.0, dur / 2 - SAMPLE_WINDOWS_S / 2, dur - SAMPLE_WINDOWS_S)]
 
 
-def sample_values(study, sig: int) -> np.ndarray:
-    return np.concatenate(sample_windows(study, sig))
-
-
 def row_for_signal(study, info, chmap: ChannelMap | None, ctype: ChannelType | None = None,
                    values: np.ndarray | None = None, parts: list | None = None) -> ChannelDisplay:
     if parts is None:
@@ -179,12 +175,6 @@ def extend_to_edges(x: np.ndarray, y: np.ndarray, t0: float, t1: float, sfreq_hz
         xs.insert(0, np.array([t0]))
         ys.insert(0, np.array([y[0]], np.float32))
     return np.concatenate(xs), np.concatenate(ys)
-
-
-def clip_to_row(yd: np.ndarray, row_centre: float, half: float = 0.5) -> np.ndarray:
-    """Drawn values (row units) kept inside their row, so one wild channel cannot cover
-    the others. NaN (gaps) stay NaN."""
-    return np.clip(yd, row_centre - half, row_centre + half)
 
 
 # --- montages -------------------------------------------------------------------------------
