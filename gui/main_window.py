@@ -419,6 +419,9 @@ class MainWindow(QMainWindow):
             self.settings.setValue("state", self.saveState())
             self.settings.sync()
             self.session.close()
+            from gui.workers import wait_for_orphans
+
+            wait_for_orphans()  # a job that could not be interrupted ends before the app does
         except Exception as exc:  # closing must never crash the app
             log.exception("error while closing")
             self.last_error = str(exc)

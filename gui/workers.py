@@ -32,6 +32,26 @@ JOB_THREAD_NAME = "pedsleep-job"  # the OS name of every job thread (scripts/ben
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # every GeneratorWorker not yet collected
 
 
+_ORPHANS: set = set()  # cancelled workers whose thread has not ended yet: kept alive until it has
+
+
+def _prune_orphans() -> None:
+    """Drop the orphans whose thread has ended (main thread only: the last reference to a
+    QThread must never go away inside that thread)."""
+    for w in list(_ORPHANS):
+        if not w._thread.isRunning():
+            _ORPHANS.discard(w)
+
+
+def wait_for_orphans(timeout_ms: int = 10000) -> bool:
+    """At exit: give cancelled jobs that are still running time to end; True when none is
+    left running."""
+    for w in list(_ORPHANS):
+        w._thread.wait(timeout_ms)
+    _prune_orphans()
+    return not _ORPHANS
+
+
 def running_workers() -> list[GeneratorWorker]:
     """Workers whose thread is still running (tests fail on any left behind)."""
     out = []
@@ -135,8 +155,13 @@ class GeneratorWorker(QObject):
         return self._thread.isRunning()
 
     def cancel(self, wait_ms: int = 10000) -> None:
-        """Ask the job to stop and wait until its thread has ended."""
+        """Ask the job to stop and wait until its thread has ended. A job that does not
+        stop in time (a library call that cannot be interrupted, such as YASA's
+        classifier) is kept referenced until its thread ends, so that its QThread is never
+        destroyed while running; its results are dropped (stale request id)."""
+        _prune_orphans()
         self.cancel_event.set()
         if self._thread.isRunning():
             self._thread.quit()
-            self._thread.wait(wait_ms)
+            if not self._thread.wait(wait_ms):
+                _ORPHANS.add(self)

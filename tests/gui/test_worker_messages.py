@@ -35,3 +35,30 @@ def test_the_controller_rejects_an_unknown_message(window, night_edf, qtbot):
     with pytest.raises(TypeError, match="unexpected result"):
         ctl._apply(("progress", 0.1, "a string-tagged tuple is no message"))
     ctl._apply(Progress(0.25, "typed"))  # the typed one is handled
+
+
+def test_a_job_that_ignores_cancel_is_kept_alive_until_it_ends(qtbot):
+    """A job stuck in a call that cannot be interrupted outlives cancel(): its worker is
+    kept referenced (no QThread destroyed while running) and released once it ends."""
+    import gc
+
+    from gui import workers
+
+    release = threading.Event()
+
+    def stubborn(cancel):
+        release.wait(10)  # ignores cancel, like a library call
+        yield Progress(1.0, "late")
+
+    w = GeneratorWorker(stubborn)
+    got = []
+    w.item.connect(lambda rid, x: got.append(x))
+    w.start()
+    qtbot.waitUntil(w.is_running, timeout=5000)
+    w.cancel(wait_ms=50)
+    assert w in workers._ORPHANS
+    del w
+    gc.collect()  # the only reference left is the orphan set's: the thread is not destroyed
+    release.set()
+    assert workers.wait_for_orphans(10_000)
+    assert not workers._ORPHANS and got == []  # nothing delivered after cancel
