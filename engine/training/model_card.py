@@ -170,4 +170,23 @@ def write_card(path: Path, lm, metrics: dict, work: Path) -> None:
              "multi-scale summaries of 1-s token features. Mixed apneas are scored as obstructive.\n"
              "- The uncertainty band of reconstructions combines the spread of two mask draws with the channel's "
              "typical error measured in probe fitting; it is a guide, not a calibrated interval.")
-    path.write_text("\n".join(L) + "\n")
+    path.write_text("\n".join(L) + "\n" + _kept_sections(path))
+
+
+KEPT_HEADINGS = ("## Real recordings",)  # measured by other benches (real data): a retrain keeps them
+
+
+def _kept_sections(path: Path) -> str:
+    """Sections of the existing card that this writer does not measure (the real-data
+    figures, from the staging bench), carried over unchanged."""
+    try:
+        old = path.read_text()
+    except OSError:
+        return ""
+    out, keep = [], False
+    for line in old.splitlines():
+        if line.startswith("## "):
+            keep = line.startswith(KEPT_HEADINGS)
+        if keep:
+            out.append(line)
+    return ("\n" + "\n".join(out) + "\n") if out else ""

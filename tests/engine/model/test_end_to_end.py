@@ -174,10 +174,13 @@ def test_held_out_evaluation_keys(tiny_model):
     from engine.training.model_card import write_card
 
     card = tmp / "CARD.md"
+    card.write_text("# old card\n\n## Speed\nold\n\n## Real recordings (DREAMS)\nmeasured on real data\n")
     write_card(card, load_model(path), m, tmp)
     text = card.read_text()
     assert "| home apnea test (no EEG/EOG/EMG) |" in text
     assert "SNORE enters as its loudness" in text and "2 random reduced montages" in text
+    # a retrain rewrites what it measured and keeps the real-data section it did not
+    assert text.count("## Real recordings (DREAMS)\nmeasured on real data") == 1 and "\nold\n" not in text
 
 
 def test_event_threshold_refit(tiny_model):
