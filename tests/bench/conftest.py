@@ -15,3 +15,21 @@ def ten_hour_edf():
     if not os.path.exists(p) or os.path.getsize(p) < 290_000_000:
         write_edf(p, psg_signals(256.0), n_records=36000, record_s=1.0)
     return p
+
+
+def frame_ms(window, action) -> float:
+    """Key press to painted frame: the action plus a synchronous repaint of the trace area.
+    The idle work that follows (prefetching the next page) runs after, untimed, as between
+    key presses."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    t = time.perf_counter()
+    action()
+    window.viewer.signal_view.plot.viewport().repaint()
+    ms = (time.perf_counter() - t) * 1000
+    QApplication.processEvents()
+    return ms
+

@@ -9,19 +9,12 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QApplication
+
+from tests.bench.conftest import frame_ms
 
 pytestmark = pytest.mark.bench
 
 
-def _frame(window, action) -> float:
-    QApplication.processEvents()
-    t = time.perf_counter()
-    action()
-    window.viewer.signal_view.plot.viewport().repaint()
-    ms = (time.perf_counter() - t) * 1000
-    QApplication.processEvents()
-    return ms
 
 
 def _window(qtbot, tmp_path):
@@ -58,7 +51,7 @@ def test_typing_scaling_and_clipping_cost(qtbot, ten_hour_edf, tmp_path):
     on, off = [], []
     for i in range(120):  # interleaved, so machine load hits both alike
         v.clip_rows = i % 2 == 0
-        (on if v.clip_rows else off).append(_frame(w, v.next_page))
+        (on if v.clip_rows else off).append(frame_ms(w, v.next_page))
     w.close_study()
     print(f"\n[10-h 16-ch 256 Hz] typing + scaling 16 signals on open: median {np.median(t_open):.0f} ms "
           f"(n={len(t_open)})")

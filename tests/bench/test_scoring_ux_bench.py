@@ -6,25 +6,15 @@ Run with `make bench`. Prints figures; asserts nothing about time (machines diff
 
 import math
 import os
-import time
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QApplication
 
-from tests.bench.conftest import BENCH_DIR
+from tests.bench.conftest import BENCH_DIR, frame_ms
 
 pytestmark = pytest.mark.bench
 
 
-def _frame(window, action) -> float:
-    QApplication.processEvents()
-    t = time.perf_counter()
-    action()
-    window.viewer.signal_view.plot.viewport().repaint()
-    ms = (time.perf_counter() - t) * 1000
-    QApplication.processEvents()
-    return ms
 
 
 @pytest.fixture(scope="session")
@@ -59,14 +49,14 @@ def test_whole_night_with_event_marks(qtbot, scored_8h_edf, tmp_path):
                     timeout=120000)
     w.set_window(math.inf)
     ov = w.scoring.overlay
-    with_marks = [_frame(w, w.viewer.refresh) for _ in range(15)]
+    with_marks = [frame_ms(w, w.viewer.refresh) for _ in range(15)]
     n_marks, n_events = ov.n_marks, len(w.scoring.ctl.doc.events())
     draw = ov._draw_marks
     ov._draw_marks = lambda events, n: ov._hide_marks()
-    without = [_frame(w, w.viewer.refresh) for _ in range(15)]
+    without = [frame_ms(w, w.viewer.refresh) for _ in range(15)]
     ov._draw_marks = draw
     w.set_window(30.0)
-    page = [_frame(w, w.viewer.next_page) for _ in range(15)]
+    page = [frame_ms(w, w.viewer.next_page) for _ in range(15)]
     print(f"\n8-h scored night, {n_events} events ({n_marks} marks on their rows), whole-night frame: "
           f"median {np.median(with_marks):.1f} ms with event marks, {np.median(without):.1f} ms without; "
           f"30-s page flip with events: median {np.median(page):.1f} ms")

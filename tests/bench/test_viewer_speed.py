@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from tests.bench.conftest import frame_ms
+
 pytestmark = pytest.mark.bench
 
 
@@ -31,16 +33,6 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _frame(window, action) -> float:
-    """Key press to painted frame: the action plus a synchronous repaint. The idle work
-    that follows (prefetching the next page) runs after, untimed, as between key presses."""
-    QApplication.processEvents()
-    t = time.perf_counter()
-    action()
-    window.viewer.signal_view.plot.viewport().repaint()
-    ms = (time.perf_counter() - t) * 1000
-    QApplication.processEvents()
-    return ms
 
 
 def _stats(ms):
@@ -73,14 +65,14 @@ def test_viewer_speed_10h(qtbot, ten_hour_edf, tmp_path):
     width = w.viewer.signal_view.plot_width_px()
 
     v = w.viewer
-    flips30 = [_frame(w, v.next_page) for _ in range(200)]
+    flips30 = [frame_ms(w, v.next_page) for _ in range(200)]
     rng = np.random.default_rng(0)
-    jumps = [_frame(w, lambda: v.go_to_epoch(int(rng.integers(0, 1200)))) for _ in range(50)]
+    jumps = [frame_ms(w, lambda: v.go_to_epoch(int(rng.integers(0, 1200)))) for _ in range(50)]
     v.set_window(300.0)
     v.go_to(0)
-    flips300 = [_frame(w, v.next_page) for _ in range(60)]
+    flips300 = [frame_ms(w, v.next_page) for _ in range(60)]
     v.set_window(math.inf)
-    whole_before = [_frame(w, v.refresh) for _ in range(3)]
+    whole_before = [frame_ms(w, v.refresh) for _ in range(3)]
     t = time.perf_counter()
     qtbot.waitUntil(lambda: not v.pyramid_worker.is_running(), timeout=120_000)
     pyramid_s = time.perf_counter() - t
@@ -88,10 +80,10 @@ def test_viewer_speed_10h(qtbot, ten_hour_edf, tmp_path):
     whole = []
     for _ in range(30):
         v.source.clear()  # measure drawing from the pyramid, not the trace cache
-        whole.append(_frame(w, v.refresh))
+        whole.append(frame_ms(w, v.refresh))
     v.set_window(30.0)
     v.go_to(5 * 3600)
-    flips30_late = [_frame(w, v.next_page) for _ in range(100)]
+    flips30_late = [frame_ms(w, v.next_page) for _ in range(100)]
     peak = _peak_rss_mb()
     print()
     print(f"10-h 16-ch 256 Hz EDF: {size_mb:.0f} MB; plot width {width} px (window 1600x900)")
