@@ -177,8 +177,7 @@ def test_review_queue_and_flagged_keys_and_agreement(assisted, qtbot):
     d = clear_human_stages(w)
     st = w.assistant.ctl.review_state()
     assert st is not None
-    qtbot.wait(200)
-    assert w.assistant.panel.review.list.count() == min(300, len(st.order))
+    qtbot.waitUntil(lambda: w.assistant.panel.review.list.count() == min(300, len(st.order)), timeout=10_000)
     if len(st.order):
         w.viewer.go_to_epoch(0)
         qtbot.keyClick(w, Qt.Key.Key_BracketRight)
@@ -188,9 +187,8 @@ def test_review_queue_and_flagged_keys_and_agreement(assisted, qtbot):
         assert w.viewer.current_epoch() == int(st.order[0])
     w.viewer.go_to_epoch(2)
     qtbot.keyClick(w, Qt.Key.Key_A)
-    qtbot.wait(200)
-    assert "1</b> reviewed" in w.assistant.panel.agreement_label.text() or \
-        "On <b>1</b>" in w.assistant.panel.agreement_label.text()
+    qtbot.waitUntil(lambda: "1</b> reviewed" in w.assistant.panel.agreement_label.text()
+                    or "On <b>1</b>" in w.assistant.panel.agreement_label.text(), timeout=10_000)
     assert d.stage_provenance()[2] == Provenance.MODEL_ACCEPTED
 
 
@@ -215,7 +213,8 @@ def test_closing_mid_run_leaves_no_thread(window, model_path, night_missing_spo2
     window.assistant.ctl.model_path = model_path
     before = threading.active_count()
     window.open_path(str(study))
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: window.assistant.ctl.worker is not None and window.assistant.ctl.worker.is_running(),
+                    timeout=10_000)
     window.close_study()
     assert window.assistant.ctl.worker is None
     qtbot.waitUntil(lambda: threading.active_count() <= before, timeout=10_000)
