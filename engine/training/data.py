@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.channels.model_input import load_study_input
+from engine.epochs import EPOCH_S
 from engine.errors import UserError
 from engine.model.preprocess import NightInput, prepare_night
 
@@ -152,8 +153,8 @@ def _annotations_of(study, n_epochs):
         except Exception:  # noqa: BLE001
             st = None
         if st is not None and int(st) >= 0:
-            i0 = int(round(a.onset_s / 30.0))
-            n = max(1, int(round((a.duration_s or 30.0) / 30.0)))
+            i0 = int(round(a.onset_s / EPOCH_S))
+            n = max(1, int(round((a.duration_s or EPOCH_S) / EPOCH_S)))
             stages[i0:i0 + n] = int(st)
             any_stage = True
             continue

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from engine.channels.canonical import CANONICAL_NAMES
+from engine.epochs import epoch_of
 from engine.inference.runner import ModelRunner
 from engine.model.probes import EVENT_TYPES
 from engine.training.data import load_scored_study
@@ -184,8 +185,8 @@ def outlier_evaluation(runner: ModelRunner, nights, test_paths) -> dict:
         art = np.zeros(sn.n_epochs, bool)
         for e in json.loads(tp.read_text()).get("events", []):
             if str(e.get("type", "")).startswith("Artifact"):
-                a = int(e["onset_s"] // 30)
-                b = int((e["onset_s"] + e["duration_s"]) // 30)
+                a = epoch_of(e["onset_s"])
+                b = epoch_of(e["onset_s"] + e["duration_s"])
                 art[a:b + 1] = True
         s = runner._session(sn.night, sn.name)
         res = runner.score(s, outliers=True)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
 )
 
-from engine.api import Provenance, epoch_of
+from engine.api import EPOCH_S, Provenance, epoch_of
 from gui.assistant.controller import AssistantController
 from gui.assistant.ghosts import canonical_of_ghost, ghost_rows, window_trace
 from gui.assistant.hypnodensity import HypnodensityStrip
@@ -172,7 +172,7 @@ class AssistantUI:
         out = self.panel.outlier_epochs(self.ctl.outlier, OUTLIER_THRESHOLD)
         self.density.set_outliers(out)
         self.sui.hypnogram.set_outliers(out)
-        self.viewer.overview.set_marks(out * 30.0 + 15.0)
+        self.viewer.overview.set_marks(out * EPOCH_S + EPOCH_S / 2)
         chans = self.ctl.reconstructed_channels()
         have = {r.sig for r in self.viewer.rows if r.sig < 0}
         if {-(c + 1) for c, _, _ in chans} != have:
@@ -400,7 +400,7 @@ class AssistantUI:
             if self.viewer.effective_window() <= 30:
                 self.viewer.go_to_epoch(e)
             else:
-                self.viewer.centre_on(e * 30 + 15)
+                self.viewer.centre_on(e * EPOCH_S + EPOCH_S / 2)
             self.viewer.cursor_epoch = e
             self.viewer.refresh()
             self.sui.say(f"{self.sui.epoch_name(e)}: flagged for review ({st.n_flagged_remaining} remain)")

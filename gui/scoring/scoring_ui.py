@@ -276,11 +276,11 @@ class ScoringUI:
         w = v.effective_window()
         if change.epochs is not None and change.epochs[1] - change.epochs[0] == 1:
             ep = change.epochs[0]
-            if v.start_s <= ep * 30.0 < v.start_s + w:
+            if v.start_s <= ep * EPOCH_S < v.start_s + w:
                 v.cursor_epoch = ep
                 v.refresh()
             else:
-                v.centre_on(ep * 30.0 + 15.0)
+                v.centre_on(ep * EPOCH_S + EPOCH_S / 2)
         elif change.event_ids:
             now = self._events_by_id()
             evs = [now.get(i) or before.get(i) for i in sorted(change.event_ids)]
