@@ -89,15 +89,18 @@ def reconstruction_targets(present: np.ndarray, requested=()) -> np.ndarray:
 
 # a flat stretch is a lead-off only when its level is not a plausible steady reading:
 # SpO2 holding at 96 % for 30 s (a 1-% resolution oximeter often does) is a patient,
-# not a probe that came off (those read 0, -1 or the rail)
-STEADY_READING = {"spo2": (50.0, 100.5)}
+# not a probe that came off (those read 0, -1 or the rail). A snore channel (its loudness)
+# that stays quiet is a child not snoring: silence is its normal reading, never a lead-off.
+# (lowest, highest plausible level, how far from the night's own level in robust SDs)
+STEADY_READING = {"spo2": (50.0, 100.5, 5.0), "snore": (-float("inf"), float("inf"), float("inf"))}
 
 
 def steady_reading(kind: str, level: float, z: float = 0.0) -> bool:
     """True when a channel of ``kind`` flat at ``level`` (physical units; ``z``: that level
     in robust standard deviations from the night's median) is a plausible steady reading
-    rather than a disconnection: inside the kind's range and within 5 SD of the night's
-    own level (the model's z is clipped at 20, so a probe reading 0 can look like 77 %)."""
+    rather than a disconnection: inside the kind's range and, for SpO2, within 5 SD of the
+    night's own level (the model's z is clipped at 20, so a probe reading 0 can look like
+    77 %); a quiet snore channel lies far below a snoring night's median and is still silence."""
     rng = STEADY_READING.get(kind)
     return (rng is not None and bool(np.isfinite(level)) and rng[0] <= level <= rng[1]
-            and abs(z) < 5.0)
+            and abs(z) < rng[2])

@@ -71,6 +71,8 @@ def test_a_steady_spo2_is_not_a_lead_off():
     assert steady_reading("spo2", 96.0) and not steady_reading("spo2", 0.0)
     assert not steady_reading("spo2", -1.0) and not steady_reading("eeg", 0.0)
     assert not steady_reading("spo2", 77.0, z=-20.0)  # a probe at 0 seen through clipped z
+    assert steady_reading("snore", 0.0) and steady_reading("snore", 0.2, z=-20.0)  # silence on a snoring night
+    assert steady_reading("snore", -3e-4)  # a loudness of 0 back through float16 z
     rng = np.random.default_rng(1)
     n_ep = 6
     t = np.arange(n_ep * EPOCH_SAMPLES) / 128.0
