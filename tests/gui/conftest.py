@@ -48,6 +48,18 @@ def window(qtbot, tmp_path, request):
     w.close_study()
 
 
+@pytest.fixture
+def scored(window, night_edf):
+    """The window with a generated 1-h study open (assistant off)."""
+    assert window.open_path(str(night_edf))
+    return window
+
+
+def doc(w):
+    """The scoring document of the window's open study."""
+    return w.scoring.ctl.doc
+
+
 def wait_pyramids(qtbot, w, timeout=20000):
     qtbot.waitUntil(lambda: w.viewer.pyramid_worker is None or not w.viewer.pyramid_worker.is_running(),
                     timeout=timeout)

@@ -5,17 +5,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine.scoring import Provenance, Stage
+from tests.gui.conftest import doc
 from tests.gui.mouse import click, drag
-
-
-@pytest.fixture
-def scored(window, night_edf):
-    assert window.open_path(str(night_edf))
-    return window
-
-
-def doc(w):
-    return w.scoring.ctl.doc
 
 
 def test_staging_keys_with_auto_advance(scored, qtbot):

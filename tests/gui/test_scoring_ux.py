@@ -13,17 +13,8 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine.scoring import Provenance, Stage
+from tests.gui.conftest import doc
 from tests.gui.mouse import drag
-
-
-@pytest.fixture
-def scored(window, night_edf):
-    assert window.open_path(str(night_edf))
-    return window
-
-
-def doc(w):
-    return w.scoring.ctl.doc
 
 
 def journal_labels(w) -> list[str]:
