@@ -95,6 +95,8 @@ def apply_batch(doc: Any, batch: Any, chmap: Any = None, *, first: bool = False,
     ok = epochs < doc.n_epochs if stages else np.zeros(len(epochs), bool)
     _suggest_stage_runs(doc, epochs[ok], np.asarray(batch.stage_probs)[ok], stage_source)
     evs = model_event_suggestions(batch.events, chmap, doc.recording_duration_s) if model_events else []
+    if not (first or evs):
+        return  # nothing to store: no walk over the document's events on every batch
     rules = _pending_from(doc, RULES_SOURCE)
     evs = model_events_beside_rules(evs, rules)  # one apnea is never suggested twice
     if first:
