@@ -93,6 +93,20 @@ def test_drag_creates_event_on_channel_and_edges_move(scored, qtbot):
     assert len(doc(w).events()) == 1
 
 
+def test_edge_drag_right_after_another_move_is_still_a_drag(scored, qtbot):
+    """pyqtgraph drops moves within 10 ms of the last one it took; the test gestures wait
+    that out, so a drag is a drag on a fast machine too (the cause of a flaky CI run)."""
+    from pyqtgraph.GraphicsScene.GraphicsScene import getMillis
+
+    w = scored
+    sv = w.viewer.signal_view
+    eid = w.scoring.ctl.add_event(5.0, 12.0, "Hypopnea", ("C-FLOW",))
+    y = len(sv.rows) - [r.label for r in sv.rows].index("C-FLOW") - 0.5
+    sv.plot.scene()._lastMoveEventTime = getMillis()  # a move was taken just now
+    drag(sv.plot, sv.vb, 17.0, y, 22.0, y)
+    assert doc(w).event(eid).offset_s == pytest.approx(22.0, abs=0.3)
+
+
 def test_click_selects_event_and_tiny_drag_creates_nothing(scored, qtbot):
     w = scored
     sv = w.viewer.signal_view
