@@ -66,13 +66,16 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
         x, note = read_uv_100hz(study, src)
         if is_flat(x):
             notes.append(f"{src.plus} is flat; not used")
+            del x
             continue
         notes += [note] if note else []
         data.append(x)
+        del x
         names.append(kind)
         types.append(kind)
     if len(eeg) < EPOCH_S * STAGER_SFREQ_HZ:
         raise StagingUnavailable("the recording is shorter than one 30-s epoch")
+    del eeg  # held in data; the channels go into one array below and are then let go
     if _cancelled(cancel):
         return
     yield Progress(0.25, "staging: loading YASA")
@@ -85,14 +88,25 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
     if _cancelled(cancel):
         return
     yield Progress(0.35, "staging: YASA features and classifier (whole night)")
+    # issue 16: one float64 array for the night, filled channel by channel and scaled in
+    # place (the same values as stacking and scaling, without two more copies), and no
+    # reference of ours kept while YASA works: SleepStaging keeps its own copy of the data,
+    # so our Raw is let go before its features are computed
     n = min(len(d) for d in data)
-    raw = mne.io.RawArray(np.stack([d[:n] for d in data]) * 1e-6,
-                          mne.create_info(names, STAGER_SFREQ_HZ, types), verbose=False)
+    night = np.empty((len(data), n), np.float64)
+    for i in range(len(data)):
+        night[i] = data[i][:n]
+        data[i] = np.empty(0)  # the channel's samples are freed as soon as they are copied
+    del data
+    night *= 1e-6
+    raw = mne.io.RawArray(night, mne.create_info(names, STAGER_SFREQ_HZ, types), verbose=False)
+    del night
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # sklearn's pickle-version notice on YASA's classifiers
             sls = yasa.SleepStaging(raw, eeg_name="eeg", eog_name="eog" if "eog" in names else None,
                                     emg_name="emg" if "emg" in names else None, metadata=meta)
+            del raw
             hyp = sls.predict()
             feats = sls.get_features()
     except (AssertionError, ValueError) as exc:
