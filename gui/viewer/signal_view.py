@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QWidget
 
 from engine.api import EPOCH_S
 from gui.viewer.channel_labels import ChannelLabels
@@ -73,7 +74,13 @@ class SignalView(QWidget):
         self.grid.setZValue(-10)
         self.sep = pg.PlotCurveItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
         self.sep.setZValue(-11)
-        self.cursor = pg.LinearRegionItem(movable=False, brush=(255, 200, 0, 35), pen=pg.mkPen(None))
+        # a plain rectangle in view coordinates: pyqtgraph's LinearRegionItem re-derives its
+        # bounds from the view on every paint and, the x range having moved on each page,
+        # asks for a second repaint of the whole trace area per flip
+        self.cursor = QGraphicsRectItem()
+        self.cursor.setPen(QPen(Qt.PenStyle.NoPen))
+        self.cursor.setBrush(QBrush(QColor(255, 200, 0, 35)))
+        self.cursor.setVisible(False)
         self.cursor.setZValue(-12)
         pi.addItem(self.grid)
         pi.addItem(self.sep)
@@ -152,6 +159,9 @@ class SignalView(QWidget):
         self._draw_bands(bands, rows)
         t1 = start_s + window_s
         self.vb.setRange(xRange=(start_s, t1), yRange=(0, max(n, 1)), padding=0.0)
+        # apply the new range now: pyqtgraph defers it to the start of the next paint, where
+        # the items it moves ask for a second full repaint of the trace area (2 paints/flip)
+        self.vb.updateMatrix()
         self._draw_grid(start_s, t1, n)
         if rows != self.labels.rows or selected != self.labels.selected:
             self.labels.set_rows(rows, selected)
@@ -183,7 +193,7 @@ class SignalView(QWidget):
         show = self.window_s > epoch_s + 1e-6
         self.cursor.setVisible(show)
         if show:
-            self.cursor.setRegion((onset_s, onset_s + epoch_s))
+            self.cursor.setRect(QRectF(onset_s, 0.0, epoch_s, max(len(self.rows), 1)))
 
     def _draw_grid(self, t0: float, t1: float, n: int) -> None:
         step = EPOCH_S if (t1 - t0) / EPOCH_S <= 60 else None

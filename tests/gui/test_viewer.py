@@ -284,3 +284,33 @@ def test_volts_are_shown_in_microvolts(window, shared_data):
     assert row.scale_text().endswith(" µV/row") and "e-" not in row.scale_text()
     assert 30e-6 < row.scale < 300e-6
     assert row.scale_text() == f"{row.scale * 1e6:.3g} µV/row"
+
+
+def test_a_page_flip_paints_the_trace_area_once(scored, qtbot):
+    """pyqtgraph applies a new view range at the start of the next paint, and the items it
+    moves then ask for a second full repaint; the view applies it at once instead."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    from tests.gui.conftest import wait_pyramids
+
+    class PaintCounter(QObject):
+        n = 0
+
+        def eventFilter(self, obj, ev):  # noqa: N802 — Qt's name
+            if ev.type() == QEvent.Type.Paint:
+                self.n += 1
+            return False
+
+    w = scored
+    wait_pyramids(qtbot, w)
+    vp = w.viewer.signal_view.plot.viewport()
+    counter = PaintCounter()
+    vp.installEventFilter(counter)
+    QApplication.processEvents()
+    counter.n = 0
+    for _ in range(10):
+        w.viewer.next_page()
+        QApplication.processEvents()
+    vp.removeEventFilter(counter)
+    assert 10 <= counter.n <= 11  # was 20: two paints per flip
