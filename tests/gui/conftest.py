@@ -1,5 +1,6 @@
 import pytest
 
+import gui  # noqa: F401 — first: pyqtgraph loads the way the app loads it (gui/pyqtgraph_import.py)
 from tests.helpers.edf_factory import psg_signals, write_edf
 
 
