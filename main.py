@@ -1,7 +1,13 @@
 """PedSleep Assist: `python main.py [STUDY.edf]` opens the viewer."""
 
+import gc
 import os
 import sys
+
+# Start-up builds ~95,000 long-lived objects (Qt wrappers, pyqtgraph, numpy, the engine):
+# no garbage collection passes over them while they are made; gui.app.main freezes them
+# (gc.freeze) and turns the collector back on once the window is up.
+gc.disable()
 
 # Background jobs (the model in torch, yasa's lightgbm, numpy's BLAS) may use every core
 # but one: drawing keeps a core of its own. Set before numpy/torch/lightgbm load;
