@@ -127,10 +127,10 @@ def test_event_list_filter_and_double_click_jumps(scored, qtbot):
     ctl.add_event(2000.0, 5.0, "Arousal", ("EEG C3-M2",))
     ctl.add_event(2500.0, 15.0, "Obstructive apnea", ("C-FLOW",))
     el = w.scoring.events
-    assert el.table.rowCount() == 3
+    assert el.row_count() == 3
     el.filter.setCurrentText("Obstructive apnea")
-    assert el.table.rowCount() == 2
-    r = el.table.visualItemRect(el.table.item(1, 0)).center()
+    assert el.row_count() == 2
+    r = el.table.visualRect(el.rows.index(1, 0)).center()
     qtbot.mouseClick(el.table.viewport(), Qt.MouseButton.LeftButton, pos=r)
     qtbot.mouseDClick(el.table.viewport(), Qt.MouseButton.LeftButton, pos=r)
     assert w.viewer.start_s <= 2500.0 < w.viewer.start_s + 30.0

@@ -272,16 +272,16 @@ def test_event_list_separates_sources_dedups_and_fits(scored, qtbot):
         {"onset_s": 400.0, "duration_s": 10.0, "type": "Central apnea", "confidence": 0.7}])
     d.reject_event(ids[1])
     el = w.scoring.events
-    assert el.table.rowCount() == 1  # scored only, by default; one row for the duplicate
-    assert "C-FLOW" in el.table.item(0, 2).text() and "RESP THORACIC" in el.table.item(0, 2).text()
+    assert el.row_count() == 1  # scored only, by default; one row for the duplicate
+    assert "C-FLOW" in el.cell(0, 2) and "RESP THORACIC" in el.cell(0, 2)
     assert "1 scored" in el.count.text() and "1 suggested" in el.count.text()
     assert "1 rejected" in el.count.text()
     el.source.setCurrentText("Suggested")
-    assert el.table.rowCount() == 1 and el.table.item(0, 1).text() == "Hypopnea"
+    assert el.row_count() == 1 and el.cell(0, 1) == "Hypopnea"
     el.source.setCurrentText("Rejected")
-    assert el.table.rowCount() == 1 and el.table.item(0, 1).text() == "Central apnea"
+    assert el.row_count() == 1 and el.cell(0, 1) == "Central apnea"
     el.source.setCurrentText("All sources")
-    assert el.table.rowCount() == 3
+    assert el.row_count() == 3
     w.scoring.events_dock.raise_()
     qtbot.waitUntil(lambda: el.table.viewport().width() > 50)
     hh = el.table.horizontalHeader()
