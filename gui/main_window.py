@@ -21,7 +21,6 @@ from engine.api import (
     open_study,
 )
 from gui import settings as st
-from gui.dialogs.mapping_dialog import MappingDialog
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
 
 log = logging.getLogger(__name__)
@@ -339,6 +338,8 @@ class MainWindow(QMainWindow):
     def edit_mapping(self) -> None:
         if self.viewer.study is None:
             return
+        from gui.dialogs.mapping_dialog import MappingDialog  # on demand: not needed to start
+
         dlg = MappingDialog(self.viewer.study, self.viewer.chmap, self.profiles, self)
         dlg.accepted.connect(lambda: self._apply_mapping(dlg.mapping()))
         self._mapping_dialog = dlg
