@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.events.flow import runs
+from engine.events.zero_phase import sosfiltfilt_lean
 from engine.scoring.labels import Stage
 
 __all__ = ["detect_arousals", "FAST_RATIO", "MIN_AROUSAL_S", "STABLE_SLEEP_S"]
@@ -29,17 +30,47 @@ STABLE_SLEEP_S = 10.0
 SLEEP = (Stage.N1, Stage.N2, Stage.N3, Stage.R)
 
 
-def _band_power(x: np.ndarray, fs: float, bands: list[tuple[float, float]]) -> np.ndarray:
+_FRAMES_PER_SLICE = 1 << 13  # STFT frames per slice of the night (a multiple of any SIMD width)
+
+
+def _band_powers(x: np.ndarray, fs: float, band_sets: list[list[tuple[float, float]]]) -> list[np.ndarray]:
+    """Power in each set of bands, per 1-s window every STEP_S, from one STFT (issue 16:
+    taken a slice of windows at a time, NaN as 0 per slice, so neither a whole-night copy
+    nor the night's spectrogram is ever held; each window's numbers are the same)."""
     from scipy import signal as sps  # lazy: keeps scipy off the start-up path
     nper = max(8, int(round(fs)))
     hop = max(1, int(round(STEP_S * fs)))
-    f, _t, z = sps.stft(np.nan_to_num(x), fs=fs, nperseg=nper, noverlap=nper - hop, boundary=None, padded=False,
-                        detrend="constant")
-    p = np.abs(z) ** 2
-    sel = np.zeros(f.size, bool)
-    for lo, hi in bands:
-        sel |= (f >= lo) & (f < min(hi, fs / 2 - 0.5))
-    return p[sel].sum(0) if sel.any() else np.zeros(p.shape[1])
+    n_frames = (x.size - nper) // hop + 1 if x.size >= nper else 0
+    parts: list[list[np.ndarray]] = [[] for _ in band_sets]
+    for f0 in range(0, n_frames, _FRAMES_PER_SLICE):
+        f1 = min(n_frames, f0 + _FRAMES_PER_SLICE)
+        seg = np.nan_to_num(x[f0 * hop: (f1 - 1) * hop + nper])
+        f, _t, z = sps.stft(seg, fs=fs, nperseg=nper, noverlap=nper - hop, boundary=None, padded=False,
+                            detrend="constant")
+        sels = []
+        for bands in band_sets:
+            sel = np.zeros(f.size, bool)
+            for lo, hi in bands:
+                sel |= (f >= lo) & (f < min(hi, fs / 2 - 0.5))
+            sels.append(sel)
+        p = np.abs(z) ** 2
+        for out, sel in zip(parts, sels):
+            out.append(p[sel].sum(0) if sel.any() else np.zeros(p.shape[1]))
+    return [np.concatenate(o) if o else np.zeros(0) for o in parts]
+
+
+def _emg_log_rms(emg: np.ndarray, emg_fs: float, hop: int) -> np.ndarray:
+    """log10 RMS of the chin EMG above 10 Hz in windows of ``hop`` samples (issue 16: the
+    zero-phase high-pass holds one float64 copy of the night, the squares a slice at a
+    time)."""
+    from scipy import signal as sps  # lazy: keeps scipy off the start-up path
+    sos = sps.butter(4, 10.0, btype="highpass", fs=emg_fs, output="sos")
+    e = sosfiltfilt_lean(sos, emg, np.nan_to_num)
+    m = e[: (e.size // hop) * hop].reshape(-1, hop)
+    rows = 1 << 14
+    ms = np.concatenate([(m[a: a + rows] ** 2).mean(1) for a in range(0, m.shape[0], rows)]) if m.size else \
+        np.zeros(0)
+    return np.log10(np.sqrt(ms) + 1e-12)
 
 
 def _prior_median(v: np.ndarray, n_prior: int) -> np.ndarray:
@@ -55,13 +86,11 @@ def detect_arousals(eeg: np.ndarray, eeg_fs: float, stages: np.ndarray, epoch_s:
                     emg: np.ndarray | None = None, emg_fs: float | None = None,
                     eeg_offset_s: float = 0.0) -> list[tuple[float, float, dict]]:
     """``[(onset_s, duration_s, attrs)]`` of EEG arousals (see module doc)."""
-    from scipy import signal as sps
     from scipy.ndimage import uniform_filter1d  # lazy: keeps scipy off the start-up path
     st = np.asarray(stages, int)
     if eeg.size < eeg_fs * 30 or eeg_fs < 40:
         return []
-    fast = _band_power(eeg, eeg_fs, [(8.0, 11.0), (16.0, 30.0)])
-    total = _band_power(eeg, eeg_fs, [(0.5, 30.0)])
+    fast, total = _band_powers(eeg, eeg_fs, [[(8.0, 11.0), (16.0, 30.0)], [(0.5, 30.0)]])
     fast = uniform_filter1d(np.log10((fast + 1e-12) / (total + 1e-12)), size=2, mode="nearest")  # 1 s
     n_prior = int(STABLE_SLEEP_S / STEP_S)
     rel = fast - _prior_median(fast, n_prior)
@@ -72,11 +101,7 @@ def detect_arousals(eeg: np.ndarray, eeg_fs: float, stages: np.ndarray, epoch_s:
     cand = np.nan_to_num(rel, nan=-np.inf) >= np.log10(FAST_RATIO)
     emg_rel = None
     if emg is not None and emg_fs and emg_fs >= 25:
-        sos = sps.butter(4, 10.0, btype="highpass", fs=emg_fs, output="sos")
-        e = sps.sosfiltfilt(sos, np.nan_to_num(emg))
-        hop = int(round(STEP_S * emg_fs))
-        m = e[: (e.size // hop) * hop].reshape(-1, hop)
-        rms = np.log10(np.sqrt((m ** 2).mean(1)) + 1e-12)
+        rms = _emg_log_rms(emg, emg_fs, int(round(STEP_S * emg_fs)))
         rms = np.resize(rms, fast.size) if rms.size >= fast.size else np.pad(rms, (0, fast.size - rms.size),
                                                                              constant_values=np.nan)
         emg_rel = rms - _prior_median(rms, n_prior)

@@ -23,17 +23,23 @@ PED_FRACTION = 0.25
 PED_MIN_RUN_S = 60
 ADULT_LIMIT_MMHG = 55.0
 ADULT_MIN_RUN_S = 600
+_CHUNK_SAMPLES = 1 << 20
 
 
 def etco2_per_second(x: np.ndarray, sfreq_hz: float, duration_s: float, offset_s: float = 0.0) -> np.ndarray:
     """End-tidal CO2 in mmHg at 1 Hz over [0, duration_s) (NaN: no valid reading)."""
     from scipy.ndimage import maximum_filter1d  # lazy: keeps scipy off the start-up path
     n = int(np.ceil(duration_s))
-    x = np.asarray(x, np.float64)
-    k = np.floor(offset_s + np.arange(x.size) / sfreq_hz + 1e-9).astype(np.int64)
-    inside = (k >= 0) & (k < n) & np.isfinite(x)
+    x = np.asarray(x)
     per = np.full(n, -np.inf)
-    np.maximum.at(per, k[inside], x[inside])
+    # issue 16: a slice of the night at a time (no whole-night float64 copy, time axis or
+    # second index); a maximum does not depend on the order its values come in
+    for a in range(0, x.size, _CHUNK_SAMPLES):
+        b = min(x.size, a + _CHUNK_SAMPLES)
+        v = np.asarray(x[a:b], np.float64)
+        k = np.floor(offset_s + np.arange(a, b) / sfreq_hz + 1e-9).astype(np.int64)
+        inside = (k >= 0) & (k < n) & np.isfinite(v)
+        np.maximum.at(per, k[inside], v[inside])
     peak = maximum_filter1d(per, size=6, mode="nearest")
     return np.where((peak >= 10.0) & (peak <= 100.0), peak, np.nan)
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.events.zero_phase import sosfiltfilt_lean
+
 __all__ = ["WORK_HZ", "BASELINE_S", "AmplitudeTrace", "to_work_rate", "amplitude_trace", "runs"]
 
 WORK_HZ = 10.0
@@ -59,18 +61,50 @@ def to_work_rate(x: np.ndarray, sfreq_hz: float, n_out: int, offset_s: float = 0
     """``x`` (NaN = missing) resampled onto the work grid of ``n_out`` samples starting at
     study time 0 (``offset_s`` = where ``x`` starts); returns (values, valid)."""
     from scipy import signal as sps  # lazy: keeps scipy off the start-up path
-    x = np.asarray(x, np.float64)
-    good = np.isfinite(x)
-    xf = np.where(good, x, 0.0)
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    # issue 16: the night stays in its own dtype (float32 samples at the native rate); the
+    # float64 values (NaN as 0), their low-pass and the resampling are taken a slice at a
+    # time, with the same numbers as on whole-night float64 copies
     if sfreq_hz > 2.5 * lowpass_hz and x.size > 30:
         sos = sps.butter(4, lowpass_hz, fs=sfreq_hz, output="sos")
-        xf = sps.sosfiltfilt(sos, xf)
+        xf = sosfiltfilt_lean(sos, x, _zero_missing)
+    else:
+        xf = _zero_missing(x)
     t_out = np.arange(n_out) / WORK_HZ - offset_s
-    t_in = np.arange(x.size) / sfreq_hz
-    y = np.interp(t_out, t_in, xf, left=np.nan, right=np.nan)
+    y = _interp_night(t_out, xf, sfreq_hz)
     idx = np.clip(np.round(t_out * sfreq_hz).astype(np.int64), 0, max(0, x.size - 1))
-    valid = np.isfinite(y) & (good[idx] if x.size else False)
+    valid = np.isfinite(y) & (np.isfinite(x[idx]) if x.size else False)
     return np.where(valid, y, 0.0), valid
+
+
+def _zero_missing(x: np.ndarray) -> np.ndarray:
+    """float64 values of ``x`` with NaN / inf as 0."""
+    x64 = np.asarray(x, np.float64)
+    return np.where(np.isfinite(x64), x64, 0.0)
+
+
+_INTERP_CHUNK = 36000  # output samples (1 h at the work rate) per slice of the night
+
+
+def _interp_night(t_out: np.ndarray, xf: np.ndarray, sfreq_hz: float) -> np.ndarray:
+    """``np.interp(t_out, arange(xf.size) / sfreq_hz, xf, left=nan, right=nan)`` without
+    the whole night's time axis: each slice of ``t_out`` (increasing) is interpolated on the
+    samples around it (two to spare on each side, or up to the night's own ends), whose
+    times are the same numbers as the full axis's."""
+    n_in = xf.size
+    if n_in < 2:
+        return np.interp(t_out, np.arange(n_in) / sfreq_hz, xf, left=np.nan, right=np.nan)
+    out = np.empty(t_out.size)
+    for a in range(0, t_out.size, _INTERP_CHUNK):
+        t = t_out[a: a + _INTERP_CHUNK]
+        j0 = int(np.clip(np.floor(t[0] * sfreq_hz) - 2, 0, n_in))
+        j1 = int(np.clip(np.ceil(t[-1] * sfreq_hz) + 3, 0, n_in))
+        j0 = max(0, min(j0, j1 - 2))
+        j1 = max(j1, j0 + 2)
+        out[a: a + t.size] = np.interp(t, np.arange(j0, j1) / sfreq_hz, xf[j0:j1], left=np.nan, right=np.nan)
+    return out
 
 
 def _band(y: np.ndarray) -> np.ndarray:

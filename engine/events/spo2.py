@@ -51,17 +51,13 @@ class Desaturation:
 
 def clean_spo2(x: np.ndarray, sfreq_hz: float, duration_s: float, offset_s: float = 0.0) -> Spo2Trace:
     """SpO2 in % resampled to 1 Hz over [0, duration_s) with dropouts and artefacts as NaN."""
-    x = np.asarray(x, np.float64)
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
     n = int(np.ceil(duration_s))
     if x.size == 0 or n == 0:
         return Spo2Trace(np.full(n, np.nan), False, "no SpO2 samples")
-    good = np.isfinite(x) & (x >= 50.0) & (x <= 100.0)
-    # one value per second: the mean of the valid samples in that second
-    t_in = offset_s + np.arange(x.size) / sfreq_hz
-    k = np.floor(t_in + 1e-9).astype(np.int64)
-    inside = (k >= 0) & (k < n) & good
-    s = np.bincount(k[inside], weights=x[inside], minlength=n)[:n]
-    c = np.bincount(k[inside], minlength=n)[:n]
+    s, c = _per_second_sums(x, sfreq_hz, n, offset_s)
     with np.errstate(invalid="ignore", divide="ignore"):
         v = np.where(c > 0, s / np.maximum(c, 1), np.nan)
     # motion artefacts: implausible jumps, and the two seconds either side
@@ -80,6 +76,38 @@ def clean_spo2(x: np.ndarray, sfreq_hz: float, duration_s: float, offset_s: floa
         return Spo2Trace(v, False, f"SpO2 not usable: only {100 * frac:.0f} % of the seconds hold a "
                                    "plausible value (50-100 %)", invalid_s)
     return Spo2Trace(v, True, "", invalid_s)
+
+
+_CHUNK_SAMPLES = 1 << 20
+
+
+def _per_second_sums(x: np.ndarray, sfreq_hz: float, n: int, offset_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sum (float64) and count of the valid samples (50-100 %) in each second [0, n).
+
+    Issue 16: a slice of the night at a time (float32 samples stay float32 until each
+    slice), never splitting a second between slices, so every second's sum adds the same
+    samples in the same order as one pass over the night: the same numbers."""
+    s = np.zeros(n)
+    c = np.zeros(n, np.int64)
+    a = 0
+    while a < x.size:
+        size = _CHUNK_SAMPLES
+        while True:
+            b = min(x.size, a + size)
+            k = np.floor(offset_s + np.arange(a, b) / sfreq_hz + 1e-9).astype(np.int64)  # non-decreasing
+            if b == x.size:
+                break
+            cut = int(np.searchsorted(k, k[-1]))  # the slice's last second goes to the next slice
+            if cut > 0:
+                b, k = a + cut, k[:cut]
+                break
+            size *= 2  # one second longer than a slice: take a longer one
+        v = np.asarray(x[a:b], np.float64)
+        inside = (k >= 0) & (k < n) & np.isfinite(v) & (v >= 50.0) & (v <= 100.0)
+        s += np.bincount(k[inside], weights=v[inside], minlength=n)[:n]
+        c += np.bincount(k[inside], minlength=n)[:n]
+        a = b
+    return s, c
 
 
 def _turning_points(v: np.ndarray, hyst: float) -> list[tuple[int, str]]:
