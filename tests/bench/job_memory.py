@@ -5,6 +5,7 @@ job's own (ru_maxrss is per process); OUT.npz keeps the job's output to compare 
 
 from __future__ import annotations
 
+import json
 import resource
 import sys
 import time
@@ -48,6 +49,10 @@ def main(argv: list[str]) -> int:
                 ev = item.detection.events
                 saved["events"] = np.array([(e.onset_s, e.duration_s) for e in ev], np.float64).reshape(-1, 2)
                 saved["types"] = np.array([str(e.type) for e in ev])
+                # what was measured on the way (counts, invalid time) and why nothing was
+                # scored: compared too, so a night with few events still checks the steps
+                saved["notes"] = np.array(item.detection.notes, dtype=str)
+                saved["stats"] = np.array(json.dumps(item.detection.stats, sort_keys=True, default=str))
     elif job == "staging":
         from engine.jobs import Staged
         from engine.staging.yasa_stager import stage_study
