@@ -199,7 +199,7 @@ def test_similar_epochs_by_right_click(assisted, qtbot):
     assert w.assistant.similar(10)
     qtbot.waitUntil(lambda: w.assistant.panel.similar.list.count() > 0, timeout=60_000)
     item = w.assistant.panel.similar.list.item(0)
-    target = int(item.data(Qt.ItemDataRole.UserRole))
+    target = w.assistant.panel.similar.epoch_at(0)
     assert target != 10
     w.assistant.panel.similar.list.itemClicked.emit(item)
     assert w.viewer.current_epoch() == target

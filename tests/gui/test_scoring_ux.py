@@ -169,7 +169,19 @@ def test_queue_lines_show_scorer_stage_and_why(scored, qtbot):
     assert texts, "low-confidence epochs are flagged"
     assert all("you" in t and ("uncertain" in t or "differ" in t or "unusual" in t) for t in texts)
     assert p.review.list.wordWrap()
-    assert all(p.review.list.item(i).toolTip() for i in range(p.review.list.count()))
+    # each row's tooltip is its text (looked up when asked, not stored per item)
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    w.assistant.dock.raise_()
+    lst = p.review.list
+    p.setCurrentWidget(p.review.parentWidget())
+    qtbot.waitUntil(lambda: lst.viewport().isVisible() and lst.visualItemRect(lst.item(0)).height() > 0)
+    centre = lst.visualItemRect(lst.item(0)).center()
+    QApplication.sendEvent(lst.viewport(), QHelpEvent(QEvent.Type.ToolTip, centre, lst.viewport().mapToGlobal(centre)))
+    assert QToolTip.text() == texts[0]
+    QToolTip.hideText()
 
 
 # --- 3. no accidental events ----------------------------------------------------------
