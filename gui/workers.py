@@ -156,8 +156,8 @@ class GeneratorWorker(QObject):
 
     def cancel(self, wait_ms: int = 10000) -> None:
         """Ask the job to stop and wait until its thread has ended. A job that does not
-        stop in time (a library call that cannot be interrupted, such as YASA's
-        classifier) is kept referenced until its thread ends, so that its QThread is never
+        stop in time (a library call that cannot be interrupted; YASA now runs in a child
+        process that cancel kills) is kept referenced until its thread ends, so that its QThread is never
         destroyed while running; its results are dropped (stale request id)."""
         _prune_orphans()
         self.cancel_event.set()

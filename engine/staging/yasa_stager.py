@@ -35,8 +35,14 @@ def yasa_version() -> str:
     return str(yasa.__version__)
 
 
-def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
-    """Stage a whole study with YASA. See the module doc for what it yields."""
+def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True, isolate: bool = False):
+    """Stage a whole study with YASA. See the module doc for what it yields.
+
+    ``isolate``: YASA (its imports, features and classifier) runs in a child process
+    (engine/staging/yasa_process.py) that ``cancel`` stops at once; the GUI's worker uses
+    it, so YASA neither holds this process's GIL (its imports alone held it for seconds,
+    stealing the scorer's frames) nor adds its ~500 MB peak to the app's memory. The
+    numbers are the same either way (the same function on the same arrays)."""
     t0 = time.perf_counter()
     n_epochs = max(1, math.ceil(study.duration_s / EPOCH_S - 1e-6))
     yield Progress(0.0, "staging: reading EEG/EOG/EMG")
@@ -78,16 +84,45 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
     del eeg  # held in data; the channels go into one array below and are then let go
     if _cancelled(cancel):
         return
-    yield Progress(0.25, "staging: loading YASA")
-    import mne
-    import yasa
-
-    mne.set_log_level("ERROR")
     demo = demographics_from_header(getattr(study, "patient", ""), getattr(study, "start_datetime", None))
     meta = demo.as_yasa_metadata() if use_demographics else None
     if _cancelled(cancel):
         return
-    yield Progress(0.35, "staging: YASA features and classifier (whole night)")
+    if isolate:
+        yield Progress(0.3, "staging: YASA features and classifier (whole night, in its own process)")
+        from engine.staging.yasa_process import yasa_in_child
+
+        out = yield from yasa_in_child(data, names, types, meta, cancel)
+        if out is None:
+            return  # cancelled: the child was stopped
+        p, f, columns = out
+    else:
+        yield Progress(0.25, "staging: loading YASA")
+        yield Progress(0.35, "staging: YASA features and classifier (whole night)")
+        p, f, columns = yasa_proba_and_features(data, names, types, meta)
+    if _cancelled(cancel):
+        return
+    proba = np.full((n_epochs, 5), np.nan, np.float32)
+    k = min(n_epochs, len(p))
+    proba[:k] = p[:k]
+    features = np.full((n_epochs, f.shape[1]), np.nan, np.float32)
+    features[:k] = f[:k]
+    labels = chans.labels()
+    used = {"eeg": labels["eeg"], "eog": labels["eog"] if "eog" in names else None,
+            "emg": labels["emg"] if "emg" in names else None}
+    yield Progress(1.0, f"staged {k} epochs with YASA ({', '.join(v for v in used.values() if v)})")
+    yield Staged(StagingResult(proba, features, tuple(columns), used,
+                               meta or {}, SOURCE_YASA, time.perf_counter() - t0, tuple(notes)))
+
+
+def yasa_proba_and_features(data, names, types, meta):
+    """YASA on our 100-Hz µV channels: (proba [n, 5] float32 in W N1 N2 N3 R order,
+    features [n, k] float32, feature names). ``data``'s arrays are emptied as they are
+    copied into the one float64 night YASA gets."""
+    import mne
+    import yasa
+
+    mne.set_log_level("ERROR")
     # issue 16: one float64 array for the night, filled channel by channel and scaled in
     # place (the same values as stacking and scaling, without two more copies), and no
     # reference of ours kept while YASA works: SleepStaging keeps its own copy of the data,
@@ -97,9 +132,8 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
     for i in range(len(data)):
         night[i] = data[i][:n]
         data[i] = np.empty(0)  # the channel's samples are freed as soon as they are copied
-    del data
     night *= 1e-6
-    raw = mne.io.RawArray(night, mne.create_info(names, STAGER_SFREQ_HZ, types), verbose=False)
+    raw = mne.io.RawArray(night, mne.create_info(list(names), STAGER_SFREQ_HZ, list(types)), verbose=False)
     del night
     try:
         with warnings.catch_warnings():
@@ -111,21 +145,9 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True):
             feats = sls.get_features()
     except (AssertionError, ValueError) as exc:
         raise StagingUnavailable(f"YASA could not stage this study: {exc}") from None
-    if _cancelled(cancel):
-        return
     p = hyp.proba[list(YASA_CLASSES)].to_numpy(np.float32)
-    proba = np.full((n_epochs, 5), np.nan, np.float32)
-    k = min(n_epochs, len(p))
-    proba[:k] = p[:k]
     f = np.asarray(feats.to_numpy(np.float32))
-    features = np.full((n_epochs, f.shape[1]), np.nan, np.float32)
-    features[:k] = f[:k]
-    labels = chans.labels()
-    used = {"eeg": labels["eeg"], "eog": labels["eog"] if "eog" in names else None,
-            "emg": labels["emg"] if "emg" in names else None}
-    yield Progress(1.0, f"staged {k} epochs with YASA ({', '.join(v for v in used.values() if v)})")
-    yield Staged(StagingResult(proba, features, tuple(str(c) for c in feats.columns), used,
-                               meta or {}, SOURCE_YASA, time.perf_counter() - t0, tuple(notes)))
+    return p, f, tuple(str(c) for c in feats.columns)
 
 
 def run_stager(study, chmap, cancel=None, progress=None, **kw) -> StagingResult | None:

@@ -256,7 +256,9 @@ class AssistantController(QObject):
         """The real-data stager over the whole night (it needs every epoch: no visible page
         first), with progress; a study it cannot stage says why instead of failing."""
         try:
-            for item in stage_study(self.study, self.chmap, cancel):
+            # in a child process: YASA neither holds the GUI's GIL nor adds to its memory,
+            # and closing the study stops it at once
+            for item in stage_study(self.study, self.chmap, cancel, isolate=True):
                 yield item
         except StagingUnavailable as exc:
             yield StagingUnavailableNote(str(exc))

@@ -1,0 +1,147 @@
+"""YASA in a child process (issue 16), for the GUI's assistant worker.
+
+In the app's own process, YASA held the GIL for seconds at a time (importing mne, sklearn,
+lightgbm, antropy and numba is pure Python), which stole the scorer's frames while it
+ran, and its libraries and feature arrays added ~500 MB to the app's peak memory. It
+also could not be interrupted: closing a study waited for it. Here the parent hands the
+100-Hz channels it has read to ``python -m engine.staging.yasa_process IN OUT`` through
+a temporary folder, waits without holding the GIL, and kills the child at once when the
+job is cancelled. The child runs the same ``yasa_proba_and_features`` on the same arrays,
+so the numbers are those of the in-process stager.
+
+Protocol: IN.npz holds ``ch0``… (float64 µV at 100 Hz), ``names``, ``types`` and ``meta``
+(JSON); the child writes OUT.npz (``proba``, ``features``, ``columns``) and exits 0, or
+prints ``unavailable: <why>`` to its status file and exits 3 (YASA cannot stage it), or
+exits non-zero with a traceback on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from engine.jobs import Progress
+from engine.staging.result import StagingUnavailable
+
+POLL_S = 0.1
+EXIT_UNAVAILABLE = 3
+_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds engine/
+
+
+def _cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    return bool(cancel.is_set()) if hasattr(cancel, "is_set") else bool(cancel())
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    # leave a core to the GUI (LightGBM and numba use OpenMP)
+    n = str(max(1, (os.cpu_count() or 2) - 1))
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        env[var] = n
+    return env
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def yasa_in_child(data, names, types, meta, cancel=None):
+    """A generator: yields ``Progress`` while the child works and returns (with ``yield
+    from``) ``(proba, features, columns)``, or None when ``cancel`` stopped it. ``data``'s
+    arrays are let go once written. Raises ``StagingUnavailable`` when YASA cannot stage
+    the night or the child cannot be run."""
+    with tempfile.TemporaryDirectory(prefix="pedsleep-yasa-") as tmp:
+        folder = Path(tmp)
+        inp, out, status, err = (folder / n for n in ("in.npz", "out.npz", "status.txt", "stderr.txt"))
+        arrays = {f"ch{i}": np.asarray(x) for i, x in enumerate(data)}
+        try:
+            np.savez(inp, names=np.array(names), types=np.array(types), meta=np.array(json.dumps(meta)),
+                     **arrays)
+        except OSError as exc:
+            raise StagingUnavailable(f"could not hand the night to the stager ({exc.strerror or exc})") from None
+        finally:
+            del arrays
+            for i in range(len(data)):
+                data[i] = np.empty(0)
+        cmd = [sys.executable, "-m", "engine.staging.yasa_process", str(inp), str(out), str(status)]
+        with open(err, "wb") as err_fh:
+            try:
+                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_fh,
+                                        env=_child_env(), cwd=str(_ROOT))
+            except OSError as exc:
+                raise StagingUnavailable(f"could not start the stager's process ({exc.strerror or exc})") from None
+            try:
+                last = ""
+                while True:
+                    try:
+                        rc = proc.wait(timeout=POLL_S)
+                        break
+                    except subprocess.TimeoutExpired:
+                        pass
+                    if _cancelled(cancel):
+                        return None
+                    line = _last_line(status)
+                    if line != last and line.startswith("progress "):
+                        last = line
+                        _, frac, msg = line.split(" ", 2)
+                        yield Progress(float(frac), msg)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        if rc == EXIT_UNAVAILABLE:
+            why = _last_line(status).removeprefix("unavailable: ")
+            raise StagingUnavailable(why or "YASA could not stage this study")
+        if rc != 0 or not out.is_file():
+            raise RuntimeError(f"the YASA stager's process failed (exit status {rc}): "
+                               f"{_last_line(err) or 'no message'}")
+        with np.load(out, allow_pickle=False) as z:
+            return z["proba"], z["features"], tuple(str(c) for c in z["columns"])
+
+
+def _status(path: str, text: str) -> None:
+    with open(path, "a") as fh:
+        fh.write(text + "\n")
+
+
+def main(argv: list[str]) -> int:
+    inp, out, status = argv
+    try:
+        os.nice(10)  # below the GUI, like the assistant's worker thread
+    except OSError:
+        pass
+    from engine.staging.yasa_stager import yasa_proba_and_features
+
+    with np.load(inp, allow_pickle=False) as z:
+        names = [str(n) for n in z["names"]]
+        types = [str(t) for t in z["types"]]
+        meta = json.loads(str(z["meta"]))
+        data = [z[f"ch{i}"] for i in range(len(names))]
+    _status(status, "progress 0.4 staging: YASA features and classifier (whole night, in its own process)")
+    try:
+        proba, features, columns = yasa_proba_and_features(data, names, types, meta)
+    except StagingUnavailable as exc:
+        _status(status, f"unavailable: {exc}")
+        return EXIT_UNAVAILABLE
+    tmp = out + ".part.npz"
+    np.savez(tmp, proba=proba, features=features, columns=np.array(columns))
+    os.replace(tmp, out)
+    _status(status, "progress 0.95 staging: YASA finished")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
