@@ -6,8 +6,10 @@ import sys
 
 # Start-up builds ~95,000 long-lived objects (Qt wrappers, pyqtgraph, numpy, the engine):
 # no garbage collection passes over them while they are made; gui.app.main freezes them
-# (gc.freeze) and turns the collector back on once the window is up.
-gc.disable()
+# (gc.freeze) and turns the collector back on once the window is up. Only when run as the
+# app: a process that merely imports this file (multiprocessing's spawn) keeps its collector.
+if __name__ == "__main__":
+    gc.disable()
 
 # Background jobs (the model in torch, yasa's lightgbm, numpy's BLAS) may use every core
 # but one: drawing keeps a core of its own. Set before numpy/torch/lightgbm load;
