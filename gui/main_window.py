@@ -28,6 +28,17 @@ log = logging.getLogger(__name__)
 EDF_FILTER = "Recordings (*.edf *.EDF *.bdf *.BDF *.rec);;All files (*)"
 
 
+def _takes_an_argument(slot) -> bool:
+    """Whether ``slot`` accepts a positional argument (Qt's ``checked``)."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(slot).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, profiles: ProfileStore | None = None):
         super().__init__()
@@ -94,20 +105,15 @@ class MainWindow(QMainWindow):
     def guard(self, slot):
         """Wrap a user action: a UserError (disk full, bad file...) becomes a clear message,
         anything unexpected a message too — never a dead GUI. Passes Qt's ``checked``
-        argument on only to slots that take one."""
-        import inspect
-
-        try:
-            params = [p for p in inspect.signature(slot).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            takes_arg = bool(params) or any(p.kind == p.VAR_POSITIONAL
-                                            for p in inspect.signature(slot).parameters.values())
-        except (TypeError, ValueError):
-            takes_arg = False
+        argument on only to slots that take one (looked up at the first call: ~75 actions are
+        made at start-up)."""
+        takes: list[bool] = []
 
         def run(*args):
+            if not takes:
+                takes.append(_takes_an_argument(slot))
             try:
-                return slot(*args[:1]) if takes_arg else slot()
+                return slot(*args[:1]) if takes[0] else slot()
             except UserError as exc:
                 self.report_error("PedSleep Assist", str(exc))
             except Exception as exc:  # noqa: BLE001
