@@ -3,6 +3,8 @@ suggestions, and gives the scorer keys to accept or reject them."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (
@@ -26,6 +28,8 @@ class AssistantUI:
         self.sui = scoring_ui
         self.ctl = AssistantController(win)
         self.panel = AssistantPanel()
+        self._status_msg: str | None = None  # a progress text waiting for its turn
+        self._status_at = 0.0  # when the status line last changed (monotonic s)
         self.density = HypnodensityStrip()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
@@ -116,7 +120,7 @@ class AssistantUI:
             self.ctl.stop()
             self.sui.ctl.throttle.hold(False)
             self.progress.setVisible(False)
-            self.panel.status.setText("Suggestions are off")
+            self._set_status("Suggestions are off")
         elif self.viewer.study is not None and self.sui.ctl.doc is not None:
             self.start()
 
@@ -158,12 +162,31 @@ class AssistantUI:
         self.start()
 
     # --- results -------------------------------------------------------------------------
+    STATUS_EVERY_S = 0.25  # the status line is word-wrapped: each new text re-lays out the dock
+
     def _progress(self, frac: float, msg: str) -> None:
         self.progress.setValue(int(frac * 1000))
         self.progress.setFormat(f"model {frac:.0%}")
         if self.ctl.last_error is not None:  # the other jobs go on; the failure stays in view
             msg = f"{self._failure_text(self.ctl.last_error)}<br>{msg}"
-        self.panel.status.setText(msg)
+        self._status_msg = msg
+        wait_s = self._status_at + self.STATUS_EVERY_S - time.monotonic()
+        if 0.0 < frac < 1.0 and self.ctl.last_error is None and wait_s > 0:
+            # a burst of batch counts: the latest text is shown when the interval is over
+            QTimer.singleShot(int(wait_s * 1000) + 1, self.panel, self._show_status)
+            return
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if self._status_msg is not None:
+            self._set_status(self._status_msg)
+
+    def _set_status(self, text: str) -> None:
+        """The status line now (a progress text still pending is dropped)."""
+        self._status_msg = None
+        self._status_at = time.monotonic()
+        if text != self.panel.status.text():
+            self.panel.status.setText(text)
 
     def _model_updated(self) -> None:
         doc = self.sui.ctl.doc
@@ -193,7 +216,7 @@ class AssistantUI:
         if self.ctl.last_error is None and self.ctl.session is not None:
             s = self.ctl.session
             what = "Suggestions" if s.can_stage else "Event suggestions (no EEG or EOG: no stage suggestions)"
-            self.panel.status.setText(f"{what} ready for {s.n_epochs} epochs · "
+            self._set_status(f"{what} ready for {s.n_epochs} epochs · "
                                       f"missing channels: {', '.join(s.missing_channels) or 'none'}"
                                       + (f" · {self.ctl.recon_note}" if self.ctl.recon_note else "")
                                       + (f" · {self.ctl.stage_note}" if self.ctl.stage_note else ""))
@@ -209,7 +232,7 @@ class AssistantUI:
     def _failed(self, msg: str) -> None:
         """Non-modal: the viewer and hand scoring keep working."""
         self.progress.setVisible(False)
-        self.panel.status.setText(self._failure_text(msg))
+        self._set_status(self._failure_text(msg))
         self.win.statusBar().showMessage(f"Assistant: {msg}", 15000)
 
     def _refitted(self, res) -> None:
