@@ -31,6 +31,7 @@ from engine.staging.result import StagingUnavailable
 
 POLL_S = 0.1
 EXIT_UNAVAILABLE = 3
+last_child_peak_mb: float | None = None  # the last child's own peak RSS (benchmarks print it)
 _ROOT = Path(__file__).resolve().parents[2]  # the folder that holds engine/
 
 
@@ -108,6 +109,9 @@ def yasa_in_child(data, names, types, meta, cancel=None):
         if rc != 0 or not out.is_file():
             raise RuntimeError(f"the YASA stager's process failed (exit status {rc}): "
                                f"{_last_line(err) or 'no message'}")
+        global last_child_peak_mb
+        peak = [ln for ln in status.read_text(errors="replace").splitlines() if ln.startswith("peak_mb ")]
+        last_child_peak_mb = float(peak[-1].split()[1]) if peak else None
         with np.load(out, allow_pickle=False) as z:
             return z["proba"], z["features"], tuple(str(c) for c in z["columns"])
 
@@ -139,6 +143,9 @@ def main(argv: list[str]) -> int:
     tmp = out + ".part.npz"
     np.savez(tmp, proba=proba, features=features, columns=np.array(columns))
     os.replace(tmp, out)
+    import resource
+
+    _status(status, f"peak_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")  # KiB on Linux
     _status(status, "progress 0.95 staging: YASA finished")
     return 0
 

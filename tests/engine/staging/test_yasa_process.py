@@ -30,6 +30,9 @@ def test_child_process_gives_the_in_process_numbers(shared_data):
     fractions = [i.fraction for i in items if isinstance(i, Progress)]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any("own process" in i.message for i in items if isinstance(i, Progress))
+    from engine.staging import yasa_process
+
+    assert yasa_process.last_child_peak_mb is not None and yasa_process.last_child_peak_mb > 50
 
 
 def test_cancel_stops_the_child_at_once():
