@@ -121,6 +121,19 @@ def _status(path: str, text: str) -> None:
         fh.write(text + "\n")
 
 
+def _own_peak_mb() -> float:
+    """This process's own peak RSS (VmHWM: of this program, not the forked parent's, which
+    ru_maxrss keeps across exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def main(argv: list[str]) -> int:
     inp, out, status = argv
     try:
@@ -143,9 +156,7 @@ def main(argv: list[str]) -> int:
     tmp = out + ".part.npz"
     np.savez(tmp, proba=proba, features=features, columns=np.array(columns))
     os.replace(tmp, out)
-    import resource
-
-    _status(status, f"peak_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")  # KiB on Linux
+    _status(status, f"peak_mb {_own_peak_mb():.0f}")
     _status(status, "progress 0.95 staging: YASA finished")
     return 0
 

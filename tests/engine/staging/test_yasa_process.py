@@ -32,7 +32,7 @@ def test_child_process_gives_the_in_process_numbers(shared_data):
     assert any("own process" in i.message for i in items if isinstance(i, Progress))
     from engine.staging import yasa_process
 
-    assert yasa_process.last_child_peak_mb is not None and yasa_process.last_child_peak_mb > 50
+    assert yasa_process.last_child_peak_mb is not None and 50 < yasa_process.last_child_peak_mb < 5000
 
 
 def test_cancel_stops_the_child_at_once():
