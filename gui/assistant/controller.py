@@ -96,6 +96,10 @@ class AssistantController(QObject):
         self.enabled = True
         self.refit_every = MIN_REVIEWED
         self.rule_set: str | None = None  # respiratory rules (None: from the age, else pediatric)
+        # YASA in a child process (no GIL shared with the GUI, stopped at once on close);
+        # the GUI tests that are not about staging run it in process, to save the child's
+        # few seconds of imports per test
+        self.stage_in_child = True
         self._reset()
 
     def _reset(self) -> None:
@@ -258,7 +262,7 @@ class AssistantController(QObject):
         try:
             # in a child process: YASA neither holds the GUI's GIL nor adds to its memory,
             # and closing the study stops it at once
-            for item in stage_study(self.study, self.chmap, cancel, isolate=True):
+            for item in stage_study(self.study, self.chmap, cancel, isolate=self.stage_in_child):
                 yield item
         except StagingUnavailable as exc:
             yield StagingUnavailableNote(str(exc))

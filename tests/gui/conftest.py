@@ -42,6 +42,9 @@ def window(qtbot, tmp_path, request):
     if request.node.get_closest_marker("assistant") is None:
         w.assistant.enabled_action.setChecked(False)
         w.assistant.set_enabled(False)
+    # YASA in process here (the child's imports cost seconds per test); the real-staging
+    # tests switch the app's default, the child process, back on
+    w.assistant.ctl.stage_in_child = False
     w.resize(1600, 900)
     w.show()
     qtbot.waitExposed(w)

@@ -29,9 +29,14 @@ def test_real_single_eeg_study_gets_yasa_stages_and_refits_off_the_gui_thread(wi
         return real(*a, **k)
 
     monkeypatch.setattr(rr, "refit_study", spy)
+    from engine.staging import yasa_process
+
+    monkeypatch.setattr(yasa_process, "last_child_peak_mb", None)
     w = window
+    w.assistant.ctl.stage_in_child = True  # the app's default: YASA in its own process
     assert w.open_path(str(shared_data / "dreams-dev" / "excerpt1.edf")), w.last_error
     _wait_done(qtbot, w)
+    assert yasa_process.last_child_peak_mb is not None  # it did run in the child
     ctl, doc = w.assistant.ctl, w.scoring.ctl.doc
     assert ctl.stage_source == "yasa" and ctl.staging is not None
     assert np.isfinite(doc.suggestion_confidence()).sum() == doc.n_epochs == 60
