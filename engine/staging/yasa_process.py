@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.jobs import Progress
+from engine.proc_memory import status_mb
 from engine.staging.result import StagingUnavailable
 
 POLL_S = 0.1
@@ -121,19 +122,6 @@ def _status(path: str, text: str) -> None:
         fh.write(text + "\n")
 
 
-def _own_peak_mb() -> float:
-    """This process's own peak RSS (VmHWM: of this program, not the forked parent's, which
-    ru_maxrss keeps across exec)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
 def main(argv: list[str]) -> int:
     inp, out, status = argv
     try:
@@ -156,7 +144,7 @@ def main(argv: list[str]) -> int:
     tmp = out + ".part.npz"
     np.savez(tmp, proba=proba, features=features, columns=np.array(columns))
     os.replace(tmp, out)
-    _status(status, f"peak_mb {_own_peak_mb():.0f}")
+    _status(status, f"peak_mb {status_mb('VmHWM'):.0f}")
     _status(status, "progress 0.95 staging: YASA finished")
     return 0
 

@@ -12,13 +12,7 @@ import time
 
 import numpy as np
 
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+from engine.proc_memory import status_mb
 
 
 def main(argv: list[str]) -> int:
@@ -32,7 +26,7 @@ def main(argv: list[str]) -> int:
     if job == "staging":  # import the libraries first: their own footprint is not the job's
         import mne  # noqa: F401
         import yasa  # noqa: F401
-    before = _rss_mb()
+    before = status_mb("VmRSS")
     t0 = time.perf_counter()
     saved: dict[str, np.ndarray] = {}
     if job == "events":

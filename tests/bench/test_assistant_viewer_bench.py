@@ -22,18 +22,11 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from engine.inference import default_model_path
+from engine.proc_memory import status_mb
 
 pytestmark = pytest.mark.bench
 ROOT = Path(__file__).resolve().parents[2]
 needs_model = pytest.mark.skipif(not default_model_path().is_file(), reason="no starter model in resources/model")
-
-
-def _status_mb(key: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _frame(action) -> float:
@@ -75,7 +68,7 @@ def test_viewer_with_assistant_10h(qtbot, ten_hour_edf, tmp_path):
     w.show()
     qtbot.waitExposed(w)
     QApplication.processEvents()
-    rss_gui = _status_mb("VmRSS")
+    rss_gui = status_mb("VmRSS")
     t0 = time.perf_counter()
     assert w.open_path(ten_hour_edf)
     ctl = w.assistant.ctl
@@ -91,7 +84,7 @@ def test_viewer_with_assistant_10h(qtbot, ten_hour_edf, tmp_path):
     w.viewer.set_window(math.inf)
     whole = [_frame(w.viewer.refresh) for _ in range(20)]
     w.viewer.set_window(30.0)
-    peak = _status_mb("VmHWM")
+    peak = status_mb("VmHWM")
     n_events = len([e for e in doc.events() if e.provenance == Provenance.MODEL])
     ghosts = [r.label for r in w.viewer.rows if r.sig < 0]
     print()

@@ -16,23 +16,14 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from engine.proc_memory import status_mb
 from tests.bench.conftest import frame_ms
 
 pytestmark = pytest.mark.bench
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 
 
 def _stats(ms):
@@ -47,7 +38,7 @@ def test_viewer_speed_10h(qtbot, ten_hour_edf, tmp_path):
     configure_pyqtgraph()
     size_mb = os.path.getsize(ten_hour_edf) / 2**20
     gc.collect()
-    base_rss = _rss_mb()
+    base_rss = status_mb("VmRSS")
     w = MainWindow(profiles=ProfileStore(tmp_path / "p"))
     qtbot.addWidget(w)
     w.assistant.set_enabled(False)  # the viewer alone (tests/bench/test_assistant_bench.py: with it)
@@ -55,7 +46,7 @@ def test_viewer_speed_10h(qtbot, ten_hour_edf, tmp_path):
     w.show()
     qtbot.waitExposed(w)
     QApplication.processEvents()
-    gui_rss = _rss_mb()
+    gui_rss = status_mb("VmRSS")
 
     t = time.perf_counter()
     w.open_path(ten_hour_edf)
