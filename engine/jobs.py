@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def is_cancelled(cancel) -> bool:
+    """A job's cancel flag: None (never), a ``threading.Event`` or a callable."""
+    if cancel is None:
+        return False
+    return bool(cancel.is_set()) if hasattr(cancel, "is_set") else bool(cancel())
+
+
 @dataclass(frozen=True)
 class Progress:
     fraction: float  # 0..1 of the job done

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.jobs import Progress
+from engine.jobs import Progress, is_cancelled
 from engine.proc_memory import status_mb
 from engine.staging.result import StagingUnavailable
 
@@ -34,12 +34,6 @@ POLL_S = 0.1
 EXIT_UNAVAILABLE = 3
 last_child_peak_mb: float | None = None  # the last child's own peak RSS (benchmarks print it)
 _ROOT = Path(__file__).resolve().parents[2]  # the folder that holds engine/
-
-
-def _cancelled(cancel) -> bool:
-    if cancel is None:
-        return False
-    return bool(cancel.is_set()) if hasattr(cancel, "is_set") else bool(cancel())
 
 
 def _child_env() -> dict[str, str]:
@@ -93,7 +87,7 @@ def yasa_in_child(data, names, types, meta, cancel=None):
                         break
                     except subprocess.TimeoutExpired:
                         pass
-                    if _cancelled(cancel):
+                    if is_cancelled(cancel):
                         return None
                     line = _last_line(status)
                     if line != last and line.startswith("progress "):

@@ -15,18 +15,12 @@ import warnings
 import numpy as np
 
 from engine.channels.canonical import EPOCH_S
-from engine.jobs import Progress, Staged
+from engine.jobs import Progress, Staged, is_cancelled
 from engine.staging.demographics import demographics_from_header
 from engine.staging.inputs import STAGER_SFREQ_HZ, choose_staging_channels, is_flat, read_uv_100hz
 from engine.staging.result import SOURCE_YASA, StagingResult, StagingUnavailable
 
 YASA_CLASSES = ("WAKE", "N1", "N2", "N3", "REM")  # YASA's proba columns, in our W N1 N2 N3 R order
-
-
-def _cancelled(cancel) -> bool:
-    if cancel is None:
-        return False
-    return bool(cancel.is_set()) if hasattr(cancel, "is_set") else bool(cancel())
 
 
 def yasa_version() -> str:
@@ -67,7 +61,7 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True, iso
     for kind, src in (("eog", chans.eog), ("emg", chans.emg)):
         if src is None:
             continue
-        if _cancelled(cancel):
+        if is_cancelled(cancel):
             return
         x, note = read_uv_100hz(study, src)
         if is_flat(x):
@@ -82,11 +76,11 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True, iso
     if len(eeg) < EPOCH_S * STAGER_SFREQ_HZ:
         raise StagingUnavailable("the recording is shorter than one 30-s epoch")
     del eeg  # held in data; the channels go into one array below and are then let go
-    if _cancelled(cancel):
+    if is_cancelled(cancel):
         return
     demo = demographics_from_header(getattr(study, "patient", ""), getattr(study, "start_datetime", None))
     meta = demo.as_yasa_metadata() if use_demographics else None
-    if _cancelled(cancel):
+    if is_cancelled(cancel):
         return
     if isolate:
         yield Progress(0.3, "staging: YASA features and classifier (whole night, in its own process)")
@@ -100,7 +94,7 @@ def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True, iso
         yield Progress(0.25, "staging: loading YASA")
         yield Progress(0.35, "staging: YASA features and classifier (whole night)")
         p, f, columns = yasa_proba_and_features(data, names, types, meta)
-    if _cancelled(cancel):
+    if is_cancelled(cancel):
         return
     proba = np.full((n_epochs, 5), np.nan, np.float32)
     k = min(n_epochs, len(p))
