@@ -11,20 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from engine.assistant import (
-    ReviewState,
-    apply_batch,
-    apply_refit,
-    live_agreement,
-    n_corrections,
-    refit_from_reviews,
-    reviewed_mask,
-    training_labels,
-)
-from engine.assistant.apply import apply_rule_events
-from engine.assistant.learning import MIN_REVIEWED
 from engine.assistant.outliers import study_outlier
-from engine.assistant.real_refit import REFIT_EVERY, apply_staging, refit_inputs, refit_on_reviews
 from engine.channels.canonical import CANONICAL_CHANNELS, CANONICAL_NAMES, EPOCH_S
 from engine.channels.derived import Derivation, DerivedStudy
 from engine.channels.mapping import (
@@ -34,7 +21,6 @@ from engine.channels.mapping import (
     map_study,
     signal_kind,
 )
-from engine.channels.model_input import load_model_input, load_model_night
 from engine.channels.montages import (
     BUILTIN_PSG,
     LARGE_FILE_SIGNALS,
@@ -49,31 +35,14 @@ from engine.channels.types import KIND_NAMES, KINDS, ChannelType, classify, clas
 from engine.channels.units import engineering, pretty_unit
 from engine.epochs import epoch_of, n_epochs_for
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
-from engine.events import RULE_SETS, events_job
-from engine.events.describe import event_terms_lines
-from engine.events.second_opinion import model_events_allowed
 from engine.io import Annotation, SignalInfo, Study, open_study
 from engine.jobs import Progress, RuleEventsReady, Staged
+from engine.lazy_exports import lazy_exports
 from engine.logs import setup_logging
-from engine.scoring import (
-    Change,
-    Provenance,
-    Scoring,
-    Stage,
-    compare_scorings,
-    export_edf_plus,
-    export_events_tsv,
-    export_hypnogram_csv,
-    import_scoring,
-    open_scoring,
-    report_html,
-    sleep_report,
-)
-from engine.scoring.exporters import ExtraSignal, reconstruction_signal
+from engine.scoring import Change, Provenance, Scoring, Stage, open_scoring
 from engine.scoring.labels import STAGE_NAMES, EventType
 from engine.scoring.min_durations import event_min_duration_s, shorter_than_minimum
 from engine.scoring.records import same_event_key
-from engine.scoring.report import write_report_html
 from engine.signal.decimate import minmax_envelope
 from engine.signal.filters import (
     DEFAULT_FILTERS,
@@ -85,8 +54,67 @@ from engine.signal.filters import (
 from engine.signal.pyramid import PyramidSet, build_pyramids
 from engine.signal.scales import RowScale, row_scale
 from engine.signal.traces import TraceSource
-from engine.staging import StagingUnavailable, combine_sources, model_fitted_on, stage_source_for
-from engine.staging.yasa_stager import stage_study
+
+# What opening a study and drawing its first page does not need loads on first use
+# (the respiratory rules, the stager, the assistant's logic, model input, importers,
+# exporters, reports): importing this module alone went 200 -> 120 ms. The GUI reads these names
+# where it uses them (``engine.api.name`` or an import inside the function).
+_LAZY = {
+    "engine.assistant.apply": ("apply_batch", "apply_rule_events"),
+    "engine.assistant.learning": ("MIN_REVIEWED", "apply_refit", "n_corrections", "refit_from_reviews",
+                                  "training_labels"),
+    "engine.assistant.review": ("ReviewState", "live_agreement", "reviewed_mask"),
+    "engine.assistant.real_refit": ("REFIT_EVERY", "apply_staging", "refit_inputs", "refit_on_reviews"),
+    "engine.channels.model_input": ("load_model_input", "load_model_night"),
+    "engine.events": ("RULE_SETS", "events_job"),
+    "engine.events.describe": ("event_terms_lines",),
+    "engine.events.second_opinion": ("model_events_allowed",),
+    "engine.scoring": ("compare_scorings", "export_edf_plus", "export_events_tsv", "export_hypnogram_csv",
+                       "import_scoring", "report_html", "sleep_report", "write_report_html"),
+    "engine.scoring.exporters": ("ExtraSignal", "reconstruction_signal"),
+    "engine.staging": ("StagingUnavailable", "combine_sources", "model_fitted_on", "stage_source_for"),
+    "engine.staging.yasa_stager": ("stage_study",),
+}
+__getattr__ = lazy_exports(globals(), {name: mod for mod, names in _LAZY.items() for name in names})
+
+if TYPE_CHECKING:
+    from engine.assistant.apply import apply_batch, apply_rule_events
+    from engine.assistant.learning import (
+        MIN_REVIEWED,
+        apply_refit,
+        n_corrections,
+        refit_from_reviews,
+        training_labels,
+    )
+    from engine.assistant.real_refit import (
+        REFIT_EVERY,
+        apply_staging,
+        refit_inputs,
+        refit_on_reviews,
+    )
+    from engine.assistant.review import ReviewState, live_agreement, reviewed_mask
+    from engine.channels.model_input import load_model_input, load_model_night
+    from engine.events import RULE_SETS, events_job
+    from engine.events.describe import event_terms_lines
+    from engine.events.second_opinion import model_events_allowed
+    from engine.scoring import (
+        compare_scorings,
+        export_edf_plus,
+        export_events_tsv,
+        export_hypnogram_csv,
+        import_scoring,
+        report_html,
+        sleep_report,
+        write_report_html,
+    )
+    from engine.scoring.exporters import ExtraSignal, reconstruction_signal
+    from engine.staging import (
+        StagingUnavailable,
+        combine_sources,
+        model_fitted_on,
+        stage_source_for,
+    )
+    from engine.staging.yasa_stager import stage_study
 
 if TYPE_CHECKING:  # torch is imported lazily, only when the model is needed
     from engine.inference import ModelRunner

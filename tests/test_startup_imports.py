@@ -2,13 +2,21 @@
 (gui.main_window, engine.api) and opening a study with the assistant off, its first page
 filtered and drawn, loads none of scipy, torch, yasa, mne, scikit-learn, lightgbm or
 psgscoring: they load in the assistant's worker, after the window is up (``import
-scipy.signal`` alone is ~1.4 s of CPU; the display filter is numpy-only)."""
+scipy.signal`` alone is ~1.4 s of CPU; the display filter is numpy-only). Nor does it load
+the engine's own rooms the first page does not need (engine.lazy_exports): the rules,
+the stager, the assistant's logic, the model input, importers, exporters, reports."""
 
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers.edf_factory import psg_signals, write_edf
+
 HEAVY = ("scipy", "torch", "yasa", "mne", "sklearn", "lightgbm", "psgscoring")
+DEFERRED = ("engine.events", "engine.staging", "engine.assistant.apply", "engine.assistant.learning",
+            "engine.assistant.review", "engine.assistant.real_refit", "engine.channels.model_input",
+            "engine.scoring.compare", "engine.scoring.exporters", "engine.scoring.importers",
+            "engine.scoring.report", "engine.inference", "engine.model")
 ROOT = Path(__file__).resolve().parents[1]
 
 _PROBE = """
@@ -22,8 +30,6 @@ if {open_study!r}:
     from engine.channels.profiles import ProfileStore
     from gui.app import create_app
     from gui.main_window import MainWindow
-    from tests.helpers.edf_factory import psg_signals, write_edf
-    write_edf({edf!r}, psg_signals(128.0), n_records=600)
     app = create_app(["probe"])
     w = MainWindow(profiles=ProfileStore({profiles!r}))
     w.assistant.enabled_action.setChecked(False)
@@ -34,11 +40,14 @@ if {open_study!r}:
     assert w.viewer.signal_view.n_drawn_points > 0  # the first page was filtered and drawn
     w.close()
     print("after opening:", ",".join(m for m in heavy if m in sys.modules))
+    print("engine after opening:", ",".join(m for m in {deferred!r} if m in sys.modules))
 """
 
 
 def _run(tmp_path, open_study: bool) -> dict[str, list[str]]:
-    code = _PROBE.format(heavy=HEAVY, open_study=open_study,
+    if open_study:  # written here: the probe process loads only what opening it needs
+        write_edf(str(tmp_path / "s.edf"), psg_signals(128.0), n_records=600)
+    code = _PROBE.format(heavy=HEAVY, deferred=DEFERRED, open_study=open_study,
                          edf=str(tmp_path / "s.edf"), profiles=str(tmp_path / "profiles"))
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
                        env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
@@ -55,3 +64,4 @@ def test_gui_import_and_first_study_load_no_model_libraries(tmp_path):
     out = _run(tmp_path, open_study=True)
     assert out["after import"] == [], f"imported at start-up: {out['after import']}"
     assert out["after opening"] == [], f"imported to open a study: {out['after opening']}"
+    assert out["engine after opening"] == [], f"loaded to open a study: {out['engine after opening']}"

@@ -162,3 +162,18 @@ def output_set() -> Iterator[OutputSet]:
     finally:
         _ACTIVE.reset(token)
     s.commit()
+
+
+def user_file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give a new file: 0o666 less the umask
+    (mkstemp's temp files are 0o600, readable only by their owner)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it by setting it back at once
+    os.umask(mask)
+    return 0o666 & ~mask

@@ -293,7 +293,7 @@ class Journal:
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
             )
-            from engine.scoring.exporters._common import user_file_mode
+            from engine.io.safe_output import user_file_mode
 
             os.fchmod(fd, user_file_mode())  # as readable as any file the user writes
             with os.fdopen(fd, "wb") as fh:

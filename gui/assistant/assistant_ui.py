@@ -142,7 +142,7 @@ class AssistantUI:
         self.ctl.start(study, self.viewer.chmap, doc, center_epoch=self.viewer.current_epoch())
         self.progress.setValue(0)
         self.progress.setVisible(self.ctl.enabled)
-        self._refresh_panels()
+        self._refresh_timer.start()  # the review queue fills just after the first page is drawn
 
     def stop(self) -> None:
         self._density_label(False)

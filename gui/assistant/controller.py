@@ -18,34 +18,15 @@ from collections import defaultdict
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+import engine.api as eng
 from engine.api import (
     CANONICAL_NAMES,
-    MIN_REVIEWED,
-    REFIT_EVERY,
     CheckpointError,
     EventType,
     Progress,
-    ReviewState,
     RuleEventsReady,
     Staged,
-    StagingUnavailable,
-    apply_batch,
-    apply_refit,
-    apply_rule_events,
-    apply_staging,
-    events_job,
-    live_agreement,
-    model_events_allowed,
-    model_fitted_on,
-    n_corrections,
-    refit_from_reviews,
-    refit_inputs,
-    refit_on_reviews,
-    reviewed_mask,
-    stage_source_for,
-    stage_study,
     study_outlier,
-    training_labels,
 )
 from gui.assistant.messages import (
     BatchReady,
@@ -94,13 +75,22 @@ class AssistantController(QObject):
         self.model_path = model_path
         self.device = device
         self.enabled = True
-        self.refit_every = MIN_REVIEWED
+        self._refit_every: int | None = None  # None: eng.MIN_REVIEWED (loaded on first use)
         self.rule_set: str | None = None  # respiratory rules (None: from the age, else pediatric)
         # YASA in a child process (no GIL shared with the GUI, stopped at once on close);
         # the GUI tests that are not about staging run it in process, to save the child's
         # few seconds of imports per test
         self.stage_in_child = True
         self._reset()
+
+    @property
+    def refit_every(self) -> int:
+        """Re-fit the MAE's stage probe after this many newly reviewed epochs."""
+        return eng.MIN_REVIEWED if self._refit_every is None else self._refit_every
+
+    @refit_every.setter
+    def refit_every(self, n: int) -> None:
+        self._refit_every = n
 
     def _reset(self) -> None:
         self.study = self.chmap = self.doc = None
@@ -226,7 +216,7 @@ class AssistantController(QObject):
             yield BatchReady(batch)
 
     def _rules_job(self, cancel, rules, stages, arousals):
-        yield from events_job(self.study, self.chmap, rules=rules, stages=stages, cancel=cancel, arousals=arousals)
+        yield from eng.events_job(self.study, self.chmap, rules=rules, stages=stages, cancel=cancel, arousals=arousals)
 
     def scored_arousals(self):
         """The arousals the scorer decided on (hypopneas link to these), or None: then
@@ -262,16 +252,16 @@ class AssistantController(QObject):
         try:
             # in a child process: YASA neither holds the GUI's GIL nor adds to its memory,
             # and closing the study stops it at once
-            for item in stage_study(self.study, self.chmap, cancel, isolate=self.stage_in_child):
+            for item in eng.stage_study(self.study, self.chmap, cancel, isolate=self.stage_in_child):
                 yield item
-        except StagingUnavailable as exc:
+        except eng.StagingUnavailable as exc:
             yield StagingUnavailableNote(str(exc))
 
     def _real_refit_job(self, cancel, prior, features, labels, prev, reviewed):
-        yield RefitReady(refit_on_reviews(prior, features, labels, prev, reviewed), "per-study re-fit")
+        yield RefitReady(eng.refit_on_reviews(prior, features, labels, prev, reviewed), "per-study re-fit")
 
     def _refit_job(self, cancel, emb, labels, prev, reviewed):
-        yield RefitReady(refit_from_reviews(self.runner, emb, labels, prev, reviewed))
+        yield RefitReady(eng.refit_from_reviews(self.runner, emb, labels, prev, reviewed))
 
     def _similar_job(self, cancel, epoch: int, k: int):
         yield SimilarReady(epoch, self.runner.similar_epochs(self.session, epoch, k=k, cancel=cancel))
@@ -304,13 +294,13 @@ class AssistantController(QObject):
 
     def _on_runner(self, m: RunnerLoaded) -> None:
         self.runner = m.runner
-        self.stage_source = stage_source_for(model_fitted_on(self.runner))
+        self.stage_source = eng.stage_source_for(eng.model_fitted_on(self.runner))
         self._mae_stages = self.stage_source != "yasa"  # a generated-only model never stages a study
-        self.model_events = model_events_allowed(self.runner, self.study)
+        self.model_events = eng.model_events_allowed(self.runner, self.study)
 
     def _on_rule_events(self, m: RuleEventsReady) -> None:
         self.rule_detection = m.detection
-        apply_rule_events(self.doc, m.detection)
+        eng.apply_rule_events(self.doc, m.detection)
         self.updated.emit()
 
     def _on_session(self, m: SessionReady) -> None:
@@ -322,8 +312,8 @@ class AssistantController(QObject):
 
     def _on_batch(self, m: BatchReady) -> None:
         b = m.batch
-        apply_batch(self.doc, b, self.chmap, first=self._first_batch, model_events=self.model_events,
-                    stages=self._mae_stages)
+        eng.apply_batch(self.doc, b, self.chmap, first=self._first_batch, model_events=self.model_events,
+                        stages=self._mae_stages)
         self._first_batch = False
         if b.n_done >= b.n_total and not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
             self._rules_rerun_done = True  # stages now suggested: arousals can be scored
@@ -346,7 +336,7 @@ class AssistantController(QObject):
 
     def _on_refit(self, m: RefitReady) -> None:
         self.last_refit = m.result
-        apply_refit(self.doc, m.result, reviewed_mask(self.doc), source=m.source)
+        eng.apply_refit(self.doc, m.result, eng.reviewed_mask(self.doc), source=m.source)
         self.refitted.emit(m.result)
         self.updated.emit()
 
@@ -366,13 +356,13 @@ class AssistantController(QObject):
             self.updated.emit()
 
     # --- requests ------------------------------------------------------------------------
-    def review_state(self) -> ReviewState | None:
+    def review_state(self) -> eng.ReviewState | None:
         if self.doc is None:
             return None
-        return ReviewState.compute(self.doc, self.outlier)
+        return eng.ReviewState.compute(self.doc, self.outlier)
 
     def agreement(self):
-        return live_agreement(self.doc) if self.doc is not None else None
+        return eng.live_agreement(self.doc) if self.doc is not None else None
 
     def maybe_refit(self, force: bool = False) -> bool:
         """After every ``refit_every`` newly reviewed epochs (or when forced), re-fit the
@@ -381,14 +371,14 @@ class AssistantController(QObject):
             return self._maybe_refit_real(force)
         if self.doc is None or self.runner is None or self.embeddings is None or not self._mae_stages:
             return False  # the MAE's stage probe is re-fitted only where the MAE speaks for the stages
-        reviewed = reviewed_mask(self.doc)
+        reviewed = eng.reviewed_mask(self.doc)
         n_rev = int(reviewed.sum())
         if not force and n_rev - self._reviewed_at_refit < self.refit_every:
             return False
-        labels = training_labels(self.doc)
+        labels = eng.training_labels(self.doc)
         if len(np.unique(labels[labels >= 0])) < 2:
             return False  # one class tells the probe nothing
-        if not force and n_corrections(self.doc) == 0:
+        if not force and eng.n_corrections(self.doc) == 0:
             self._reviewed_at_refit = n_rev
             return False  # the scorer agreed with every suggestion: nothing to learn
         self._reviewed_at_refit = n_rev
@@ -402,7 +392,7 @@ class AssistantController(QObject):
         with the model's when its probes were fitted on real scorings."""
         from engine.api import combine_sources
 
-        fitted = model_fitted_on(self.runner)
+        fitted = eng.model_fitted_on(self.runner)
         prior, source = res.proba, res.source
         if self.stage_source == "yasa+pedsleepmae" and self.mae_proba is not None:
             n = min(len(prior), len(self.mae_proba))
@@ -410,7 +400,7 @@ class AssistantController(QObject):
             prior[:n] = combine_sources(res.proba[:n], self.mae_proba[:n], fitted.get("validation_kappa") or 0.0)
             source = "yasa+pedsleepmae"
         self.staging, self.stage_prior = res, prior
-        apply_staging(self.doc, prior, source)
+        eng.apply_staging(self.doc, prior, source)
         if not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
             self._rules_rerun_done = True  # stages now suggested (by the stager): arousals can be scored
             self.rerun_rules()
@@ -422,12 +412,12 @@ class AssistantController(QObject):
     def _maybe_refit_real(self, force: bool) -> bool:
         """The per-study re-fit on the stager's probabilities and the study's own features,
         after every few reviews (it takes milliseconds)."""
-        labels, prev, reviewed = refit_inputs(self.doc)
+        labels, prev, reviewed = eng.refit_inputs(self.doc)
         n_rev = int(reviewed.sum())
-        every = min(self.refit_every, REFIT_EVERY)
+        every = min(self.refit_every, eng.REFIT_EVERY)
         if not force and n_rev - self._reviewed_at_refit < every:
             return False
-        if n_rev == 0 or (not force and n_corrections(self.doc) == 0):
+        if n_rev == 0 or (not force and eng.n_corrections(self.doc) == 0):
             self._reviewed_at_refit = n_rev
             return False  # nothing to learn
         self._reviewed_at_refit = n_rev

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 
 from engine.api import Stage
 from gui.scoring.hypnogram import STAGE_COLOURS
-from gui.viewer.plot_setup import make_static
+from gui.viewer.plot_setup import GestureViewBox, make_static
 from gui.viewer.render_cache import cache_static
 
 ROWS = 40  # vertical resolution of the strip
@@ -34,7 +34,7 @@ def density_image(proba: np.ndarray) -> np.ndarray:
 
 class HypnodensityStrip(pg.PlotWidget):
     def __init__(self, parent=None):
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", viewBox=GestureViewBox(enableMenu=False))
         self.setFixedHeight(48)
         pi = self.getPlotItem()
         pi.hideAxis("bottom")

@@ -13,7 +13,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QTextBrowser, QVBoxLayout
 
-from engine.api import UserError, report_html, write_report_html
+import engine.api as eng
+from engine.api import UserError
 
 
 def svg_image(svg: str) -> QImage | None:
@@ -40,7 +41,7 @@ class ReportDialog(QDialog):
         self.setWindowTitle("Sleep report")
         self.resize(900, 760)
         self.report, self.doc, self.study = report, doc, study
-        self.html = report_html(report, doc, study_name=study.path.split("/")[-1])
+        self.html = eng.report_html(report, doc, study_name=study.path.split("/")[-1])
         lay = QVBoxLayout(self)
         self.text = QTextBrowser(self)
         m = re.search(r"<svg.*?</svg>", self.html, flags=re.S)
@@ -69,7 +70,7 @@ class ReportDialog(QDialog):
 
     def save(self, path: str) -> bool:
         try:
-            write_report_html(path, self.doc, self.report, study_name=self.study.path.split("/")[-1])
+            eng.write_report_html(path, self.doc, self.report, study_name=self.study.path.split("/")[-1])
             return True
         except (UserError, OSError) as exc:
             self.last_error = str(exc)

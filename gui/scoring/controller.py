@@ -11,6 +11,7 @@ import os
 
 from PySide6.QtCore import QObject, Signal
 
+import engine.api as eng
 from engine.api import (
     Change,
     EventType,
@@ -18,7 +19,6 @@ from engine.api import (
     Scoring,
     Stage,
     UserError,
-    import_scoring,
     n_epochs_for,
     open_scoring,
 )
@@ -51,7 +51,7 @@ class ScoringController(QObject):
         def initial() -> Scoring:
             if study.annotations:
                 try:
-                    res = import_scoring(study.path, format="edf", n_epochs=n_epochs,
+                    res = eng.import_scoring(study.path, format="edf", n_epochs=n_epochs,
                                          recording_start=study.start_datetime)
                     self.warnings += res.warnings
                     return res.scoring

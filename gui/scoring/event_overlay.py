@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
-from engine.api import EventType, Provenance, event_terms_lines
+import engine.api as eng
+from engine.api import EventType, Provenance
 
 TYPE_COLOURS = {
     EventType.OBSTRUCTIVE_APNEA: (220, 40, 40), EventType.CENTRAL_APNEA: (130, 60, 200),
@@ -124,7 +125,7 @@ class EventOverlay(QObject):
         if ev.confidence is not None and ev.provenance != Provenance.HUMAN:
             src += f"; confidence {ev.confidence * 100:.0f} %"
         lines.append(src)
-        lines += event_terms_lines(ev.attrs)  # the AASM rule that admitted it, what was measured
+        lines += eng.event_terms_lines(ev.attrs)  # the AASM rule that admitted it, what was measured
         return "\n".join(lines)
 
     def redraw(self) -> None:

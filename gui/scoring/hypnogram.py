@@ -58,7 +58,7 @@ class HypnogramPanel(pg.PlotWidget):
     def __init__(self, parent=None):
         self.axis = ClockAxis(orientation="bottom")
         super().__init__(parent, axisItems={"bottom": self.axis}, background="w",
-                         viewBox=GestureViewBox())
+                         viewBox=GestureViewBox(enableMenu=False))
         self.setMinimumHeight(110)
         self.setMaximumHeight(180)
         pi = self.getPlotItem()

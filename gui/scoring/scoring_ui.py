@@ -22,17 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import engine.api as eng
 from engine.api import (
     EPOCH_S,
     Stage,
     UserError,
-    compare_scorings,
     event_min_duration_s,
-    export_edf_plus,
-    export_events_tsv,
-    export_hypnogram_csv,
-    import_scoring,
-    sleep_report,
 )
 from gui.dialogs.compare_dialog import CompareDialog
 from gui.dialogs.report_dialog import ReportDialog
@@ -516,7 +511,7 @@ class ScoringUI:
     def _load_other(self, path: str):
         study = self._study()
         n = self.ctl.doc.n_epochs
-        res = import_scoring(path, n_epochs=n, recording_start=study.start_datetime)
+        res = eng.import_scoring(path, n_epochs=n, recording_start=study.start_datetime)
         return res
 
     def import_path(self, path: str) -> bool:
@@ -567,16 +562,16 @@ class ScoringUI:
     def export_edf(self, path: str) -> bool:
         def write():
             extras = tuple(self.extra_signals_provider()) if self.extra_signals_provider else ()
-            rep = export_edf_plus(self._study().path, self.ctl.doc, path, extra_signals=extras)
+            rep = eng.export_edf_plus(self._study().path, self.ctl.doc, path, extra_signals=extras)
             return getattr(rep, "warnings", None)
         return self._guarded_export(path, write)
 
     def export_tsv(self, path: str) -> bool:
-        return self._guarded_export(path, lambda: export_events_tsv(
+        return self._guarded_export(path, lambda: eng.export_events_tsv(
             self.ctl.doc, path, source=self._study().path, end_s=self._study().duration_s) and None)
 
     def export_csv(self, path: str) -> bool:
-        return self._guarded_export(path, lambda: export_hypnogram_csv(
+        return self._guarded_export(path, lambda: eng.export_hypnogram_csv(
             self.ctl.doc, path, source=self._study().path) and None)
 
     # --- report and comparison -----------------------------------------------------------
@@ -592,7 +587,7 @@ class ScoringUI:
         if self.ctl.doc is None:
             return None
         spo2, sf = self._spo2()
-        rep = sleep_report(self.ctl.doc, spo2_pct=spo2, spo2_sfreq_hz=sf)
+        rep = eng.sleep_report(self.ctl.doc, spo2_pct=spo2, spo2_sfreq_hz=sf)
         dlg = ReportDialog(rep, self.ctl.doc, self._study(), self.win)
         self.dialogs.append(dlg)
         dlg.open()
@@ -612,7 +607,7 @@ class ScoringUI:
         except (UserError, OSError) as exc:
             self.win.report_error("Compare scorings", str(exc))
             return None
-        agreement = compare_scorings(self.ctl.doc, other)
+        agreement = eng.compare_scorings(self.ctl.doc, other)
         dlg = CompareDialog(agreement, "this scoring", os.path.basename(path), self.win)
         self.dialogs.append(dlg)
         dlg.open()

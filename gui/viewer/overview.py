@@ -18,7 +18,7 @@ class OverviewStrip(pg.PlotWidget):
     def __init__(self, parent=None):
         self.axis = ClockAxis(orientation="bottom")
         super().__init__(parent, axisItems={"bottom": self.axis}, background=(245, 245, 245),
-                         viewBox=GestureViewBox())
+                         viewBox=GestureViewBox(enableMenu=False))
         self.setFixedHeight(78)
         pi = self.getPlotItem()
         self.vb = make_static(pi)

@@ -12,6 +12,9 @@ from PySide6.QtCore import Signal
 class GestureViewBox(pg.ViewBox):
     """A ViewBox that reports wheel, drag and click gestures as signals.
 
+    The app's plots pass ``enableMenu=False``: pyqtgraph's context menu (a dozen widgets,
+    ~5 ms per plot at start-up) is never shown in them (``make_static``).
+
     A gesture with at least one handler ``claim``-ed is the owner's alone (pyqtgraph's own
     pan/zoom for it is not run); an unclaimed gesture keeps pyqtgraph's behaviour. Handlers
     receive pyqtgraph's event and may ``accept()`` / ``ignore()`` it as usual.

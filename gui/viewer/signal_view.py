@@ -58,7 +58,7 @@ class SignalView(QWidget):
         self.labels = ChannelLabels(self)
         self.axis = ClockAxis(orientation="bottom")
         self.plot = pg.PlotWidget(axisItems={"bottom": self.axis}, background="w",
-                                  viewBox=GestureViewBox())
+                                  viewBox=GestureViewBox(enableMenu=False))
         pi = self.plot.getPlotItem()
         self.vb = make_static(pi)
         self.vb.setDefaultPadding(0.0)

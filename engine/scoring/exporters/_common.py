@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from engine.errors import UserError
-from engine.io.safe_output import active_output_set, write_error_text
+from engine.io.safe_output import active_output_set, user_file_mode, write_error_text
 from engine.scoring.document import Scoring
 from engine.scoring.labels import Provenance, Stage, stage_label
 
@@ -172,21 +172,6 @@ def flat_annotations(
             out.append(FlatAnnotation(doc.lights_on_s, 0.0, "Lights on", "lights", None, None))
     out.sort(key=lambda a: (a.onset_s, a.kind != "stage"))
     return out, clipped
-
-
-def user_file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give a new file: 0o666 less the umask
-    (mkstemp's temp files are 0o600, readable only by their owner)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # no /proc: read it by setting it back at once
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 def atomic_write(path: str | os.PathLike[str], writer: Callable[[BinaryIO], None]) -> None:
