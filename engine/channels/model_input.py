@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from engine.io import Study
 
 PAD_S = 4.0  # read this much either side so resampling filters have no edge effects
-CHUNK_S = 1800.0  # long windows go half an hour at a time: every signal of a chunk comes
-# from the same cached blocks, so a whole night is one pass over the file
+CHUNK_S = 900.0  # long windows go a quarter of an hour at a time: every signal of a chunk comes
+# from the same cached blocks (engine.io.study.DEFAULT_CACHE_MB holds a chunk), so a
+# whole night is one pass over the file
 
 
 def to_model_rate(x: np.ndarray, sfreq_hz: float, canonical: int) -> np.ndarray:
@@ -91,7 +92,7 @@ F16_SPAN = 60_000.0  # float16 holds |v| < 65504: wider chunks are stored divide
 
 def load_model_night(study, chmap: ChannelMap, cancel=None):
     """The study as the model's normalised night (``engine.model.preprocess.NightInput``,
-    z as float16), read in half-hour chunks without a whole-night float32 copy.
+    z as float16), read in quarter-hour chunks without a whole-night float32 copy.
 
     ``prepare_night(*load_model_input(...))`` holds the night twice (x as float32, then z):
     ~440 MB for 10 h of 16 channels. Here one pass stores each chunk as float16 relative

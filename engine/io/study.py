@@ -8,8 +8,9 @@ allocated, and every annotation is bounded by the recording. Samples are then re
 (``os.pread``) of whole data records, a block of about a minute at a time, decoded for
 every signal at once into float32 and kept in a bounded LRU cache: a 10-h night never
 sits in memory, as float64 or otherwise. (A memory map would be simpler, but every page
-it touches counts in the viewer's resident memory.) Long passes (pyramid, model input)
-stream through ``iter_blocks`` without filling the cache. Labels are decoded as UTF-8 (Latin-1 when
+it touches counts in the viewer's resident memory.) The pyramid streams through
+``iter_blocks`` without filling the cache; the model's input goes through it a quarter
+of an hour at a time (``DEFAULT_CACHE_MB``). Labels are decoded as UTF-8 (Latin-1 when
 that fails), so "Impédance" comes out right whichever library opened the file.
 """
 
@@ -356,7 +357,14 @@ def _annotations_raw(h: RawHeader, n_records: int) -> list[Annotation]:
     return [Annotation(o, d, t) for o, d, t in read_raw_annotations(h, n_records) if t]
 
 
-def open_study(path: str | os.PathLike, repair: bool = False, cache_mb: int = 128) -> Study:
+# The block cache holds what the viewer shows and prefetches, and one chunk of a
+# whole-night pass (engine.channels.model_input.CHUNK_S of every signal: 15 min of a
+# 16-channel 256-Hz night is ~15 MB). It was 128 MB: on a 10-h night the model's read
+# left it full. Reading that night for the model: peak 664 -> 526 MB (issue 16).
+DEFAULT_CACHE_MB = 32
+
+
+def open_study(path: str | os.PathLike, repair: bool = False, cache_mb: int = DEFAULT_CACHE_MB) -> Study:
     """Open an EDF/EDF+/BDF/BDF+ file for lazy reading.
 
     ``repair=True`` opens a truncated file (or one whose header lies about the record
