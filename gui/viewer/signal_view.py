@@ -162,6 +162,9 @@ class SignalView(QWidget):
         # apply the new range now: pyqtgraph defers it to the start of the next paint, where
         # the items it moves ask for a second full repaint of the trace area (2 paints/flip)
         self.vb.updateMatrix()
+        px, py = self.vb.viewPixelSize()
+        for it in self.items[:n]:
+            it.set_pixel_size(px, py)
         self._draw_grid(start_s, t1, n)
         if rows != self.labels.rows or selected != self.labels.selected:
             self.labels.set_rows(rows, selected)

@@ -314,3 +314,36 @@ def test_a_page_flip_paints_the_trace_area_once(scored, qtbot):
         QApplication.processEvents()
     vp.removeEventFilter(counter)
     assert 10 <= counter.n <= 11  # was 20: two paints per flip
+
+
+def test_trace_bounds_follow_the_page_without_asking_each_trace(scored, qtbot, monkeypatch):
+    """A flip hands every trace the view's pixel size once (``set_pixel_size``): no trace
+    asks pyqtgraph for its pixel vectors, and each bounding rect is the one pyqtgraph's
+    pixel vectors would give (the data's ends and extremes, padded by the pen)."""
+    import pyqtgraph as pg
+
+    w = scored
+    calls = []
+    real = pg.GraphicsItem.pixelVectors
+
+    def counting(self, *a, **k):
+        calls.append(type(self).__name__)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(pg.GraphicsItem, "pixelVectors", counting)
+    for _ in range(5):
+        w.viewer.next_page()
+        QApplication.processEvents()
+    traces = [it for it in w.viewer.signal_view.items if it.isVisible() and it.xData is not None]
+    assert len(traces) >= 4
+    assert "TraceCurve" not in calls
+    for it in traces:
+        got = it.boundingRect()
+        it._pixel, it._rect = None, None  # pyqtgraph's way, for comparison
+        want = it.boundingRect()
+        y = it.yData[np.isfinite(it.yData)]
+        assert got.left() <= it.xData[0] and got.right() >= it.xData[-1]
+        assert got.top() <= y.min() and got.bottom() >= y.max()
+        for a, b in ((got.left(), want.left()), (got.right(), want.right()),
+                     (got.top(), want.top()), (got.bottom(), want.bottom())):
+            assert abs(a - b) <= 1e-6 * max(1.0, abs(b))
