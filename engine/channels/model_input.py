@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,30 +112,36 @@ def load_model_night(study, chmap: ChannelMap, cancel=None):
     present = np.zeros(N_CANONICAL, bool)
     chunks: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # (start, stop, offset, factor)
     samples: list[np.ndarray] = []
-    t = 0.0
-    while t < study.duration_s:
-        if cancel is not None and cancel.is_set():
-            return None
-        t1 = min(study.duration_s, t + CHUNK_S)
-        k = int(round(t * MODEL_SFREQ_HZ))
-        if k >= total:
-            break
-        xc, pc = load_model_input(study, chmap, t, t1)
-        present |= pc
-        m = min(xc.shape[1], total - k)
-        xc = xc[:, :m]
-        i0 = -(-k // step) * step  # first sampled index at or after k
-        samples.append(xc[:, i0 - k::step].copy())
-        with np.errstate(all="ignore"):
-            ok = np.isfinite(xc).any(axis=1)
-            offset = np.zeros(N_CANONICAL, np.float32)
-            if ok.any():
-                offset[ok] = np.nanmedian(xc[ok], axis=1)
-            span = np.nanmax(np.abs(xc - offset[:, None]), axis=1, initial=0.0, where=np.isfinite(xc))
-        factor = np.maximum(1.0, np.nan_to_num(span, nan=0.0) / F16_SPAN).astype(np.float32)
-        buf[:, k:k + m] = (xc - offset[:, None]) / factor[:, None]
-        chunks.append((k, k + m, offset, factor))
-        t = t1
+    # a chunk of every signal in a cache of this pass's own (let go at the end): the
+    # night's blocks do not push the viewer's pages out of the study's shared cache
+    private = getattr(study, "private_cache", None)
+    per_s = study.block_bytes_per_s() if hasattr(study, "block_bytes_per_s") else 0.0
+    scope = private((CHUNK_S + 2 * PAD_S + 120.0) * per_s / 2**20) if private else contextlib.nullcontext()
+    with scope:
+        t = 0.0
+        while t < study.duration_s:
+            if cancel is not None and cancel.is_set():
+                return None
+            t1 = min(study.duration_s, t + CHUNK_S)
+            k = int(round(t * MODEL_SFREQ_HZ))
+            if k >= total:
+                break
+            xc, pc = load_model_input(study, chmap, t, t1)
+            present |= pc
+            m = min(xc.shape[1], total - k)
+            xc = xc[:, :m]
+            i0 = -(-k // step) * step  # first sampled index at or after k
+            samples.append(xc[:, i0 - k::step].copy())
+            with np.errstate(all="ignore"):
+                ok = np.isfinite(xc).any(axis=1)
+                offset = np.zeros(N_CANONICAL, np.float32)
+                if ok.any():
+                    offset[ok] = np.nanmedian(xc[ok], axis=1)
+                span = np.nanmax(np.abs(xc - offset[:, None]), axis=1, initial=0.0, where=np.isfinite(xc))
+            factor = np.maximum(1.0, np.nan_to_num(span, nan=0.0) / F16_SPAN).astype(np.float32)
+            buf[:, k:k + m] = (xc - offset[:, None]) / factor[:, None]
+            chunks.append((k, k + m, offset, factor))
+            t = t1
     sub = np.concatenate(samples, axis=1) if samples else np.zeros((N_CANONICAL, 0), np.float32)
     center, scale = robust_stats(sub, present, max_points=max(1, sub.shape[1]))
     ep_sd = np.zeros((n_ep, N_CANONICAL), np.float32)

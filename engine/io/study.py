@@ -9,17 +9,20 @@ allocated, and every annotation is bounded by the recording. Samples are then re
 every signal at once into float32 and kept in a bounded LRU cache: a 10-h night never
 sits in memory, as float64 or otherwise. (A memory map would be simpler, but every page
 it touches counts in the viewer's resident memory.) The pyramid streams through
-``iter_blocks`` without filling the cache; the model's input goes through it a quarter
-of an hour at a time (``DEFAULT_CACHE_MB``). Labels are decoded as UTF-8 (Latin-1 when
+``iter_blocks`` without filling the cache; the model's input reads a quarter of an hour
+at a time through a cache of its own (``private_cache``). Labels are decoded as UTF-8 (Latin-1 when
 that fails), so "Impédance" comes out right whichever library opened the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
+import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +104,7 @@ class Study:
         self.n_records = n_records
         self.record_duration_s = header.record_duration_s
         self._cache = _LRU(cache_bytes)
+        self._local = threading.local()  # .cache: a thread's own cache (private_cache)
         bps = header.bytes_per_sample
         self._bps = bps
 
@@ -247,17 +251,36 @@ class Study:
         gain, offset = self._scale(sig)
         return (self._decode(recs, sig) * np.float32(gain) + np.float32(offset)).astype(np.float32)
 
+    @contextlib.contextmanager
+    def private_cache(self, max_mb: float) -> Iterator[None]:
+        """Inside the block, this thread's reads go through a cache of their own (at most
+        ``max_mb``), let go at the end: a whole-night pass in a worker (the model's
+        input, a chunk of every signal at a time) neither evicts the pages the viewer
+        shows and prefetches from the shared cache nor leaves its blocks in memory."""
+        prev = getattr(self._local, "cache", None)
+        self._local.cache = _LRU(int(max_mb * 2**20))
+        try:
+            yield
+        finally:
+            self._local.cache = prev
+
+    def block_bytes_per_s(self) -> float:
+        """Bytes a second of every signal takes in the cache (float32)."""
+        return 4.0 * sum(s.sfreq_hz for s in self.signals)
+
     def _block(self, sig: int, b: int) -> np.ndarray:
         """One cache block (about a minute) of ``sig``. A miss reads the block's records
         once and decodes every signal, since a page almost always shows them all."""
-        arr = self._cache.get((sig, b))
+        cache = getattr(self._local, "cache", None)
+        cache = self._cache if cache is None else cache
+        arr = cache.get((sig, b))
         if arr is None:
             recs_per = self._records_per_block()
             r0, r1 = b * recs_per, min(self.n_records, (b + 1) * recs_per)
             recs = self._raw_records(r0, r1)
             for i in range(len(self.signals)):
                 phys = self._physical(recs, i)
-                self._cache.put((i, b), phys)
+                cache.put((i, b), phys)
                 if i == sig:
                     arr = phys
         return arr
@@ -357,10 +380,11 @@ def _annotations_raw(h: RawHeader, n_records: int) -> list[Annotation]:
     return [Annotation(o, d, t) for o, d, t in read_raw_annotations(h, n_records) if t]
 
 
-# The block cache holds what the viewer shows and prefetches, and one chunk of a
-# whole-night pass (engine.channels.model_input.CHUNK_S of every signal: 15 min of a
-# 16-channel 256-Hz night is ~15 MB). It was 128 MB: on a 10-h night the model's read
-# left it full. Reading that night for the model: peak 664 -> 526 MB (issue 16).
+# The shared block cache holds what the viewer shows and prefetches (32 MB: half an hour
+# of a 16-channel 256-Hz night). Whole-night passes do not go through it: the model's
+# input reads through a private cache (Study.private_cache), the rules, the stager and
+# the pyramid stream (iter_blocks). It was 128 MB, and the model's read left it full:
+# reading a 10-h night for the model peaked at 664 MB, now 526 MB (issue 16).
 DEFAULT_CACHE_MB = 32
 
 
