@@ -15,7 +15,7 @@ def clock_text(start: dt.datetime, t_s: float, seconds: bool = True) -> str:
 class ClockAxis(pg.AxisItem):
     """Major ticks labelled, minor ticks (a fifth of a major) not: ``tickSpacing`` keeps
     majors at >= 110 px, so a minor label (a clock time, ~50 px) never fits between two
-    and pyqtgraph would drop it anyway, after measuring its text (~2 ms a flip)."""
+    and pyqtgraph would drop it anyway, after measuring its text (~1–2 ms a flip)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
