@@ -145,10 +145,14 @@ class AssistantController(QObject):
         self.mae_proba = np.full((n, 5), np.nan, np.float32)
         self._grace_s = FIRST_PAGE_GRACE_S  # the first job lets the first page be drawn first
         if self.enabled:
+            # the stages first (YASA, in its own process), then the rules again with them, then
+            # the model: the scorer gets stage suggestions without waiting for the model's pass,
+            # and the app never holds torch and the model's night while the stager's channels
+            # are read or the rules run (each ~170 MB on a 10-h night: issue 16)
             self.rerun_rules()
+            self._enqueue("staging", lambda cancel: self._staging_job(cancel))
             requested = frozenset(self.requested)  # read here, in the main thread; the job gets a copy
             self._enqueue("inference", lambda cancel: self._inference_job(cancel, center_epoch, requested))
-            self._enqueue("staging", lambda cancel: self._staging_job(cancel))
 
     def stop(self) -> None:
         """Cancel the running job and drop queued ones; returns when no thread is left."""
@@ -161,8 +165,12 @@ class AssistantController(QObject):
     def is_running(self) -> bool:
         return self.worker is not None and self.worker.is_running()
 
-    def _enqueue(self, kind: str, make_gen) -> None:
-        self._queue.append((kind, make_gen))
+    def _enqueue(self, kind: str, make_gen, first: bool = False) -> None:
+        """Queue a job (``first``: ahead of the queued ones, after the running one)."""
+        if first:
+            self._queue.insert(0, (kind, make_gen))
+        else:
+            self._queue.append((kind, make_gen))
         if self.worker is None:
             self._next()
 
@@ -236,14 +244,15 @@ class AssistantController(QObject):
         st[st < 0] = sugg[st < 0]
         return st
 
-    def rerun_rules(self, rule_set: str | None = None) -> bool:
-        """Score the events again by the rules (another rule set, or new stages)."""
+    def rerun_rules(self, rule_set: str | None = None, first: bool = False) -> bool:
+        """Score the events again by the rules (another rule set, or new stages; ``first``:
+        before the jobs already queued)."""
         if self.doc is None or not self.enabled:
             return False
         self.rule_set = rule_set if rule_set is not None else self.rule_set
         # read the document here, in the main thread; the job gets copies
         rules, stages, arousals = self.rule_set, self.stages_for_rules(), self.scored_arousals()
-        self._enqueue("rules", lambda cancel: self._rules_job(cancel, rules, stages, arousals))
+        self._enqueue("rules", lambda cancel: self._rules_job(cancel, rules, stages, arousals), first=first)
         return True
 
     def _staging_job(self, cancel):
@@ -332,6 +341,8 @@ class AssistantController(QObject):
                 self.reconstructions[r.channel].append(r)
         self.n_done = b.n_done
         self.progress.emit(b.n_done / max(1, b.n_total), f"suggested {b.n_done}/{b.n_total} epochs")
+        if b.n_done >= b.n_total and self.staging is not None and self.stage_source == "yasa+pedsleepmae":
+            self._apply_staging(self.staging)  # the stager ran first: pool it with the model's now
         self.updated.emit()
 
     def _on_refit(self, m: RefitReady) -> None:
@@ -403,7 +414,7 @@ class AssistantController(QObject):
         eng.apply_staging(self.doc, prior, source)
         if not self._rules_rerun_done and (self.doc.suggested_stages() >= 0).any():
             self._rules_rerun_done = True  # stages now suggested (by the stager): arousals can be scored
-            self.rerun_rules()
+            self.rerun_rules(first=True)  # before the model's pass
         chans = ", ".join(v for v in res.channels.values() if v)
         self.stage_note = f"stages: {source} ({chans})"
         self.progress.emit(1.0, f"stage suggestions from {source} ({chans})")

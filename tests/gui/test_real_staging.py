@@ -69,3 +69,42 @@ def test_rules_are_run_again_once_yasa_has_staged(window, shared_data, qtbot):
     assert w.open_path(str(shared_data / "dreams-dev" / "excerpt1.edf")), w.last_error
     _wait_done(qtbot, w)
     assert w.assistant.ctl.staging is not None and calls
+
+
+def test_stages_and_the_rules_come_before_the_models_pass(window, shared_data, qtbot):
+    """Issue 16: YASA stages first, the rules run again with its stages, then the model's
+    pass: stage suggestions do not wait for the model, and the app does not hold torch and
+    the model's night while the stager's channels are read or the rules run."""
+    w = window
+    ctl = w.assistant.ctl
+    kinds = []
+    real_next = ctl._next
+
+    def spy_next():
+        real_next()
+        if ctl.worker is not None:
+            kinds.append(ctl.worker.kind)
+
+    ctl._next = spy_next
+    assert w.open_path(str(shared_data / "dreams-dev" / "excerpt1.edf")), w.last_error
+    _wait_done(qtbot, w)
+    assert kinds[:4] == ["rules", "staging", "rules", "inference"], kinds
+    assert set(w.scoring.ctl.doc.suggestion_sources()) == {"yasa"}
+
+
+def test_a_model_fitted_on_real_scorings_is_pooled_with_yasa_after_its_pass(window, shared_data, qtbot,
+                                                                           monkeypatch):
+    """With the stager first, a lab model fitted on real scorings still speaks: once its
+    pass is over, YASA's stages and the model's are pooled (source yasa+pedsleepmae)."""
+    import engine.api as eng
+
+    monkeypatch.setattr(eng, "model_fitted_on",
+                        lambda runner: {"kind": "real", "n_studies": 40, "validation_kappa": 0.6})
+    w = window
+    assert w.open_path(str(shared_data / "dreams-dev" / "excerpt1.edf")), w.last_error
+    _wait_done(qtbot, w)
+    ctl, doc = w.assistant.ctl, w.scoring.ctl.doc
+    assert ctl.stage_source == "yasa+pedsleepmae" and ctl.staging is not None
+    assert set(doc.suggestion_sources()) == {"yasa+pedsleepmae"}
+    want = eng.combine_sources(ctl.staging.proba, ctl.mae_proba, 0.6)
+    np.testing.assert_allclose(ctl.stage_prior, want, rtol=1e-6)
