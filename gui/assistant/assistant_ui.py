@@ -30,6 +30,9 @@ class AssistantUI:
         self.panel = AssistantPanel()
         self._status_msg: str | None = None  # a progress text waiting for its turn
         self._status_at = 0.0  # when the status line last changed (monotonic s)
+        self._status_timer = QTimer(self.panel)  # shows the waiting text when its turn comes
+        self._status_timer.setSingleShot(True)
+        self._status_timer.timeout.connect(self._show_status)
         self.density = HypnodensityStrip()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
@@ -173,7 +176,8 @@ class AssistantUI:
         wait_s = self._status_at + self.STATUS_EVERY_S - time.monotonic()
         if 0.0 < frac < 1.0 and self.ctl.last_error is None and wait_s > 0:
             # a burst of batch counts: the latest text is shown when the interval is over
-            QTimer.singleShot(int(wait_s * 1000) + 1, self.panel, self._show_status)
+            if not self._status_timer.isActive():
+                self._status_timer.start(int(wait_s * 1000) + 1)
             return
         self._show_status()
 
@@ -184,6 +188,7 @@ class AssistantUI:
     def _set_status(self, text: str) -> None:
         """The status line now (a progress text still pending is dropped)."""
         self._status_msg = None
+        self._status_timer.stop()
         self._status_at = time.monotonic()
         if text != self.panel.status.text():
             self.panel.status.setText(text)

@@ -335,3 +335,19 @@ def test_home_apnea_test_gets_event_suggestions_but_no_stages(window, model_path
     assert not np.isfinite(d.suggestion_confidence()).any()  # no stage suggestions
     assert "no stage suggestions" in w.assistant.panel.status.text()
     assert all(e.type != "Arousal" for e in d.events() if e.provenance == Provenance.MODEL)
+
+
+def test_status_line_shows_a_burst_of_progress_texts_at_most_four_times_a_second(window, qtbot):
+    """Batch counts arrive many times a second while the model works; the word-wrapped
+    status line shows the first at once and the latest when the interval is over."""
+    a = window.assistant
+    shown = []
+    a.panel.status.setText = lambda t, real=a.panel.status.setText: (shown.append(t), real(t))[1]
+    for i in range(1, 40):
+        a._progress(i / 100, f"suggested {i}/100 epochs")
+    assert shown == ["suggested 1/100 epochs"]
+    assert a._status_timer.isActive()
+    qtbot.waitUntil(lambda: shown[-1] == "suggested 39/100 epochs", timeout=2000)
+    assert len(shown) == 2 and not a._status_timer.isActive()
+    a._progress(1.0, "done")  # the final text: at once
+    assert shown[-1] == "done"
