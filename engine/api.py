@@ -39,6 +39,7 @@ from engine.io import Annotation, SignalInfo, Study, open_study
 from engine.jobs import Progress, RuleEventsReady, Staged
 from engine.lazy_exports import lazy_exports
 from engine.logs import setup_logging
+from engine.pause_gate import GATE, PauseGate, PausingCancel
 from engine.scoring import Change, Provenance, Scoring, Stage, open_scoring
 from engine.scoring.labels import STAGE_NAMES, EventType
 from engine.scoring.min_durations import event_min_duration_s, shorter_than_minimum
@@ -157,11 +158,11 @@ __all__ = [
     "default_filter", "DEFAULT_FILTERS", "default_model_path", "Derivation", "DerivedStudy",
     "DisplayFilter", "engineering", "epoch_of", "EPOCH_S", "event_min_duration_s",
     "event_terms_lines", "events_job", "EventType", "export_edf_plus", "export_events_tsv",
-    "export_hypnogram_csv", "ExtraSignal", "FILTER_CHOICES", "import_scoring", "KIND_NAMES",
+    "export_hypnogram_csv", "ExtraSignal", "FILTER_CHOICES", "GATE", "import_scoring", "KIND_NAMES",
     "KINDS", "LARGE_FILE_SIGNALS", "live_agreement", "load_model_input", "load_model_night",
     "load_model_runner", "map_study", "MIN_REVIEWED", "minmax_envelope", "model_events_allowed",
     "model_fitted_on", "Montage", "MontageRow", "MontageStore", "n_corrections", "n_epochs_for",
-    "open_scoring", "open_study", "pretty_unit", "ProfileStore", "Progress", "Provenance",
+    "open_scoring", "open_study", "PauseGate", "PausingCancel", "pretty_unit", "ProfileStore", "Progress", "Provenance",
     "PyramidSet", "reconstructable_channels", "reconstruction_signal", "REFIT_EVERY",
     "refit_from_reviews", "refit_inputs", "refit_on_reviews", "report_html", "reviewed_mask",
     "ReviewState", "row_scale", "RowScale", "RULE_SETS", "RuleEventsReady", "same_event_key",

@@ -21,6 +21,7 @@ from engine.api import (
     open_study,
 )
 from gui import settings as st
+from gui.input_pause import install_input_pause
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("PedSleep Assist")
         self.resize(1600, 900)
         self.setAcceptDrops(True)
+        self.input_pause = install_input_pause()  # background work steps aside while the scorer acts
         self.settings = st.app_settings()
         self.profiles = profiles or ProfileStore()
         self.viewer = Viewer(self)

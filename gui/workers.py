@@ -17,7 +17,7 @@ import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from engine.api import UserError
+from engine.api import GATE, PausingCancel, UserError
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
@@ -101,8 +101,18 @@ class _Runner(QObject):
         if self.delay_s > 0 and self.cancel.wait(self.delay_s):
             self.done.emit(self.request_id)  # cancelled before it began
             return
+        GATE.bind_cancel(self.cancel)  # the model's pause points end their waits on cancel
         try:
-            for x in self.make_gen(self.cancel):
+            # every cancel check of the job is a pause point too (engine.pause_gate)
+            gen = iter(self.make_gen(PausingCancel(self.cancel)))
+            while True:
+                GATE.wait_clear(self.cancel)  # the scorer is acting: the next step waits (engine.pause_gate)
+                if self.cancel.is_set():
+                    break
+                try:
+                    x = next(gen)
+                except StopIteration:
+                    break
                 if self.cancel.is_set():
                     break
                 self.item.emit(self.request_id, x)

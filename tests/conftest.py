@@ -37,3 +37,13 @@ def shared_data(tmp_path_factory) -> Path:
         for name in files:
             shutil.copyfile(Path(src_dir) / name, dest / rel / name)
     return dest
+
+
+@pytest.fixture(autouse=True)
+def _pause_gate_let_go():
+    """The pause gate (engine.pause_gate) is the process's own: a key a test pressed must
+    not leave the next test's jobs waiting."""
+    yield
+    from engine.pause_gate import GATE
+
+    GATE.release()

@@ -11,6 +11,7 @@ from engine.channels.canonical import CANONICAL_CHANNELS, MODEL_SFREQ_HZ, N_CANO
 from engine.channels.mapping import ChannelMap
 from engine.channels.resample import resample
 from engine.channels.snore import snore_loudness
+from engine.pause_gate import GATE
 
 if TYPE_CHECKING:
     from engine.io import Study
@@ -56,6 +57,7 @@ def load_model_input(study, chmap: ChannelMap, start_s: float = 0.0,
     for c, src in enumerate(chmap.sources):
         if not src.present:
             continue
+        GATE.wait_clear()  # in a GUI job: one channel at a time while the scorer acts
         try:
             i_plus = study.signal_index(src.plus)
             i_minus = study.signal_index(src.minus) if src.minus else None

@@ -56,8 +56,10 @@ from engine.inference.similarity import most_similar
 from engine.model.checkpoint import LoadedModel, load_model
 from engine.model.device import resolve_device
 from engine.model.features import epoch_batch
+from engine.model.mae import Attention, Mlp
 from engine.model.preprocess import NightInput, prepare_night
 from engine.model.probes import EventHeads, StageProbe, refit_stage_probe
+from engine.pause_gate import pause_points
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "pedsleep-compact.safetensors"
 
@@ -84,6 +86,8 @@ class ModelRunner:
         self.cfg = model.config
         self.device = resolve_device(device)
         self.model = model.model.to(self.device).eval()
+        # in a GUI job thread the pass waits before each attention and MLP layer while the scorer acts
+        pause_points(self.model, (Attention, Mlp))
         probes = model.probes
         self.base_stage_probe: StageProbe | None = StageProbe.from_arrays(probes) if "stage.w" in probes else None
         self.stage_probe = self.base_stage_probe

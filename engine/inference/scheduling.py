@@ -16,19 +16,19 @@ import numpy as np
 
 from engine.inference.results import EpochBatch, NightResult, SuggestedEvent
 from engine.inference.session import NightSession
+from engine.jobs import is_cancelled
+from engine.pause_gate import GATE
 
 MAX_CHUNK_EPOCHS = 64
+# while the scorer is acting (engine.pause_gate), chunks aim at this many seconds: the
+# model's pause points (between attention and MLP layers) then come every few ms
+ACTIVE_BATCH_S = 0.02
+ACTIVE_WINDOW_S = 3.0
 
 # a cancel flag: an object with is_set() (threading.Event), a callable, or None
 Cancel = Any
 
 
-def is_cancelled(cancel: Cancel) -> bool:
-    if cancel is None:
-        return False
-    if hasattr(cancel, "is_set"):
-        return bool(cancel.is_set())
-    return bool(cancel())
 
 
 class ChunkOrder:
@@ -84,7 +84,8 @@ def run_chunks(compute: Callable[[int, int, int], EpochBatch], n_epochs: int, *,
         took_s = time.perf_counter() - t0
         n_done += stop_epoch - start_epoch
         if adapt and took_s > 0:
-            size = int(np.clip(size * max_batch_s / took_s, 1, MAX_CHUNK_EPOCHS))
+            target = min(max_batch_s, ACTIVE_BATCH_S) if GATE.active_within(ACTIVE_WINDOW_S) else max_batch_s
+            size = int(np.clip(size * target / took_s, 1, MAX_CHUNK_EPOCHS))
         yield batch
 
 

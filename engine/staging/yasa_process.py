@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,10 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from engine.jobs import Progress, is_cancelled
+from engine.pause_gate import GATE
 from engine.proc_memory import status_mb
 from engine.staging.result import StagingUnavailable
 
 POLL_S = 0.1
+PARENT_ENV = "PEDSLEEP_PARENT_PID"  # the child dies with the app (_die_with_parent)
 EXIT_UNAVAILABLE = 3
 last_child_peak_mb: float | None = None  # the last child's own peak RSS (benchmarks print it)
 _ROOT = Path(__file__).resolve().parents[2]  # the folder that holds engine/
@@ -38,6 +41,7 @@ _ROOT = Path(__file__).resolve().parents[2]  # the folder that holds engine/
 
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
+    env[PARENT_ENV] = str(os.getpid())
     env["PYTHONPATH"] = os.pathsep.join([str(_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     # leave a core to the GUI (LightGBM and numba use OpenMP)
     n = str(max(1, (os.cpu_count() or 2) - 1))
@@ -79,6 +83,7 @@ def yasa_in_child(data, names, types, meta, cancel=None):
                                         env=_child_env(), cwd=str(_ROOT))
             except OSError as exc:
                 raise StagingUnavailable(f"could not start the stager's process ({exc.strerror or exc})") from None
+            GATE.register_process(proc.pid)  # stopped while the scorer acts (engine.pause_gate)
             try:
                 last = ""
                 while True:
@@ -95,6 +100,7 @@ def yasa_in_child(data, names, types, meta, cancel=None):
                         _, frac, msg = line.split(" ", 2)
                         yield Progress(float(frac), msg)
             finally:
+                GATE.unregister_process(proc.pid)  # continued if the gate had stopped it
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
@@ -116,8 +122,26 @@ def _status(path: str, text: str) -> None:
         fh.write(text + "\n")
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this child when the thread that started it ends (the
+    app killed, or crashed, while the child worked, or was stopped by the pause gate)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    parent = os.environ.get(PARENT_ENV)
+    if parent and os.getppid() != int(parent):  # the parent was gone before prctl
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
     inp, out, status = argv
+    _die_with_parent()
     try:
         os.nice(10)  # below the GUI, like the assistant's worker thread
     except OSError:

@@ -44,9 +44,10 @@ def test_a_job_that_ignores_cancel_is_kept_alive_until_it_ends(qtbot):
 
     from gui import workers
 
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
 
     def stubborn(cancel):
+        entered.set()
         release.wait(10)  # ignores cancel, like a library call
         yield Progress(1.0, "late")
 
@@ -54,7 +55,7 @@ def test_a_job_that_ignores_cancel_is_kept_alive_until_it_ends(qtbot):
     got = []
     w.item.connect(lambda rid, x: got.append(x))
     w.start()
-    qtbot.waitUntil(w.is_running, timeout=5000)
+    assert entered.wait(10)  # inside the call (a cancel before it would end the job at once)
     w.cancel(wait_ms=50)
     assert w in workers._ORPHANS
     del w

@@ -4,6 +4,7 @@ threshold re-fit), without a model."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -80,3 +81,29 @@ def test_most_similar_finds_the_epochs_of_the_same_kind():
     similar = most_similar(emb, {}, 0, k=3)
     assert [s.epoch for s in similar] and all(s.epoch % 3 == 0 and s.epoch != 0 for s in similar)
     assert similar[0].similarity >= similar[-1].similarity
+
+
+def test_chunks_shrink_while_the_scorer_is_acting(monkeypatch):
+    """While the pause gate was taken in the last seconds, chunks aim at ACTIVE_BATCH_S (so
+    the model's pause points come every few ms); otherwise at max_batch_s."""
+    import engine.inference.scheduling as sch
+    from engine.pause_gate import GATE
+
+    clock = [0.0]
+    monkeypatch.setattr(sch.time, "perf_counter", lambda: clock[0])
+
+    def sizes() -> list[int]:
+        out = []
+
+        def compute(a, b, n_done):
+            clock[0] += (b - a) / 128  # 1/128 s an epoch: exact in binary
+            out.append(b - a)
+            return a
+
+        list(run_chunks(compute, 200, center_epoch=None, first_size=4, adapt=True, max_batch_s=0.15))
+        return out
+
+    monkeypatch.setattr(GATE, "last_hold", -1e9)
+    assert sizes()[1:4] == [int(0.15 * 128)] * 3
+    monkeypatch.setattr(GATE, "last_hold", time.monotonic())
+    assert sizes()[1:4] == [int(sch.ACTIVE_BATCH_S * 128)] * 3

@@ -56,3 +56,51 @@ def test_what_yasa_refuses_is_a_staging_unavailable_note():
     with pytest.raises(StagingUnavailable, match="YASA could not stage"):
         for _ in yasa_in_child(data, ["eeg"], ["eeg"], None):
             pass
+
+
+def _proc_state(pid: int) -> str:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def _until(pred, timeout_s: float = 20.0) -> bool:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return pred()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_the_child_is_stopped_while_the_scorer_acts_and_goes_on_after(monkeypatch):
+    """The pause gate (engine.pause_gate) stops the stager's process while held and lets
+    it go on; the child is forgotten (never left stopped) when the job ends."""
+    from engine.pause_gate import GATE
+
+    pids: list[int] = []
+    register = GATE.register_process
+    monkeypatch.setattr(GATE, "register_process", lambda pid: (pids.append(pid), register(pid)))
+    rng = np.random.default_rng(0)
+    data = [rng.normal(0, 30, 100 * 3600 * 4)]
+    cancel = threading.Event()
+    job = threading.Thread(target=lambda: list(yasa_in_child(data, ["eeg"], ["eeg"], None, cancel)), daemon=True)
+    job.start()
+    try:
+        assert _until(lambda: bool(pids))
+        GATE.hold()
+        assert _until(lambda: _proc_state(pids[0]) in "Tt")
+        GATE.release()
+        assert _until(lambda: _proc_state(pids[0]) in "RSD")
+        GATE.hold()  # held when the job ends: the child must not stay behind, stopped
+        assert _until(lambda: _proc_state(pids[0]) in "Tt")
+    finally:
+        cancel.set()
+        job.join(30)
+        GATE.release()
+    assert not job.is_alive()
+    assert _proc_state(pids[0]) == "gone" and pids[0] not in GATE._pids
