@@ -40,6 +40,7 @@ from engine.jobs import Progress, RuleEventsReady, Staged
 from engine.lazy_exports import lazy_exports
 from engine.logs import setup_logging
 from engine.pause_gate import GATE, PauseGate, PausingCancel
+from engine.proc_memory import release_free_memory
 from engine.scoring import Change, Provenance, Scoring, Stage, open_scoring
 from engine.scoring.labels import STAGE_NAMES, EventType
 from engine.scoring.min_durations import event_min_duration_s, shorter_than_minimum
@@ -164,7 +165,7 @@ __all__ = [
     "model_fitted_on", "Montage", "MontageRow", "MontageStore", "n_corrections", "n_epochs_for",
     "open_scoring", "open_study", "PauseGate", "PausingCancel", "pretty_unit", "ProfileStore", "Progress", "Provenance",
     "PyramidSet", "reconstructable_channels", "reconstruction_signal", "REFIT_EVERY",
-    "refit_from_reviews", "refit_inputs", "refit_on_reviews", "report_html", "reviewed_mask",
+    "refit_from_reviews", "refit_inputs", "refit_on_reviews", "release_free_memory", "report_html", "reviewed_mask",
     "ReviewState", "row_scale", "RowScale", "RULE_SETS", "RuleEventsReady", "same_event_key",
     "Scoring", "ScoringFormatError", "setup_logging", "shorter_than_minimum", "signal_kind",
     "SignalInfo", "sleep_report", "SNORE_PREFILTER", "Stage", "STAGE_NAMES", "stage_source_for",

@@ -16,3 +16,24 @@ def status_mb(key: str = "VmRSS") -> float:
     except (OSError, ValueError):
         pass
     return float("nan")
+
+
+def release_free_memory() -> bool:
+    """Hand the C heap's free pages back to the system (glibc ``malloc_trim``): after a
+    job's large temporaries are freed, glibc keeps them mapped in the job thread's arena,
+    and the app's resident memory stays at the job's peak (~50 MB on the 10-h file after
+    the rules and the stager's read). True when it ran; a no-op elsewhere."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return True

@@ -17,7 +17,7 @@ import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from engine.api import GATE, PausingCancel, UserError
+from engine.api import GATE, PausingCancel, UserError, release_free_memory
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
@@ -102,6 +102,7 @@ class _Runner(QObject):
             self.done.emit(self.request_id)  # cancelled before it began
             return
         GATE.bind_cancel(self.cancel)  # the model's pause points end their waits on cancel
+        gen = x = None
         try:
             # every cancel check of the job is a pause point too (engine.pause_gate)
             gen = iter(self.make_gen(PausingCancel(self.cancel)))
@@ -122,6 +123,8 @@ class _Runner(QObject):
             log.exception("background job failed")
             self.failed.emit(self.request_id, exc)
         finally:
+            gen = x = None  # the job's frames and temporaries go now, not with the next job
+            release_free_memory()
             self.done.emit(self.request_id)
 
 

@@ -104,13 +104,15 @@ def load_model_night(study, chmap: ChannelMap, cancel=None):
     ``robust_stats`` would take; then each chunk is normalised in place. Peak: the
     float16 night plus one chunk. Returns None when ``cancel`` is set."""
     from engine.channels.canonical import EPOCH_SAMPLES
+    from engine.model.night_store import night_array
     from engine.model.preprocess import finish_night, normalise_block, robust_stats
 
     n_out = int(round(study.duration_s * MODEL_SFREQ_HZ))
     n_ep = n_out // EPOCH_SAMPLES
     total = n_ep * EPOCH_SAMPLES
     step = max(1, total // STATS_POINTS)
-    buf = np.zeros((N_CANONICAL, total), np.float16)
+    # on disk, read back per batch (engine.model.night_store): not the app's own memory
+    buf = night_array((N_CANONICAL, total), np.float16)
     present = np.zeros(N_CANONICAL, bool)
     chunks: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # (start, stop, offset, factor)
     samples: list[np.ndarray] = []
