@@ -1,12 +1,18 @@
-"""The scorer's input pauses the background for the moment of a frame (engine.pause_gate).
+"""The scorer's input pauses the background (engine.pause_gate).
 
 One event filter on the application sees every key press, wheel turn and mouse press (or
 drag) before any widget: it holds the gate at once and lets it go ``RESUME_MS`` after the
-last such input. The frame a key press asks for (~13 ms for a 30-s page on the reference
-machine) and the next page's prefetch that follows it run while the model's thread waits
-at its next block and the YASA stager's process is stopped; at a scorer's pace (a page
-every 0.3 s or slower) the background keeps more than half of the time, and a key held
-down pauses it until the key is let go (at most ``MAX_WAIT_S`` per step for threads).
+last such input. While it is held the model's thread waits at its next pause point and
+the YASA stager's process is stopped, so the frames a scorer pages through never share
+the machine with them.
+
+Why half a second, measured from outside on the 2-core reference box (a CPU-bound process
+stopped at each key press and continued N ms later, pages every ~0.43 s): N = 150 ms gave
+17-21 ms flips, 600 or 1000 ms gave 13-14 ms, the same as with nothing in the background
+— work that ran in the fraction of a second before a key press still slowed its frame. So
+while the scorer pages faster than about twice a second the background waits; it goes on
+half a second after the last key (at most ``MAX_WAIT_S`` per step for a thread if a key is
+held down).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from engine.api import GATE, PauseGate
 
-RESUME_MS = 150
+RESUME_MS = 500
 # a key bound to an action arrives as ShortcutOverride (and Shortcut), never as KeyPress
 _INPUT = frozenset({QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride, QEvent.Type.Shortcut, QEvent.Type.Wheel, QEvent.Type.MouseButtonPress,
                     QEvent.Type.MouseButtonDblClick, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate})
