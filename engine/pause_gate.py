@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-MAX_WAIT_S = 2.0  # the longest one step of a job waits for the gate
+MAX_WAIT_S = 10.0  # the longest one step of a job waits for the gate (a key held down)
 _POLL_S = 0.02  # a waiting thread looks at its cancel flag this often
 
 

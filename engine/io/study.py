@@ -30,6 +30,7 @@ import numpy as np
 from engine.errors import StudyError, UserError
 from engine.io.annotations import read_raw_annotations, read_record_onsets, sanitize_annotations
 from engine.io.edf_header import MAX_RECORDING_S, RawHeader, check_size, read_raw_header
+from engine.pause_gate import GATE
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +295,7 @@ class Study:
         stop = self.n_records if stop_record is None else min(stop_record, self.n_records)
         wanted = range(len(self.signals)) if sigs is None else sigs
         for r0 in range(max(0, first_record), stop, per):
+            GATE.wait_clear()  # in a GUI job: a block at a time while the scorer acts
             if cancel is not None and cancel.is_set():
                 return
             recs = self._raw_records(r0, min(stop, r0 + per))

@@ -157,3 +157,35 @@ def test_the_shipped_models_attention_and_mlp_layers_are_pause_points():
     assert layers and all(len(m._forward_pre_hooks) == 1 for m in layers)
     ModelRunner(runner.loaded, device="cpu")  # a second runner on the same model adds none
     assert all(len(m._forward_pre_hooks) == 1 for m in layers)
+
+
+def test_streaming_a_study_waits_for_the_gate_between_blocks(tmp_path):
+    """Study.iter_blocks (the rules', the stager's and the pyramid's whole-night reads) is
+    a pause point per block in a job thread."""
+    import engine.pause_gate as pause_gate
+    from engine.io import open_study
+    from tests.helpers.edf_factory import psg_signals, write_edf
+
+    p = tmp_path / "night.edf"
+    write_edf(p, psg_signals(64.0), n_records=120)
+    study = open_study(p)
+    blocks = []
+
+    def stream():
+        for r0, _block in study.iter_blocks(block_s=30.0):
+            blocks.append(r0)
+        return len(blocks)
+
+    pause_gate.GATE.hold()
+    try:
+        t, done, out = _in_thread(stream)
+        assert not done.wait(0.2) and blocks == []  # waits before its first block
+    finally:
+        pause_gate.GATE.release()
+    assert done.wait(10) and out == [4] and blocks == [0, 30, 60, 90]
+    pause_gate.GATE.hold()
+    try:  # held, on the main thread (a command's, the GUI's): no wait
+        assert [r0 for r0, _ in study.iter_blocks(block_s=30.0)] == [0, 30, 60, 90]
+    finally:
+        pause_gate.GATE.release()
+    study.close()
