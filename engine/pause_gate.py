@@ -1,15 +1,17 @@
 """Background work steps aside while the scorer acts (issue 16).
 
 Measured from outside on the 2-core reference machine (scripts/bench_compare.py), any
-CPU-bound background work costs the scorer's 30-s flip ~50 %, whatever its priority: a bare
+CPU-bound background work costs the scorer's 30-s flip ~60 %, whatever its priority: a bare
 ``while 1: pass`` at nice 19 took the flip from 12.8 to 21 ms, the same process stopped
 (SIGSTOP) gave 13.8 ms. Niceness and thread limits share the CPU; they do not give the
-frame the machine. So the background *pauses* for the moment of a frame:
+frame the machine. So the background *pauses* while the scorer pages:
 
-- the GUI holds the gate at every key press, wheel turn or mouse press and lets it go a
-  short while after the last one (gui/input_pause.py);
-- job threads wait at their next step while it is held: between the items a job yields
-  (gui/workers.py) and between the model's transformer blocks (``pause_points``);
+- the GUI holds the gate at every key press, wheel turn or mouse press and lets it go
+  half a second after the last one (gui/input_pause.py);
+- job threads wait at their next pause point while it is held: between the items a job
+  yields and at every check of its cancel flag (gui/workers.py hands each job a
+  ``PausingCancel``), before each attention and MLP layer of the model (``pause_points``),
+  per block of a study's whole-night stream and per channel of the model's read;
 - child processes registered here (the YASA stager) are stopped with SIGSTOP while it
   is held and continued with SIGCONT when it is let go.
 
@@ -42,11 +44,11 @@ class PauseGate:
         self._stopped: set[int] = set()
         self._local = threading.local()
         self.n_holds = 0  # how many times it was taken (tests, benchmarks)
-        self.last_hold = -1e9  # time.monotonic() of the last hold
+        self.last_active = -1e9  # time.monotonic() when it was last taken or let go
 
     def active_within(self, seconds: float) -> bool:
-        """The scorer acted in the last ``seconds`` (held now, or taken since)."""
-        return self.held or time.monotonic() - self.last_hold < seconds
+        """The scorer acted in the last ``seconds`` (held now, or let go since)."""
+        return self.held or time.monotonic() - self.last_active < seconds
 
     # --- the GUI side --------------------------------------------------------------------
     @property
@@ -60,7 +62,7 @@ class PauseGate:
                 return
             self._clear.clear()
             self.n_holds += 1
-            self.last_hold = time.monotonic()
+            self.last_active = time.monotonic()
             for pid in self._pids:
                 if _signal(pid, signal.SIGSTOP):
                     self._stopped.add(pid)
@@ -71,6 +73,8 @@ class PauseGate:
             for pid in self._stopped:
                 _signal(pid, signal.SIGCONT)
             self._stopped.clear()
+            if not self._clear.is_set():
+                self.last_active = time.monotonic()
             self._clear.set()
 
     # --- the background side ---------------------------------------------------------------

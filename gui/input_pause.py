@@ -24,8 +24,11 @@ from engine.api import GATE, PauseGate
 
 RESUME_MS = 500
 # a key bound to an action arrives as ShortcutOverride (and Shortcut), never as KeyPress
-_INPUT = frozenset({QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride, QEvent.Type.Shortcut, QEvent.Type.Wheel, QEvent.Type.MouseButtonPress,
-                    QEvent.Type.MouseButtonDblClick, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate})
+_INPUT = frozenset({
+    QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride, QEvent.Type.Shortcut, QEvent.Type.Wheel,
+    QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick, QEvent.Type.TouchBegin,
+    QEvent.Type.TouchUpdate,
+})
 
 
 class InputPause(QObject):

@@ -29,8 +29,6 @@ ACTIVE_WINDOW_S = 3.0
 Cancel = Any
 
 
-
-
 class ChunkOrder:
     """Visible page first: hands out ``[start_epoch, stop_epoch)`` chunks of a night of
     ``n_epochs``, growing the done range ``[lo, hi)`` from the chunk around

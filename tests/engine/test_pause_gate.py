@@ -189,3 +189,14 @@ def test_streaming_a_study_waits_for_the_gate_between_blocks(tmp_path):
     finally:
         pause_gate.GATE.release()
     study.close()
+
+
+def test_the_scorer_counts_as_active_while_held_and_for_a_while_after():
+    gate = PauseGate()
+    assert not gate.active_within(3.0)
+    gate.hold()
+    assert gate.active_within(0.0)  # held
+    gate.last_active -= 100.0  # a hold that has lasted long: still active while held
+    assert gate.active_within(3.0)
+    gate.release()
+    assert gate.active_within(3.0) and not gate.active_within(0.0)

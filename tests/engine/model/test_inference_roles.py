@@ -103,7 +103,7 @@ def test_chunks_shrink_while_the_scorer_is_acting(monkeypatch):
         list(run_chunks(compute, 200, center_epoch=None, first_size=4, adapt=True, max_batch_s=0.15))
         return out
 
-    monkeypatch.setattr(GATE, "last_hold", -1e9)
+    monkeypatch.setattr(GATE, "last_active", -1e9)
     assert sizes()[1:4] == [int(0.15 * 128)] * 3
-    monkeypatch.setattr(GATE, "last_hold", time.monotonic())
+    monkeypatch.setattr(GATE, "last_active", time.monotonic())
     assert sizes()[1:4] == [int(sch.ACTIVE_BATCH_S * 128)] * 3
