@@ -44,6 +44,17 @@ def _pause_gate_let_go():
     """The pause gate (engine.pause_gate) is the process's own: a key a test pressed must
     not leave the next test's jobs waiting."""
     yield
+    import sys
+
     from engine.pause_gate import GATE
 
+    if "gui.input_pause" in sys.modules:  # its timer, started by this test's last key, must not
+        from PySide6.QtWidgets import QApplication  # let go a gate the next test holds
+
+        from gui.input_pause import InputPause
+
+        app = QApplication.instance()
+        pause = app.findChild(InputPause) if app is not None else None
+        if pause is not None:
+            pause.timer.stop()
     GATE.release()

@@ -60,6 +60,7 @@ def test_a_job_waits_at_its_next_item_while_the_gate_is_held(qtbot):
             yield i
 
     got, done = [], threading.Event()
+    install_input_pause().timer.stop()  # no pending let-go from an earlier key: this test holds the gate
     GATE.hold()
     w = GeneratorWorker(job)
     w.item.connect(lambda rid, x: got.append(x))
@@ -77,6 +78,7 @@ def test_cancelling_a_job_that_waits_for_the_gate_ends_it_at_once(qtbot):
         while not cancel.is_set():
             yield 1
 
+    install_input_pause().timer.stop()
     GATE.hold()
     w = GeneratorWorker(job)
     w.start()
