@@ -21,6 +21,7 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(d / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(d / "xdg-data"))
     monkeypatch.setenv("PEDSLEEP_LOG_DIR", str(d / "logs"))
+    monkeypatch.setenv("PEDSLEEP_CACHE_DIR", str(d / "cache"))
 
 
 @pytest.fixture

@@ -30,8 +30,14 @@ _RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pedsleep-assist"
+    """The user's cache folder for the app (``PEDSLEEP_CACHE_DIR`` overrides it, as
+    ``PEDSLEEP_LOG_DIR`` does the log's: engine.logs.log_dir)."""
+    env = os.environ.get("PEDSLEEP_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("pedsleep-assist"))
 
 
 def _filesystem_type(path: Path) -> str:

@@ -73,7 +73,7 @@ def test_the_models_night_is_the_same_on_disk_and_in_memory(tmp_path, monkeypatc
     write_edf(p, psg_signals(256.0), n_records=1200)
     study = open_study(p)
     chmap = map_study(study)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PEDSLEEP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(ns, "_filesystem_type", lambda path: "ext4")
     monkeypatch.setattr(ns, "MIN_DISK_BYTES", 1)
     on_disk = load_model_night(study, chmap)
@@ -84,4 +84,5 @@ def test_the_models_night_is_the_same_on_disk_and_in_memory(tmp_path, monkeypatc
     np.testing.assert_array_equal(on_disk.flat, in_memory.flat)
     np.testing.assert_array_equal(on_disk.epoch(7), in_memory.epoch(7))
     assert on_disk.n_epochs == in_memory.n_epochs == 40
+    assert ns.cache_dir() == tmp_path / "cache" and list((tmp_path / "cache").iterdir()) == []  # unlinked
     study.close()
