@@ -116,6 +116,8 @@ def yasa_proba_and_features(data, names, types, meta):
     import mne
     import yasa
 
+    from engine.staging.yasa_lean import lean_yasa
+
     mne.set_log_level("ERROR")
     # issue 16: one float64 array for the night, filled channel by channel and scaled in
     # place (the same values as stacking and scaling, without two more copies), and no
@@ -130,7 +132,7 @@ def yasa_proba_and_features(data, names, types, meta):
     raw = mne.io.RawArray(night, mne.create_info(list(names), STAGER_SFREQ_HZ, list(types)), verbose=False)
     del night
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), lean_yasa():  # the same numbers, less memory (yasa_lean)
             warnings.simplefilter("ignore")  # sklearn's pickle-version notice on YASA's classifiers
             sls = yasa.SleepStaging(raw, eeg_name="eeg", eog_name="eog" if "eog" in names else None,
                                     emg_name="emg" if "emg" in names else None, metadata=meta)

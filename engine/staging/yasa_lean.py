@@ -1,0 +1,89 @@
+"""YASA's stager with less memory and no JIT compile (issue 16), the same numbers.
+
+YASA's ``SleepStaging.fit`` is the biggest memory user of the assistant: on a 10-h night
+its process peaked at ~700 MB. Two parts of that cost nothing to the result:
+
+* **antropy's numba compile.** Importing antropy compiles its numba functions at once:
+  ~5 s of CPU and ~115 MB of LLVM memory, for the one numba function YASA uses
+  (``higuchi_fd``, called once per 30-s epoch). ``higuchi_fd`` here computes Higuchi's
+  fractal dimension (kmax 10) in numpy, each sum and the regression in the order the
+  compiled loop adds them, so every value is the same to the bit (tests compare it with
+  antropy's own on real and random signals). With it, the stager's child process imports
+  antropy with ``NUMBA_DISABLE_JIT=1`` (``NO_JIT_ENV``): nothing is compiled, and the
+  numpy functions YASA takes from antropy are unchanged.
+* **A second copy of the night.** ``fit`` band-pass filters a copy of the channels it
+  holds and never reads the unfiltered ones again. ``filter_in_place`` filters them in
+  place (MNE's own ``filter_data`` with ``copy=False``: the same filter, the same values).
+
+``lean_yasa()`` puts both in place for the duration of a ``with`` block and restores
+YASA's and antropy's own functions after it. Where a YASA or antropy version lacks a
+name this relies on, it leaves that part alone (YASA then runs as shipped)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+
+NO_JIT_ENV = {"NUMBA_DISABLE_JIT": "1"}  # for the stager's child process (engine.staging.yasa_process)
+_REGRESSION_EPS = 1e-9  # antropy adds it to the slope's denominator
+
+
+def higuchi_fd(x, kmax: int = 10) -> float:
+    """Higuchi's fractal dimension of a 1-D signal: the slope of log L(k) against
+    log(1/k), k = 1..kmax, L(k) the mean over offsets m of the normalised curve length
+    of ``x[m::k]``. Bitwise equal to antropy's compiled ``higuchi_fd``."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n = x.size
+    kmax = int(kmax)
+    xs, ys = [], []
+    for k in range(1, kmax + 1):
+        d = np.abs(x[k:] - x[:-k])  # step j of offset m is d[m + (j-1)k]
+        rows = -(-d.size // k)
+        padded = np.zeros(rows * k)  # + 0.0 leaves every sum as it was
+        padded[:d.size] = d
+        # a running sum adds row after row: offset m's steps in the order the compiled
+        # loop adds them (np.sum would add them pairwise: other last bits)
+        sums = np.cumsum(padded.reshape(rows, k), axis=0)[-1]
+        m_lm = 0.0
+        for m in range(k):
+            n_max = (n - m - 1) // k
+            m_lm += float(sums[m]) / k * ((n - 1) / (k * n_max))
+        m_lm /= k
+        xs.append(math.log(1.0 / k))
+        ys.append(math.log(m_lm) if m_lm > 0 else -math.inf)
+    sx2 = sx = sy = sxy = 0.0
+    for a, b in zip(xs, ys):
+        sx2 += a ** 2
+        sx += a
+        sxy += a * b
+        sy += b
+    return (kmax * sxy - sx * sy) / (kmax * sx2 - sx ** 2 + _REGRESSION_EPS)
+
+
+def filter_in_place(data, *args, **kwargs):
+    """MNE's ``filter_data`` on ``data`` itself (``copy=False``): no second night."""
+    from mne.filter import filter_data
+
+    kwargs["copy"] = False
+    return filter_data(data, *args, **kwargs)
+
+
+@contextlib.contextmanager
+def lean_yasa():
+    """YASA's staging with ``higuchi_fd`` and ``filter_in_place`` (see the module doc)."""
+    import antropy
+    import yasa.staging
+
+    patches = [(mod, name, new) for mod, name, new in ((antropy, "higuchi_fd", higuchi_fd),
+                                                       (yasa.staging, "filter_data", filter_in_place))
+               if hasattr(mod, name)]
+    saved = [(mod, name, getattr(mod, name)) for mod, name, _ in patches]
+    try:
+        for mod, name, new in patches:
+            setattr(mod, name, new)
+        yield
+    finally:
+        for mod, name, old in saved:
+            setattr(mod, name, old)

@@ -1,0 +1,101 @@
+"""YASA with less memory and no JIT compile (engine.staging.yasa_lean): the same numbers
+to the bit as antropy's compiled Higuchi FD and as YASA run as shipped, on real nights."""
+
+import contextlib
+
+import numpy as np
+import pytest
+
+from engine.staging import yasa_lean
+from engine.staging.yasa_lean import filter_in_place, higuchi_fd, lean_yasa
+
+
+def _signals():
+    rng = np.random.default_rng(3)
+    out = [rng.standard_normal(3000) for _ in range(40)]
+    out += [np.cumsum(rng.standard_normal(2999)) for _ in range(20)]  # odd length, random walk
+    out += [np.sin(np.arange(3000) / 7.0), np.arange(1000.0), np.zeros(3000), rng.standard_normal(37),
+            np.repeat(rng.standard_normal(300), 10)]  # a sine, a ramp, flat, short, steps
+    return out
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (np.isnan(a) and np.isnan(b))
+
+
+def test_higuchi_fd_is_antropys_to_the_bit():
+    antropy = pytest.importorskip("antropy")
+    for x in _signals():
+        assert _same(higuchi_fd(x), antropy.higuchi_fd(np.ascontiguousarray(x))), len(x)
+    x = _signals()[0]
+    for kmax in (2, 5, 16):
+        assert _same(higuchi_fd(x, kmax), antropy.higuchi_fd(x, kmax))
+
+
+def test_higuchi_fd_on_real_eeg_epochs_is_antropys_to_the_bit(shared_data):
+    antropy = pytest.importorskip("antropy")
+    from engine.channels.mapping import map_study
+    from engine.io import open_study
+    from engine.staging.inputs import choose_staging_channels, read_uv_100hz
+
+    study = open_study(shared_data / "dreams-dev" / "excerpt1.edf")
+    try:
+        chans = choose_staging_channels(map_study(study))
+        for src in (s for s in (chans.eeg, chans.eog, chans.emg) if s is not None):
+            x, _ = read_uv_100hz(study, src)
+            epochs = x[:len(x) // 3000 * 3000].reshape(-1, 3000)
+            for row in epochs[::4]:
+                assert _same(higuchi_fd(row), antropy.higuchi_fd(np.ascontiguousarray(row)))
+    finally:
+        study.close()
+
+
+def test_filter_in_place_gives_mne_s_values_without_a_copy():
+    from mne.filter import filter_data
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 20, (3, 100 * 600))
+    expected = filter_data(x.copy(), 100.0, l_freq=0.4, h_freq=30, verbose=False)
+    out = filter_in_place(x, 100.0, l_freq=0.4, h_freq=30, verbose=False)
+    assert np.shares_memory(out, x)
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_lean_yasa_puts_back_yasa_s_and_antropy_s_own_functions_even_after_an_error():
+    antropy = pytest.importorskip("antropy")
+    import yasa.staging
+
+    before = (antropy.higuchi_fd, yasa.staging.filter_data)
+    with lean_yasa():
+        assert antropy.higuchi_fd is higuchi_fd and yasa.staging.filter_data is filter_in_place
+    assert (antropy.higuchi_fd, yasa.staging.filter_data) == before
+    with pytest.raises(RuntimeError), lean_yasa():
+        raise RuntimeError("YASA failed")
+    assert (antropy.higuchi_fd, yasa.staging.filter_data) == before
+
+
+def test_yasa_gives_the_same_stages_and_features_lean_as_shipped(shared_data, monkeypatch):
+    from engine.channels.mapping import map_study
+    from engine.io import open_study
+    from engine.staging.yasa_stager import stage_study
+
+    def staged():
+        study = open_study(shared_data / "dreams-dev" / "excerpt1.edf")
+        try:
+            items = list(stage_study(study, map_study(study)))
+        finally:
+            study.close()
+        return items[-1].result
+
+    lean = staged()
+    monkeypatch.setattr(yasa_lean, "lean_yasa", contextlib.nullcontext)  # YASA as shipped
+    shipped = staged()
+    np.testing.assert_array_equal(lean.proba, shipped.proba)
+    np.testing.assert_array_equal(lean.features, shipped.features)
+    assert lean.feature_names == shipped.feature_names
+
+
+def test_the_stager_s_child_compiles_nothing():
+    from engine.staging.yasa_process import _child_env
+
+    assert _child_env()["NUMBA_DISABLE_JIT"] == "1"
