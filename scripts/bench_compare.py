@@ -16,6 +16,14 @@ first changed pixel of the new page on screen, whatever the program does inside.
   EDFbrowser asks which signals to show before drawing any: its figure is start to that
   dialog plus its "Add signal(s)" click to traces.
 - peak RSS / file: the process's VmHWM at the end over the EDF's size.
+- with its processes: PedSleep's peak over the app and every process it started (YASA's
+  stager runs in a child), sampled every 50 ms by a separate process: the peak of the
+  summed RSS (shared library pages counted once per process) and of the summed PSS
+  (each shared page split between the processes that map it: the memory they take
+  together). The footer prints issue 16's budget, 1.5 × the file + 300 MB.
+- floor: a bare Qt window (PySide6, no data) that repaints all of itself on each Page
+  Down: what the X server, the screen polling and a full-window repaint cost on this
+  machine, below which no viewer's flips can go.
 - PedSleep runs three ways: ``assistant working`` (flips while the model's first pass
   runs), ``assistant finished`` (the same process once its background job threads have
   used no CPU for 5 s: the pass is done and every overlay is on screen), and
@@ -221,6 +229,108 @@ def job_threads(pid: int) -> dict[str, int]:
     return out
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process it started, and theirs."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for t in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (t / "children").read_text().split()]
+            except (OSError, ValueError):
+                pass
+    return out
+
+
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """(summed RSS, summed PSS) in MB of ``pid`` and its processes; (0, 0) once it is gone."""
+    rss = pss = 0.0
+    for p in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) / 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return rss, pss
+
+
+def sample_tree(pid: int, out: str, period_s: float = 0.05) -> int:
+    """``--sample-tree``: the peaks of ``tree_memory_mb(pid)`` until ``pid`` is gone or
+    SIGTERM comes, written to ``out`` as "RSS PSS"."""
+    peak = [0.0, 0.0]
+    done = []
+    signal.signal(signal.SIGTERM, lambda *_: done.append(1))
+    while not done and Path(f"/proc/{pid}").exists():
+        rss, pss = tree_memory_mb(pid)
+        peak = [max(peak[0], rss), max(peak[1], pss)]
+        time.sleep(period_s)
+    Path(out).write_text(f"{peak[0]:.1f} {peak[1]:.1f}\n")
+    return 0
+
+
+class TreeSampler:
+    """``sample_tree`` in its own process (no GIL shared with the screen polling)."""
+
+    def __init__(self, pid: int, folder: Path):
+        self.out = folder / f"tree-{pid}.txt"
+        self.p = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--sample-tree", str(pid),
+                                   str(self.out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def peaks(self) -> tuple[float, float] | None:
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            self.p.wait(10)
+            rss, pss = (float(v) for v in self.out.read_text().split())
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            return None
+        return rss, pss
+
+
+FLOOR_WINDOW = """
+import sys
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QApplication, QWidget
+
+class Floor(QWidget):
+    n = 0
+
+    def keyPressEvent(self, e):
+        if e.key() == Qt.Key.Key_PageDown:
+            self.n += 1
+            self.update()
+
+    def paintEvent(self, e):
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor.fromHsv(self.n * 37 % 360, 120, 230))
+        p.setPen(QColor(0, 0, 0))
+        for x in range(0, self.width(), 7):  # lines, so that the region "shows traces"
+            p.drawLine(x, 0, x, self.height())
+
+app = QApplication(sys.argv)
+w = Floor()
+w.setWindowTitle("bench floor")
+w.showMaximized()
+sys.exit(app.exec())
+"""
+
+
+def run_floor(scr: "Screen", args) -> dict[str, "Result"]:
+    home = scr.tmp / f"home-floor-{time.monotonic_ns()}"
+    p, t_win, t_page = launch_until_page(scr, [str(ROOT / ".venv/bin/python"), "-c", FLOOR_WINDOW], home)
+    r = Result(note="" if t_page is not None else "the floor window did not show")
+    if t_page is not None:
+        time.sleep(0.5)
+        r.flips_ms = measure_flips(scr.x, args.flips, args.gap)
+    stop(p)
+    return {"floor": r}
+
+
 def wait_jobs_done(pid: int, timeout_s: float, quiet_s: float = 5.0) -> float:
     """Wait until PedSleep's background jobs are done: no job thread has used any CPU for
     ``quiet_s`` (a finished job's thread may linger idle); returns the seconds waited."""
@@ -243,6 +353,8 @@ class Result:
     first_page_s: list = field(default_factory=list)
     after_window_s: list = field(default_factory=list)
     rss_ratio: list = field(default_factory=list)
+    tree_rss_mb: list = field(default_factory=list)  # the app and its processes (TreeSampler)
+    tree_pss_mb: list = field(default_factory=list)
     note: str = ""
 
 
@@ -336,9 +448,11 @@ def run_pedsleep(scr: Screen, edf: str, assistant: bool, args) -> dict[str, Resu
     if not assistant:
         cmd.append("--no-assistant")
     p, t_win, t_page = launch_until_page(scr, cmd, home)
+    sampler = TreeSampler(p.pid, scr.tmp)
     size_mb = os.path.getsize(edf) / 2**20
     out: dict[str, Result] = {}
     if t_page is None:
+        sampler.peaks()
         stop(p)
         r = Result(note="no page drawn")
         return {"working" if assistant else "off": r}
@@ -365,6 +479,10 @@ def run_pedsleep(scr: Screen, edf: str, assistant: bool, args) -> dict[str, Resu
         off.whole_ms = measure_whole_pedsleep(scr.x, args.whole)
         off.rss_ratio = [vm_hwm_mb(p.pid) / size_mb]
         out["off"] = off
+    tree = sampler.peaks()
+    if tree is not None:
+        for r in out.values():
+            r.tree_rss_mb, r.tree_pss_mb = [tree[0]], [tree[1]]
     stop(p)
     journal.unlink(missing_ok=True)
     return out
@@ -463,7 +581,8 @@ def edfb_timescale(scr: Screen, item: str) -> float | None:
 
 # --- report ----------------------------------------------------------------------------
 ROWS = [("working", "PedSleep, assistant working"), ("finished", "PedSleep, assistant finished"),
-        ("off", "PedSleep `--no-assistant`"), ("edfbrowser", "EDFbrowser")]
+        ("off", "PedSleep `--no-assistant`"), ("edfbrowser", "EDFbrowser"),
+        ("floor", "floor: a bare Qt window repainted whole")]
 
 
 def fmt(v, unit="", digits=1) -> str:
@@ -474,7 +593,8 @@ def table(res: dict[str, Result], edfb_version: str) -> str:
     ref = res.get("edfbrowser")
     ref_med = float(np.median(ref.flips_ms)) if ref and ref.flips_ms else None
     lines = ["| state | flip median | p95 | flip / EDFbrowser | whole night | first page from launch "
-             "| window → page | peak RSS / file |", "|---|---|---|---|---|---|---|---|"]
+             "| window → page | peak RSS / file | with its processes: RSS sum / PSS sum |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for key, name in ROWS:
         r = res.get(key)
         if r is None:
@@ -488,15 +608,19 @@ def table(res: dict[str, Result], edfb_version: str) -> str:
         fp = float(np.median(r.first_page_s)) if r.first_page_s else None
         aw = float(np.median(r.after_window_s)) if r.after_window_s else None
         rss = float(np.median(r.rss_ratio)) if r.rss_ratio else None
+        tree = (f"{fmt(max(r.tree_rss_mb), ' MB', 0)} / {fmt(max(r.tree_pss_mb), ' MB', 0)}"
+                if r.tree_rss_mb else "—")
         lines.append(f"| {name} | {fmt(med, ' ms')} | {fmt(p95, ' ms', 0)} | {fmt(ratio, '×', 2)} | "
-                     f"{fmt(whole, ' ms', 0)} | {fmt(fp, ' s', 2)} | {fmt(aw, ' s', 2)} | {fmt(rss, '×', 2)} |")
+                     f"{fmt(whole, ' ms', 0)} | {fmt(fp, ' s', 2)} | {fmt(aw, ' s', 2)} | {fmt(rss, '×', 2)} | "
+                     f"{tree} |")
     return "\n".join(lines)
 
 
 def merge(total: dict[str, Result], part: dict[str, Result]) -> None:
     for k, r in part.items():
         t = total.setdefault(k, Result())
-        for f in ("flips_ms", "whole_ms", "first_page_s", "after_window_s", "rss_ratio"):
+        for f in ("flips_ms", "whole_ms", "first_page_s", "after_window_s", "rss_ratio", "tree_rss_mb",
+                  "tree_pss_mb"):
             getattr(t, f).extend(getattr(r, f))
         if r.note:
             t.note = (t.note + "; " if t.note else "") + r.note
@@ -526,7 +650,11 @@ def main(argv=None) -> int:
     ap.add_argument("--model-timeout", type=float, default=900.0,
                     help="longest wait for the model's pass to finish")
     ap.add_argument("--only", choices=("pedsleep", "edfbrowser"), help="one viewer only")
+    ap.add_argument("--no-floor", action="store_true", help="skip the bare Qt window's floor row")
+    ap.add_argument("--sample-tree", nargs=2, metavar=("PID", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.sample_tree:
+        return sample_tree(int(args.sample_tree[0]), args.sample_tree[1])
     if not sys.platform.startswith("linux"):
         skip("needs Linux (Xvfb, /proc)")
     if not (ROOT / ".venv/bin/python").exists():
@@ -540,6 +668,8 @@ def main(argv=None) -> int:
         viewers = viewers[:2]
     elif args.only == "edfbrowser":
         viewers = viewers[2:]
+    if not args.no_floor and args.only is None:
+        viewers.append("floor")
     scr = Screen()
     total: dict[str, Result] = {}
     try:
@@ -551,6 +681,8 @@ def main(argv=None) -> int:
                     part = run_pedsleep(scr, edf, True, args)
                 elif name == "ped-off":
                     part = run_pedsleep(scr, edf, False, args)
+                elif name == "floor":
+                    part = run_floor(scr, args)
                 else:
                     part = run_edfbrowser(scr, edf, args)
                 merge(total, part)
@@ -563,6 +695,8 @@ def main(argv=None) -> int:
     print(f"{os.path.basename(edf)} ({os.path.getsize(edf) / 2**20:.0f} MB), screen {SCREEN_W}x{SCREEN_H} "
           f"(Xvfb + openbox, maximised), {args.rounds} rounds in rotated order, {args.flips} flips "
           f"per state and round, {os.cpu_count()} cores, load average at the end {load[0]:.1f}")
+    size_mb = os.path.getsize(edf) / 2**20
+    print(f"issue 16's memory budget: 1.5 × the file + 300 MB = {1.5 * size_mb + 300:.0f} MB")
     print(table(total, edfb_version))
     for k, r in total.items():
         if r.note:
