@@ -10,7 +10,11 @@ its process peaked at ~700 MB. Two parts of that cost nothing to the result:
   compiled loop adds them, so every value is the same to the bit (tests compare it with
   antropy's own on real and random signals). With it, the stager's child process imports
   antropy with ``NUMBA_DISABLE_JIT=1`` (``NO_JIT_ENV``): nothing is compiled, and the
-  numpy functions YASA takes from antropy are unchanged.
+  numpy functions YASA takes from antropy are unchanged. Importing numba still loads
+  LLVM (~52 MB) for nothing, so ``import_antropy_without_numba`` gives antropy a
+  stand-in ``numba`` whose ``jit`` leaves each function as it is (what
+  ``NUMBA_DISABLE_JIT`` means) for the one import; where a future antropy needs more of
+  numba than that, it imports antropy with the real numba instead.
 * **A second copy of the night.** ``fit`` band-pass filters a copy of the channels it
   holds and never reads the unfiltered ones again. ``filter_in_place`` filters them in
   place (MNE's own ``filter_data`` with ``copy=False``: the same filter, the same values).
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
+import types
 
 import numpy as np
 
@@ -60,6 +66,51 @@ def higuchi_fd(x, kmax: int = 10) -> float:
         sxy += a * b
         sy += b
     return (kmax * sxy - sx * sy) / (kmax * sx2 - sx ** 2 + _REGRESSION_EPS)
+
+
+class _Anything:
+    """Stands in for ``numba.types`` and every type built from it in a signature."""
+
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+
+def _no_jit(*args, **kwargs):
+    """``numba.jit`` as ``NUMBA_DISABLE_JIT`` makes it: ``@jit`` and ``@jit(signature,
+    nopython=True)`` both leave the function as it is."""
+    if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], _Anything):
+        return args[0]
+    return lambda fn: fn
+
+
+def import_antropy_without_numba():
+    """antropy, imported with a stand-in ``numba`` (see the module doc) that is taken out of
+    ``sys.modules`` again at once; with the real numba where the stand-in is not enough or
+    numba is already loaded. For the stager's child process, which compiles nothing."""
+    if "antropy" in sys.modules or "numba" in sys.modules:
+        import antropy
+
+        return antropy
+    stand_in = types.ModuleType("numba")
+    stand_in.jit = stand_in.njit = _no_jit  # type: ignore[attr-defined]
+    stand_in.types = _Anything()  # type: ignore[attr-defined]
+    sys.modules["numba"] = stand_in
+    try:
+        import antropy
+
+        return antropy
+    except Exception:  # whatever a newer antropy wants of numba: the real one below
+        for name in [m for m in sys.modules if m == "antropy" or m.startswith("antropy.")]:
+            del sys.modules[name]
+    finally:
+        if sys.modules.get("numba") is stand_in:
+            del sys.modules["numba"]
+    import antropy
+
+    return antropy
 
 
 def filter_in_place(data, *args, **kwargs):

@@ -150,7 +150,10 @@ def main(argv: list[str]) -> int:
         os.nice(10)  # below the GUI, like the assistant's worker thread
     except OSError:
         pass
+    from engine.staging.yasa_lean import import_antropy_without_numba
     from engine.staging.yasa_stager import yasa_proba_and_features
+
+    import_antropy_without_numba()  # before YASA's fit imports it: no LLVM loaded (yasa_lean)
 
     with np.load(inp, allow_pickle=False) as z:
         names = [str(n) for n in z["names"]]

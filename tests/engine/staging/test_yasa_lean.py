@@ -99,3 +99,59 @@ def test_the_stager_s_child_compiles_nothing():
     from engine.staging.yasa_process import _child_env
 
     assert _child_env()["NUMBA_DISABLE_JIT"] == "1"
+
+
+_IN_A_FRESH_PROCESS = """
+import json, sys
+import numpy as np
+from engine.staging import yasa_lean
+if sys.argv[1] == "stand-in-not-enough":
+    def refuse(self, name):
+        raise AttributeError(name)
+    yasa_lean._Anything.__getattr__ = refuse
+ant = yasa_lean.import_antropy_without_numba()
+numba = sys.modules.get("numba")
+x = np.random.default_rng(5).normal(0, 30, (20, 3000))
+mob, com = ant.hjorth_params(x, axis=1)
+out = {"numba": None if numba is None else getattr(numba, "__version__", "stand-in"),
+       "values": [list(mob), list(com), list(ant.num_zerocross(x, axis=1).astype(float)),
+                  [ant.perm_entropy(r, normalize=True) for r in x], list(ant.petrosian_fd(x, axis=1)),
+                  [ant.higuchi_fd(r) for r in x]]}
+print(json.dumps(out))
+"""
+
+
+def _antropy_in_a_fresh_process(mode: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "-c", _IN_A_FRESH_PROCESS, mode], capture_output=True, text=True,
+                       env=env, cwd=str(root), timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _antropy_here() -> list:
+    antropy = pytest.importorskip("antropy")
+    x = np.random.default_rng(5).normal(0, 30, (20, 3000))
+    mob, com = antropy.hjorth_params(x, axis=1)
+    return [list(mob), list(com), list(antropy.num_zerocross(x, axis=1).astype(float)),
+            [antropy.perm_entropy(r, normalize=True) for r in x], list(antropy.petrosian_fd(x, axis=1)),
+            [antropy.higuchi_fd(r) for r in x]]
+
+
+def test_antropy_without_numba_loads_no_numba_and_gives_the_same_values():
+    got = _antropy_in_a_fresh_process("stand-in")
+    assert got["numba"] is None  # the stand-in was taken out again; LLVM never loaded
+    assert got["values"] == _antropy_here()
+
+
+def test_where_the_stand_in_is_not_enough_antropy_gets_the_real_numba():
+    got = _antropy_in_a_fresh_process("stand-in-not-enough")
+    assert got["numba"] not in (None, "stand-in")  # the real numba, with its version
+    assert got["values"] == _antropy_here()
