@@ -95,8 +95,8 @@ def import_antropy_without_numba():
 
         return antropy
     stand_in = types.ModuleType("numba")
-    stand_in.jit = stand_in.njit = _no_jit  # type: ignore[attr-defined]
-    stand_in.types = _Anything()  # type: ignore[attr-defined]
+    stand_in.jit = stand_in.njit = _no_jit
+    stand_in.types = _Anything()
     sys.modules["numba"] = stand_in
     try:
         import antropy
