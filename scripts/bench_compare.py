@@ -284,8 +284,9 @@ class TreeSampler:
 
     def __init__(self, pid: int, folder: Path):
         self.out = folder / f"tree-{pid}.txt"
-        self.p = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--sample-tree", str(pid),
-                                   str(self.out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.p = subprocess.Popen(["nice", "-n", "19", sys.executable, str(Path(__file__).resolve()),
+                                   "--sample-tree", str(pid), str(self.out)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def peaks(self) -> tuple[float, float] | None:
         if self.p.poll() is None:
@@ -455,11 +456,12 @@ def run_pedsleep(scr: Screen, edf: str, assistant: bool, args) -> dict[str, Resu
     if not assistant:
         cmd.append("--no-assistant")
     p, t_win, t_page = launch_until_page(scr, cmd, home)
-    sampler = TreeSampler(p.pid, scr.tmp)
+    sampler = TreeSampler(p.pid, scr.tmp) if args.tree_memory else None
     size_mb = os.path.getsize(edf) / 2**20
     out: dict[str, Result] = {}
     if t_page is None:
-        sampler.peaks()
+        if sampler is not None:
+            sampler.peaks()
         stop(p)
         r = Result(note="no page drawn")
         return {"working" if assistant else "off": r}
@@ -486,7 +488,7 @@ def run_pedsleep(scr: Screen, edf: str, assistant: bool, args) -> dict[str, Resu
         off.whole_ms = measure_whole_pedsleep(scr.x, args.whole)
         off.rss_ratio = [vm_hwm_mb(p.pid) / size_mb]
         out["off"] = off
-    tree = sampler.peaks()
+    tree = sampler.peaks() if sampler is not None else None
     if tree is not None:
         for r in out.values():
             r.tree_rss_mb, r.tree_pss_mb = [tree[0]], [tree[1]]
@@ -658,6 +660,8 @@ def main(argv=None) -> int:
                     help="longest wait for the model's pass to finish")
     ap.add_argument("--only", choices=("pedsleep", "edfbrowser"), help="one viewer only")
     ap.add_argument("--no-floor", action="store_true", help="skip the bare Qt window's floor row")
+    ap.add_argument("--no-tree-memory", dest="tree_memory", action="store_false",
+                    help="do not sample the memory of PedSleep's processes (a separate process at nice 19)")
     ap.add_argument("--sample-tree", nargs=2, metavar=("PID", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.sample_tree:
