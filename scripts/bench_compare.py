@@ -19,8 +19,8 @@ first changed pixel of the new page on screen, whatever the program does inside.
 - with its processes: PedSleep's peak over the app and every process it started (YASA's
   stager runs in a child), sampled by a separate process: the peak of the summed RSS
   (every 50 ms; shared library pages counted once per process) and of the summed PSS
-  (every 0.5 s; each shared page split between the processes that map it: the memory
-  they take together). The footer prints issue 16's budget, 1.5 × the file + 300 MB.
+  (every 0.5 s and whenever the RSS sum is near its peak; each shared page split between
+  the processes that map it: the memory they take together). The footer prints issue 16's budget, 1.5 × the file + 300 MB.
 - floor: a bare Qt window (PySide6, no data) that repaints all of itself on each Page
   Down: what the X server, the screen polling and a full-window repaint cost on this
   machine, below which no viewer's flips can go.
@@ -264,15 +264,19 @@ def tree_memory_mb(pid: int, pss: bool = True) -> tuple[float, float]:
 
 def sample_tree(pid: int, out: str, period_s: float = 0.05, pss_every: int = 10) -> int:
     """``--sample-tree``: the peaks of ``tree_memory_mb(pid)`` until ``pid`` is gone or
-    SIGTERM comes, written to ``out`` as "RSS PSS": RSS every ``period_s``, PSS every
-    ``pss_every``-th sample (its page-table walk is kept off most of the app's frames)."""
+    SIGTERM comes, written to ``out`` as "RSS PSS": RSS every ``period_s``; PSS every
+    ``pss_every``-th sample and whenever the summed RSS is within 2 % of its peak so far
+    (its page-table walk is kept off most of the app's frames, not off its peaks)."""
     peak = [0.0, 0.0]
     done = []
     signal.signal(signal.SIGTERM, lambda *_: done.append(1))
     n = 0
     while not done and Path(f"/proc/{pid}").exists():
-        rss, pss = tree_memory_mb(pid, pss=n % pss_every == 0)
-        peak = [max(peak[0], rss), max(peak[1], pss)]
+        rss, _ = tree_memory_mb(pid, pss=False)
+        if n % pss_every == 0 or rss >= 0.98 * peak[0]:
+            rss, pss = tree_memory_mb(pid)
+            peak[1] = max(peak[1], pss)
+        peak[0] = max(peak[0], rss)
         n += 1
         time.sleep(period_s)
     Path(out).write_text(f"{peak[0]:.1f} {peak[1]:.1f}\n")
