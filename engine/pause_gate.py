@@ -17,7 +17,9 @@ frame the machine. So the background *pauses* while the scorer pages:
 
 No wait is unbounded: a job's own cancel flag (``bind_cancel``) ends a wait at once, and a
 thread never waits longer than ``MAX_WAIT_S`` at one step, so a key held down slows the
-background but never stops it for good. Without a GUI (the CLI, training) nobody holds the
+background but never stops it for good. A job the scorer is waiting for does not wait at
+all: its thread's "urgent" flag (``bind_urgent``; ``GeneratorWorker.hurry``) is set, e.g.
+the envelope pyramids once the scorer zooms out to long windows, which need them. Without a GUI (the CLI, training) nobody holds the
 gate and every check is one ``Event.is_set``.
 """
 
@@ -98,6 +100,11 @@ class PauseGate:
         """This thread's job cancel flag (``is_set()``), which ends its waits at once."""
         self._local.cancel = cancel
 
+    def bind_urgent(self, urgent: Any) -> None:
+        """This thread's "the scorer waits for this job" flag (``is_set()``): once it is
+        set, the thread no longer waits for the gate."""
+        self._local.urgent = urgent
+
     def wait_clear(self, cancel: Any = None, max_wait_s: float = MAX_WAIT_S) -> float:
         """Block while the gate is held, at most ``max_wait_s``, or until ``cancel`` (or
         the flag bound to this thread) is set; returns the seconds waited. Never waits on
@@ -105,10 +112,11 @@ class PauseGate:
         if self._clear.is_set() or threading.current_thread() is threading.main_thread():
             return 0.0
         cancel = cancel if cancel is not None else getattr(self._local, "cancel", None)
+        urgent = getattr(self._local, "urgent", None)
         t0 = time.monotonic()
         deadline = t0 + max_wait_s
         while not self._clear.is_set():
-            if cancel is not None and cancel.is_set():
+            if (cancel is not None and cancel.is_set()) or (urgent is not None and urgent.is_set()):
                 break
             left = deadline - time.monotonic()
             if left <= 0:

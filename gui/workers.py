@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -95,13 +96,23 @@ class _Runner(QObject):
         self.make_gen = make_gen
         self.cancel = cancel
         self.delay_s = delay_s
+        self.urgent = threading.Event()  # the scorer waits for this job: no pausing (hurry)
+
+    def _delay(self) -> bool:
+        """Wait ``delay_s`` unless hurried; True when cancelled meanwhile."""
+        end = time.monotonic() + self.delay_s
+        while (left := end - time.monotonic()) > 0 and not self.urgent.is_set():
+            if self.cancel.wait(min(left, 0.05)):
+                return True
+        return self.cancel.is_set()
 
     def run(self):
         _lower_this_thread()
-        if self.delay_s > 0 and self.cancel.wait(self.delay_s):
+        if self.delay_s > 0 and self._delay():
             self.done.emit(self.request_id)  # cancelled before it began
             return
         GATE.bind_cancel(self.cancel)  # the model's pause points end their waits on cancel
+        GATE.bind_urgent(self.urgent)
         gen = x = None
         try:
             # every cancel check of the job is a pause point too (engine.pause_gate)
@@ -166,6 +177,15 @@ class GeneratorWorker(QObject):
 
     def is_running(self) -> bool:
         return self._thread.isRunning()
+
+    def hurry(self) -> None:
+        """The scorer now waits for this job's result: it no longer waits for the pause
+        gate (engine.pause_gate) nor its start delay. Idempotent; any thread."""
+        self._runner.urgent.set()
+
+    @property
+    def hurried(self) -> bool:
+        return self._runner.urgent.is_set()
 
     def cancel(self, wait_ms: int = 10000) -> None:
         """Ask the job to stop and wait until its thread has ended. A job that does not

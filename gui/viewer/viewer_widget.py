@@ -26,6 +26,8 @@ from gui.viewer.signal_view import SignalView
 from gui.viewer.time_axis import clock_text
 from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker
 
+HURRY_PYRAMIDS_WINDOW_S = 120.0  # longer windows: the pyramids' build does not pause
+
 WINDOW_CHOICES_S = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, math.inf)
 
 
@@ -137,6 +139,17 @@ class Viewer(QWidget):
         w.item.connect(self._pyramid_ready)
         self.pyramid_worker = w
         w.start()
+        self._hurry_pyramids_for_long_views()  # a study opened at a long window
+
+    def _hurry_pyramids_for_long_views(self) -> None:
+        """A window past ``HURRY_PYRAMIDS_WINDOW_S``: the scorer is zooming out, and views
+        of hours need the envelope pyramids (without them a whole-night view reads the whole
+        night first, ~0.6 s on a 10-h file). Their build then stops waiting for the pause
+        gate, which holds it while the scorer pages (engine.pause_gate)."""
+        w = self.pyramid_worker
+        if w is not None and not w.hurried and self.study is not None \
+                and self.effective_window() > HURRY_PYRAMIDS_WINDOW_S:
+            w.hurry()
 
     def _pyramid_ready(self, request_id: int, fraction: float) -> None:
         if self.pyramid_worker is None or request_id != self.pyramid_worker.request_id:
@@ -249,6 +262,7 @@ class Viewer(QWidget):
             self.start_s = self._clamp(start)
             if not self.start_s <= self.cursor_epoch * EPOCH_S < self.start_s + w:
                 self.cursor_epoch = self.current_epoch()
+            self._hurry_pyramids_for_long_views()
         self.refresh()
 
     def zoom(self, finer: bool) -> None:

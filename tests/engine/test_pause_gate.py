@@ -76,6 +76,31 @@ def test_cancel_and_the_longest_wait_end_a_wait_while_still_held():
     assert done.wait(10) and gate.held
 
 
+def test_a_job_the_scorer_waits_for_does_not_wait_for_the_gate():
+    gate = PauseGate()
+    gate.hold()
+    urgent = threading.Event()
+    waiting = threading.Event()
+
+    def job():
+        gate.bind_urgent(urgent)
+        waiting.set()
+        first = gate.wait_clear(max_wait_s=30.0)  # held, not urgent yet: waits
+        second = gate.wait_clear(max_wait_s=30.0)  # urgent now: does not wait
+        return first, second
+
+    t, done, out = _in_thread(job)
+    assert waiting.wait(10) and not done.wait(0.2)
+    urgent.set()  # hurried while it waits: the wait ends
+    assert done.wait(10) and gate.held
+    assert out[0][0] >= 0.2 and out[0][1] < 0.1
+    # another thread, not hurried, still waits
+    t, done, _ = _in_thread(lambda: gate.wait_clear(max_wait_s=30.0))
+    assert not done.wait(0.2)
+    gate.release()
+    assert done.wait(10)
+
+
 def test_a_pausing_cancel_is_a_pause_point_that_reports_the_flag():
     gate = PauseGate()
     flag = threading.Event()

@@ -86,3 +86,49 @@ def test_cancelling_a_job_that_waits_for_the_gate_ends_it_at_once(qtbot):
     w.cancel(wait_ms=10_000)  # the wait sees the job's own flag, not only the gate
     assert not w.is_running() and GATE.held
     GATE.release()
+
+
+def test_a_hurried_job_goes_on_while_the_gate_is_held_and_skips_its_start_delay(qtbot):
+    def job(cancel):
+        for i in range(3):
+            if cancel.is_set():
+                return
+            yield i
+
+    got, done = [], threading.Event()
+    install_input_pause().timer.stop()
+    GATE.hold()
+    try:
+        w = GeneratorWorker(job, delay_s=60.0)  # a start delay far longer than the test
+        w.item.connect(lambda rid, x: got.append(x))
+        w.finished.connect(lambda rid: done.set())
+        w.start()
+        qtbot.wait(200)
+        assert got == [] and not w.hurried
+        w.hurry()
+        qtbot.waitUntil(done.is_set, timeout=10_000)
+        assert got == [0, 1, 2] and GATE.held and w.hurried
+    finally:
+        GATE.release()
+
+
+def test_zooming_out_past_two_minutes_builds_the_pyramids_while_the_scorer_acts(window, night_edf, qtbot):
+    """The envelope pyramids' build waits while the scorer pages; once the window is
+    long, views need them, and it goes on though the gate is held."""
+    from gui.viewer.viewer_widget import HURRY_PYRAMIDS_WINDOW_S
+
+    install_input_pause().timer.stop()
+    GATE.hold()
+    try:
+        window.open_path(str(night_edf))
+        v = window.viewer
+        worker = v.pyramid_worker
+        assert worker is not None and not worker.hurried
+        v.set_window(60.0)  # a minute: still paging, the build keeps waiting
+        assert not worker.hurried
+        v.set_window(HURRY_PYRAMIDS_WINDOW_S * 2.5)
+        assert worker.hurried
+        qtbot.waitUntil(lambda: v.source.pyramids.get(0) is not None, timeout=30_000)
+        assert GATE.held  # built while the gate was held all along
+    finally:
+        GATE.release()
