@@ -31,7 +31,7 @@ import numpy as np
 
 from engine.jobs import Progress, is_cancelled
 from engine.pause_gate import GATE
-from engine.proc_memory import status_mb
+from engine.proc_memory import release_free_memory, status_mb
 from engine.staging.result import StagingUnavailable
 from engine.staging.yasa_lean import NO_JIT_ENV
 
@@ -80,6 +80,9 @@ def yasa_in_child(data, names, types, meta, cancel=None):
             del arrays
             for i in range(len(data)):
                 data[i] = np.empty(0)
+        # the night's reads are free now: give their heap back before the child grows
+        # (the app and the child peak together while it runs)
+        release_free_memory()
         cmd = [sys.executable, "-m", "engine.staging.yasa_process", str(inp), str(out), str(status)]
         with open(err, "wb") as err_fh:
             try:

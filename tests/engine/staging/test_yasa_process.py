@@ -108,3 +108,23 @@ def test_the_child_is_stopped_while_the_scorer_acts_and_goes_on_after(monkeypatc
         GATE.release()
     assert not job.is_alive()
     assert _proc_state(pids[0]) == "gone" and pids[0] not in GATE._pids
+
+
+def test_the_parent_gives_back_its_freed_heap_before_the_child_starts(monkeypatch):
+    """The app and the stager's child peak together while it runs: the night's reads the
+    parent has let go are handed back to the system before the child is started."""
+    from engine.pause_gate import GATE
+    from engine.staging import yasa_process
+
+    order: list[str] = []
+    monkeypatch.setattr(yasa_process, "release_free_memory", lambda: order.append("trim") or True)
+    register = GATE.register_process
+    monkeypatch.setattr(GATE, "register_process", lambda pid: (order.append("child"), register(pid)))
+    data = [np.random.default_rng(1).normal(0, 30, 100 * 60 * 10)]  # 10 min
+    gen = yasa_in_child(data, ["eeg"], ["eeg"], None)
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(gen)
+    out = stop.value.value
+    assert order == ["trim", "child"] and len(data[0]) == 0
+    assert out is not None and out[0].shape[1] == 5
