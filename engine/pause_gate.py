@@ -19,8 +19,8 @@ No wait is unbounded: a job's own cancel flag (``bind_cancel``) ends a wait at o
 thread never waits longer than ``MAX_WAIT_S`` at one step, so a key held down slows the
 background but never stops it for good. A job the scorer is waiting for does not wait at
 all: its thread's "urgent" flag (``bind_urgent``; ``GeneratorWorker.hurry``) is set, e.g.
-the envelope pyramids once the scorer zooms out to long windows, which need them. Without a GUI (the CLI, training) nobody holds the
-gate and every check is one ``Event.is_set``.
+the envelope pyramids once the scorer zooms out to long windows, which need them. Without
+a GUI (the CLI, training) nobody holds the gate and every check is one ``Event.is_set``.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ also could not be interrupted: closing a study waited for it. Here the parent ha
 100-Hz channels it has read to ``python -m engine.staging.yasa_process IN OUT`` through
 a temporary folder, waits without holding the GIL, and kills the child at once when the
 job is cancelled. The child runs the same ``yasa_proba_and_features`` on the same arrays,
-so the numbers are those of the in-process stager. It runs with ``NUMBA_DISABLE_JIT``
-(engine.staging.yasa_lean): importing antropy compiles nothing, which took ~5 s of CPU
-and ~115 MB; with the in-place filter, its peak on a 10-h night went from ~730 to ~510 MB.
+so the numbers are those of the in-process stager. It compiles nothing and loads no LLVM
+(``NUMBA_DISABLE_JIT`` and a stand-in numba for antropy's import, engine.staging.yasa_lean;
+the compile took ~5 s of CPU and ~170 MB): with YASA's band-pass in place, its peak on a
+10-h night went from ~730 to ~460 MB. The parent hands its freed heap back before starting
+it, since the two peak together.
 
 Protocol: IN.npz holds ``ch0``… (float64 µV at 100 Hz), ``names``, ``types`` and ``meta``
 (JSON); the child writes OUT.npz (``proba``, ``features``, ``columns``) and exits 0, or
