@@ -22,10 +22,11 @@ first changed pixel of the new page on screen, whatever the program does inside.
   stager runs in a child), sampled by a separate process: the peak of the summed RSS
   (every 50 ms; shared library pages counted once per process) and of the summed PSS
   (every 0.5 s and whenever the RSS sum is near its peak; each shared page split between
-  the processes that map it: the memory they take together). The footer prints issue 16's budget, 1.5 × the file + 300 MB.
+  the processes that map it: the memory they take together). The footer prints issue
+  16's budget, 1.5 × the file + 300 MB.
 - floor: a bare Qt window (PySide6, no data) that repaints all of itself on each Page
   Down: what the X server, the screen polling and a full-window repaint cost on this
-  machine, below which no viewer's flips can go.
+  machine; a viewer that repaints its whole window cannot flip faster.
 - PedSleep runs three ways: ``assistant working`` (flips while the model's first pass
   runs), ``assistant finished`` (the same process once its background job threads have
   used no CPU for 5 s: the pass is done and every overlay is on screen), and
