@@ -267,41 +267,57 @@ def tree_memory_mb(pid: int, pss: bool = True) -> tuple[float, float]:
 
 def sample_tree(pid: int, out: str, period_s: float = 0.05, pss_every: int = 10) -> int:
     """``--sample-tree``: the peaks of ``tree_memory_mb(pid)`` until ``pid`` is gone or
-    SIGTERM comes, written to ``out`` as "RSS PSS": RSS every ``period_s``; PSS every
+    SIGTERM comes, in ``out`` as "RSS PSS" (rewritten whenever a peak grows, so it holds
+    the peaks so far even if this process is killed): RSS every ``period_s``; PSS every
     ``pss_every``-th sample and whenever the summed RSS is within 2 % of its peak so far
     (its page-table walk is kept off most of the app's frames, not off its peaks)."""
     peak = [0.0, 0.0]
     done = []
     signal.signal(signal.SIGTERM, lambda *_: done.append(1))
+    part = Path(out + ".part")
     n = 0
     while not done and Path(f"/proc/{pid}").exists():
         rss, _ = tree_memory_mb(pid, pss=False)
+        before = list(peak)
         if n % pss_every == 0 or rss >= 0.98 * peak[0]:
             rss, pss = tree_memory_mb(pid)
             peak[1] = max(peak[1], pss)
         peak[0] = max(peak[0], rss)
+        if peak != before or n == 0:
+            part.write_text(f"{peak[0]:.1f} {peak[1]:.1f}\n")
+            os.replace(part, out)
         n += 1
         time.sleep(period_s)
-    Path(out).write_text(f"{peak[0]:.1f} {peak[1]:.1f}\n")
     return 0
 
 
 class TreeSampler:
     """``sample_tree`` in its own process (no GIL shared with the screen polling)."""
 
-    def __init__(self, pid: int, folder: Path):
+    def __init__(self, pid: int, folder: Path, niceness: int = 19):
+        """``niceness`` 19: below everything PedSleep runs (its GUI at 0, its jobs and
+        YASA's process at 10), which leaves it the ~1 % of a core it needs."""
         self.out = folder / f"tree-{pid}.txt"
-        self.p = subprocess.Popen(["nice", "-n", "19", sys.executable, str(Path(__file__).resolve()),
+        self.p = subprocess.Popen(["nice", "-n", str(niceness), sys.executable, str(Path(__file__).resolve()),
                                    "--sample-tree", str(pid), str(self.out)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    def sampled(self) -> bool:
+        """It has taken its first sample."""
+        return self.out.exists()
+
     def peaks(self) -> tuple[float, float] | None:
+        """Stop it; the peaks it saw (None if it never took a sample)."""
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGTERM)
         try:
             self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        try:
             rss, pss = (float(v) for v in self.out.read_text().split())
-        except (subprocess.TimeoutExpired, OSError, ValueError):
+        except (OSError, ValueError):
             return None
         return rss, pss
 
