@@ -15,6 +15,12 @@ its process peaked at ~700 MB. Two parts of that cost nothing to the result:
   stand-in ``numba`` whose ``jit`` leaves each function as it is (what
   ``NUMBA_DISABLE_JIT`` means) for the one import; where a future antropy needs more of
   numba than that, it imports antropy with the real numba instead.
+* **Plotting libraries.** ``import yasa`` imports its plotting module, which imports
+  matplotlib and seaborn (~35 MB resident, ~0.5 s) that the stager never draws with.
+  ``import_yasa_without_plotting`` gives that one import stand-ins whose every name is
+  a do-nothing (``_Anything``) and takes them out of ``sys.modules`` at once: only YASA's
+  plotting functions hold them, and a later ``import matplotlib`` gets the real one.
+  Where a future YASA needs more of them at import, it imports YASA as shipped.
 * **A second copy of the night.** ``fit`` band-pass filters a copy of the channels it
   holds and never reads the unfiltered ones again. ``filter_in_place`` filters them in
   place (MNE's own ``filter_data`` with ``copy=False``: the same filter, the same values).
@@ -33,6 +39,8 @@ import types
 import numpy as np
 
 NO_JIT_ENV = {"NUMBA_DISABLE_JIT": "1"}  # for the stager's child process (engine.staging.yasa_process)
+# imported by yasa.plotting (and seaborn's own import of matplotlib): never drawn with by the stager
+PLOTTING_MODULES = ("matplotlib", "matplotlib.pyplot", "matplotlib.dates", "matplotlib.colors", "seaborn")
 _REGRESSION_EPS = 1e-9  # antropy adds it to the slope's denominator
 
 
@@ -69,13 +77,25 @@ def higuchi_fd(x, kmax: int = 10) -> float:
 
 
 class _Anything:
-    """Stands in for ``numba.types`` and every type built from it in a signature."""
+    """Stands in for ``numba.types`` and every type built from it in a signature, and for
+    every name of a plotting stand-in (``plt.rc_context(...)`` as a decorator included)."""
 
     def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):  # no __path__, __wrapped__, …: a plain object
+            raise AttributeError(name)
         return self
 
     def __call__(self, *args, **kwargs):
         return self
+
+
+class _StandInModule(types.ModuleType):
+    """A module whose every public name is ``_Anything``."""
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return _Anything()
 
 
 def _no_jit(*args, **kwargs):
@@ -111,6 +131,38 @@ def import_antropy_without_numba():
     import antropy
 
     return antropy
+
+
+def import_yasa_without_plotting():
+    """yasa, imported with stand-ins for matplotlib and seaborn (see the module doc) that
+    are taken out of ``sys.modules`` again at once; as shipped where a plotting library is
+    loaded already or the stand-ins are not enough. For the stager's child process."""
+    if "yasa" in sys.modules or any(m in sys.modules for m in PLOTTING_MODULES):
+        import yasa
+
+        return yasa
+    stand_ins = {}
+    for name in PLOTTING_MODULES:
+        stand_ins[name] = _StandInModule(name)
+        sys.modules[name] = stand_ins[name]
+    for name in PLOTTING_MODULES:  # ``import matplotlib.dates``: an attribute of its parent too
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(stand_ins[parent], child, stand_ins[name])
+    try:
+        import yasa
+
+        return yasa
+    except Exception:  # whatever a newer YASA wants of them at import: the real ones below
+        for name in [m for m in sys.modules if m == "yasa" or m.startswith("yasa.")]:
+            del sys.modules[name]
+    finally:
+        for name, mod in stand_ins.items():
+            if sys.modules.get(name) is mod:
+                del sys.modules[name]
+    import yasa
+
+    return yasa
 
 
 def filter_in_place(data, *args, **kwargs):

@@ -23,12 +23,6 @@ from engine.staging.result import SOURCE_YASA, StagingResult, StagingUnavailable
 YASA_CLASSES = ("WAKE", "N1", "N2", "N3", "REM")  # YASA's proba columns, in our W N1 N2 N3 R order
 
 
-def yasa_version() -> str:
-    import yasa
-
-    return str(yasa.__version__)
-
-
 def stage_study(study, chmap, cancel=None, *, use_demographics: bool = True, isolate: bool = False):
     """Stage a whole study with YASA. See the module doc for what it yields.
 

@@ -95,10 +95,12 @@ def test_yasa_gives_the_same_stages_and_features_lean_as_shipped(shared_data, mo
     assert lean.feature_names == shipped.feature_names
 
 
-def test_the_stager_s_child_compiles_nothing():
+def test_the_stager_s_child_compiles_nothing_and_maps_its_large_blocks_on_their_own():
     from engine.staging.yasa_process import _child_env
 
-    assert _child_env()["NUMBA_DISABLE_JIT"] == "1"
+    env = _child_env()
+    assert env["NUMBA_DISABLE_JIT"] == "1"
+    assert int(env["MALLOC_MMAP_THRESHOLD_"]) == 1 << 20  # freed blocks go back to the system
 
 
 _IN_A_FRESH_PROCESS = """
@@ -155,3 +157,50 @@ def test_where_the_stand_in_is_not_enough_antropy_gets_the_real_numba():
     got = _antropy_in_a_fresh_process("stand-in-not-enough")
     assert got["numba"] not in (None, "stand-in")  # the real numba, with its version
     assert got["values"] == _antropy_here()
+
+
+_YASA_IN_A_FRESH_PROCESS = """
+import json, sys
+from engine.staging import yasa_lean
+if len(sys.argv) > 1:
+    sys.path.insert(0, sys.argv[1])  # a stand-in yasa that needs more of matplotlib
+yasa = yasa_lean.import_yasa_without_plotting()
+held = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "seaborn"))
+import matplotlib
+print(json.dumps({"held": held, "staging": hasattr(yasa, "SleepStaging") or hasattr(yasa, "FAKE"),
+                  "real_matplotlib_after": hasattr(matplotlib, "__version__")}))
+"""
+
+
+def _yasa_in_a_fresh_process(*args: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("yasa")
+    root = Path(__file__).resolve().parents[3]
+    r = subprocess.run([sys.executable, "-c", _YASA_IN_A_FRESH_PROCESS, *args], capture_output=True, text=True,
+                       env=dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(root)), cwd=str(root),
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_yasa_imports_without_matplotlib_or_seaborn_and_a_later_import_gets_the_real_one():
+    got = _yasa_in_a_fresh_process()
+    assert got["held"] == []  # neither loaded, no stand-in left behind
+    assert got["staging"]
+    assert got["real_matplotlib_after"]
+
+
+def test_where_the_plotting_stand_ins_are_not_enough_yasa_gets_the_real_libraries(tmp_path):
+    fake = tmp_path / "yasa"
+    fake.mkdir()
+    # a YASA whose import computes with matplotlib: the stand-ins cannot, the real one can
+    (fake / "__init__.py").write_text("import matplotlib\nFAKE = int(matplotlib.__version__.split('.')[0]) + 1\n")
+    got = _yasa_in_a_fresh_process(str(tmp_path))
+    assert got["staging"]
+    assert "matplotlib" in got["held"]  # imported for real by the retry
+    assert got["real_matplotlib_after"]
