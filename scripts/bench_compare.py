@@ -453,8 +453,10 @@ def measure_flips(x: X11, n: int, gap_s: float, key: str = "Next") -> list[float
 
 
 def launch_until_page(scr: Screen, cmd: list[str], home: Path, timeout_s: float = 60.0):
-    """Start ``cmd``; return (process, seconds to a first non-black region, seconds to traces)."""
-    blank = scr.x.grab()
+    """Start ``cmd``; return (process, seconds to a first non-black region, seconds to traces).
+    The empty screen is taken once the region has been still for 0.3 s: the window of the
+    run before may still be closing, and its disappearance is not this window appearing."""
+    blank = wait_stable(scr.x, 0.3, 10)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, env=scr.env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          cwd=str(ROOT))
