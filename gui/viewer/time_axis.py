@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF
 
 
 def clock_text(start: dt.datetime, t_s: float, seconds: bool = True) -> str:
@@ -15,12 +16,62 @@ def clock_text(start: dt.datetime, t_s: float, seconds: bool = True) -> str:
 class ClockAxis(pg.AxisItem):
     """Major ticks labelled, minor ticks (a fifth of a major) not: ``tickSpacing`` keeps
     majors at >= 110 px, so a minor label (a clock time, ~50 px) never fits between two
-    and pyqtgraph would drop it anyway, after measuring its text (~1–2 ms a flip)."""
+    and pyqtgraph would drop it anyway, after measuring its text (~1–2 ms a flip).
+
+    A page flip moves the range by a whole window: the ticks land on the same pixels and
+    only the labels' times change. pyqtgraph lays the axis out again on every range change
+    (tick values, positions, one text measurement per label: ~1.5 ms of a ~12-ms flip);
+    here a layout is kept with what it depends on (the axis's and view's geometry, the
+    span, where the range starts between two minor ticks, pens and font) and, while that
+    is unchanged, reused with the new times written into the same places."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.start = dt.datetime(2000, 1, 1)
         self.setStyle(maxTextLevel=0)
+        self._layout_key: tuple | None = None
+        self._layout: tuple | None = None  # (axisSpec, tickSpecs, textSpecs, label offsets from the range start)
+        self.layouts_made = 0  # how many times pyqtgraph laid the axis out (tests, benches)
+
+    def _key(self) -> tuple | None:
+        lo, hi = (float(v) for v in self.range)
+        span = hi - lo
+        if not span > 0:
+            return None
+        bounds = self.mapRectFromParent(self.geometry())
+        view = self.linkedView()
+        ticks = view.mapRectToItem(self, view.boundingRect()) if view is not None else bounds
+        minor = self.tickSpacing(lo, hi, bounds.width())[-1][0]
+        phase = lo / minor - round(lo / minor)  # where the range starts between two minor ticks
+        style = tuple((k, v) for k, v in sorted(self.style.items()) if isinstance(v, (int, float, bool, str)))
+        return (round(span, 9), round(phase, 6), bounds.getRect(), ticks.getRect(), style,
+                id(self.style.get("tickFont")), self.pen().color().rgba(), self.pen().widthF(),
+                self.textPen().color().rgba(), self.orientation)
+
+    def generateDrawSpecs(self, p):  # noqa: N802 — pyqtgraph's name
+        key = self._key()
+        lo = float(self.range[0])
+        if key is not None and key == self._layout_key and self._layout is not None:
+            axis_spec, tick_specs, text_specs, offsets = self._layout
+            strings = self.tickStrings([lo + o for o in offsets], 1.0, self._major)
+            return axis_spec, tick_specs, [(r, f, s) for (r, f, _), s in zip(text_specs, strings)]
+        specs = super().generateDrawSpecs(p)
+        self.layouts_made += 1
+        self._layout_key = self._layout = None
+        if specs is None or key is None or self.orientation not in ("bottom", "top"):
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        lo_, hi = (float(v) for v in self.range)
+        width = self.mapRectFromParent(self.geometry()).width()
+        self._major = self.tickSpacing(lo_, hi, width)[0][0]
+        offsets = []
+        for rect, _, _ in text_specs:  # the label's tick: its rect's centre, on a major tick
+            v = lo_ + rect.center().x() * (hi - lo_) / width
+            offsets.append(round(v / self._major) * self._major - lo_)
+        self._layout_key = key
+        self._layout = (axis_spec, [(pen, QPointF(a), QPointF(b)) for pen, a, b in tick_specs],
+                        list(text_specs), offsets)
+        return specs
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (Qt naming)
         span = maxVal - minVal
