@@ -74,6 +74,7 @@ class SignalView(QWidget):
         self.grid.setZValue(-10)
         self.sep = pg.PlotCurveItem(pen=pg.mkPen((235, 235, 235), width=1), connect="pairs")
         self.sep.setZValue(-11)
+        self._grid_key: tuple | None = None  # the grid's page-relative layout (_draw_grid)
         # a plain rectangle in view coordinates: pyqtgraph's LinearRegionItem re-derives its
         # bounds from the view on every paint and, the x range having moved on each page,
         # asks for a second repaint of the whole trace area per flip
@@ -199,19 +200,29 @@ class SignalView(QWidget):
             self.cursor.setRect(QRectF(onset_s, 0.0, epoch_s, max(len(self.rows), 1)))
 
     def _draw_grid(self, t0: float, t1: float, n: int) -> None:
+        """Epoch (or second) lines and row separators, in page-relative x: moving to another
+        page of the same layout only moves the two items (``setPos``), without new data,
+        paths or bounds (each ``setData`` costs pyqtgraph both)."""
         step = EPOCH_S if (t1 - t0) / EPOCH_S <= 60 else None
         if step is None:
-            self.grid.setData(np.zeros(0), np.zeros(0))
+            lines = np.zeros(0)
         else:
             lines = np.arange(np.ceil(t0 / step) * step, t1 + 1e-9, step)
             if (t1 - t0) <= 30.0:  # one epoch on screen: also mark seconds lightly
                 lines = np.arange(np.ceil(t0), t1 + 1e-9, 1.0 if t1 - t0 <= 10 else 5.0)
-            xs = np.repeat(lines, 2)
-            ys = np.tile([0.0, float(n)], len(lines))
-            self.grid.setData(xs, ys, connect="pairs")
-        ys = np.repeat(np.arange(1, n, dtype=float), 2)
-        xs = np.tile([t0, t1], max(n - 1, 0))
-        self.sep.setData(xs.astype(float), ys, connect="pairs")
+        rel = lines - t0
+        key = (n, round(t1 - t0, 9), tuple(np.round(rel, 9)))
+        if key != self._grid_key:
+            self._grid_key = key
+            if len(rel):
+                self.grid.setData(np.repeat(rel, 2), np.tile([0.0, float(n)], len(rel)), connect="pairs")
+            else:
+                self.grid.setData(np.zeros(0), np.zeros(0))
+            ys = np.repeat(np.arange(1, n, dtype=float), 2)
+            xs = np.tile([0.0, t1 - t0], max(n - 1, 0))
+            self.sep.setData(xs.astype(float), ys, connect="pairs")
+        self.grid.setPos(t0, 0.0)
+        self.sep.setPos(t0, 0.0)
 
     # --- input ---------------------------------------------------------------------------
     def row_at_y(self, y_view: float) -> int:
