@@ -629,9 +629,11 @@ def fmt(v, unit="", digits=1) -> str:
 def table(res: dict[str, Result], edfb_version: str) -> str:
     ref = res.get("edfbrowser")
     ref_med = float(np.median(ref.flips_ms)) if ref and ref.flips_ms else None
-    lines = ["| state | flip median | p95 | flip / EDFbrowser | whole night | first page from launch "
+    floor = res.get("floor")
+    floor_med = float(np.median(floor.flips_ms)) if floor and floor.flips_ms else None
+    lines = ["| state | flip median | p95 | flip / EDFbrowser | flip / floor | whole night | first page from launch "
              "| window → page | peak RSS / file | with its processes: RSS sum / PSS sum |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for key, name in ROWS:
         r = res.get(key)
         if r is None:
@@ -641,6 +643,9 @@ def table(res: dict[str, Result], edfb_version: str) -> str:
         med = float(np.median(r.flips_ms)) if r.flips_ms else None
         p95 = float(np.percentile(r.flips_ms, 95)) if r.flips_ms else None
         ratio = med / ref_med if med and ref_med else None
+        # the box's own speed changes from hour to hour (X server, host load): the floor of
+        # the same run is the yardstick that moves with it
+        over_floor = med / floor_med if med and floor_med and key != "floor" else None
         whole = float(np.median(r.whole_ms)) if r.whole_ms else None
         first = float(np.max(r.whole_first_ms)) if r.whole_first_ms else None
         fp = float(np.median(r.first_page_s)) if r.first_page_s else None
@@ -648,7 +653,7 @@ def table(res: dict[str, Result], edfb_version: str) -> str:
         rss = float(np.median(r.rss_ratio)) if r.rss_ratio else None
         tree = (f"{fmt(max(r.tree_rss_mb), ' MB', 0)} / {fmt(max(r.tree_pss_mb), ' MB', 0)}"
                 if r.tree_rss_mb else "—")
-        lines.append(f"| {name} | {fmt(med, ' ms')} | {fmt(p95, ' ms', 0)} | {fmt(ratio, '×', 2)} | "
+        lines.append(f"| {name} | {fmt(med, ' ms')} | {fmt(p95, ' ms', 0)} | {fmt(ratio, '×', 2)} | {fmt(over_floor, '×', 2)} | "
                      f"{fmt(whole, ' ms', 0)}{f' (first ≤ {first:.0f})' if first is not None else ''} | "
                      f"{fmt(fp, ' s', 2)} | {fmt(aw, ' s', 2)} | {fmt(rss, '×', 2)} | "
                      f"{tree} |")

@@ -54,3 +54,4 @@ def test_a_closing_window_before_launch_is_not_the_new_window(tmp_path):
     # the window's time is when the new window appeared (1.0 s in), not the old one leaving
     assert abs((t_launch[0] + t_window) - 1.0) < 0.1
     assert abs((t_launch[0] + t_page) - 1.5) < 0.1
+
