@@ -31,6 +31,7 @@ class ClockAxis(pg.AxisItem):
         self.setStyle(maxTextLevel=0)
         self._layout_key: tuple | None = None
         self._layout: tuple | None = None  # (axisSpec, tickSpecs, textSpecs, label offsets from the range start)
+        self._major = 1.0  # the kept layout's labelled tick spacing, s
         self.layouts_made = 0  # how many times pyqtgraph laid the axis out (tests, benches)
 
     def _key(self) -> tuple | None:
