@@ -60,3 +60,17 @@ def test_a_zoom_lays_the_axis_out_again_and_it_stays_right(window, night_edf, qt
     _drawn(window, qtbot)
     assert _specs(axis, fresh=False) == _specs(axis, fresh=True)
     wait_pyramids(qtbot, window)
+
+
+def test_a_flip_rewrites_no_axis_label(window, night_edf, qtbot, monkeypatch):
+    """pyqtgraph's SI-prefix bookkeeping set every axis's label as HTML and re-measured it on
+    each range change, hidden axes too; no axis of ours shows units (plot_setup.make_static)."""
+    window.open_path(str(night_edf))
+    _drawn(window, qtbot)
+    rewrites = []
+    monkeypatch.setattr(pg.AxisItem, "_updateLabel", lambda self: rewrites.append(self))
+    for _ in range(5):
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)
+        _drawn(window, qtbot)
+    assert window.viewer.start_s == 150.0
+    assert rewrites == []
