@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 
 from engine.api import EPOCH_S, Stage
 from gui.viewer.plot_setup import GestureViewBox, make_static
-from gui.viewer.render_cache import cache_static
+from gui.viewer.render_cache import cache_axes, cache_static
 from gui.viewer.time_axis import ClockAxis
 
 # level of each stage on the y axis (top to bottom: W, R, N1, N2, N3, then unscored)
@@ -83,6 +83,7 @@ class HypnogramPanel(pg.PlotWidget):
         for it in (self.suggested, self.blocks, self.line, self.outliers, self.window, self.cursor):
             pi.addItem(it)
         cache_static(self.suggested, self.blocks, self.line, self.outliers)  # a page flip moves only the marks
+        cache_axes(pi)
         self.duration_s = 1.0
         self.span_s: float | None = None  # zoomed span; None = the whole night
         self.active = True  # a study is open

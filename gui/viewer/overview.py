@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
 from gui.viewer.plot_setup import GestureViewBox, make_static
-from gui.viewer.render_cache import cache_static
+from gui.viewer.render_cache import cache_axes, cache_static
 from gui.viewer.time_axis import ClockAxis
 
 
@@ -30,6 +30,7 @@ class OverviewStrip(pg.PlotWidget):
         pi.addItem(self.marks)
         pi.addItem(self.window)
         cache_static(self.activity, self.marks)  # a page flip moves only the window marker
+        cache_axes(pi)
         self.duration_s = 1.0
         self.scene().sigMouseClicked.connect(self._clicked)
         self.vb.claim("dragged", self._drag)
