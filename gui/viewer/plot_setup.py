@@ -60,7 +60,7 @@ def make_static(plot_item, hide_left: bool = True):
     if hide_left:
         plot_item.hideAxis("left")
     # no axis here shows units: without this, every range change (each page flip) rewrote
-    # each axis's label as HTML and re-measured it, hidden axes included (~0.5 ms a flip)
+    # each axis's label as HTML and re-measured it, hidden axes included (~0.35 ms a flip)
     for name in ("left", "bottom", "right", "top"):
         plot_item.getAxis(name).enableAutoSIPrefix(False)
     plot_item.hideButtons()

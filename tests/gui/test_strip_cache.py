@@ -1,5 +1,5 @@
 """The overview's and hypnogram's axes are cached (gui/viewer/render_cache.py): a flip
-moves only the window marks; a zoom or a new study must still redraw the axis."""
+moves only the window marks, and a zoom must still redraw the axis."""
 
 import numpy as np
 from PySide6.QtCore import Qt
