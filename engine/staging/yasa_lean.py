@@ -1,7 +1,8 @@
 """YASA's stager with less memory and no JIT compile (issue 16), the same numbers.
 
 YASA's ``SleepStaging.fit`` is the biggest memory user of the assistant: on a 10-h night
-its process peaked at ~700 MB. Two parts of that cost nothing to the result:
+its process peaked at ~700 MB. Three parts of that cost nothing to the result (and the
+child's fixed mmap threshold, engine.staging.yasa_process, a fourth):
 
 * **antropy's numba compile.** Importing antropy compiles its numba functions at once:
   ~5 s of CPU and ~115 MB of LLVM memory, for the one numba function YASA uses

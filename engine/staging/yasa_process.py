@@ -9,8 +9,9 @@ a temporary folder, waits without holding the GIL, and kills the child at once w
 job is cancelled. The child runs the same ``yasa_proba_and_features`` on the same arrays,
 so the numbers are those of the in-process stager. It compiles nothing and loads no LLVM
 (``NUMBA_DISABLE_JIT`` and a stand-in numba for antropy's import, engine.staging.yasa_lean;
-the compile took ~5 s of CPU and ~170 MB): with YASA's band-pass in place, its peak on a
-10-h night went from ~730 to ~460 MB. The parent hands its freed heap back before starting
+the compile took ~5 s of CPU and ~170 MB), nor matplotlib and seaborn; with YASA's
+band-pass in place and large blocks unmapped when freed (``FIXED_MMAP_ENV``), its peak on
+a 10-h night went from ~730 to ~430 MB. The parent hands its freed heap back before starting
 it, since the two peak together.
 
 Protocol: IN.npz holds ``ch0``… (float64 µV at 100 Hz), ``names``, ``types`` and ``meta``
