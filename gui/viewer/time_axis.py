@@ -51,7 +51,7 @@ class ClockAxis(pg.AxisItem):
 
     def generateDrawSpecs(self, p):  # noqa: N802 — pyqtgraph's name
         key = self._key()
-        lo = float(self.range[0])
+        lo, hi = (float(v) for v in self.range)
         if key is not None and key == self._layout_key and self._layout is not None:
             axis_spec, tick_specs, text_specs, offsets = self._layout
             strings = self.tickStrings([lo + o for o in offsets], 1.0, self._major)
@@ -62,13 +62,12 @@ class ClockAxis(pg.AxisItem):
         if specs is None or key is None or self.orientation not in ("bottom", "top"):
             return specs
         axis_spec, tick_specs, text_specs = specs
-        lo_, hi = (float(v) for v in self.range)
-        width = self.mapRectFromParent(self.geometry()).width()
-        self._major = self.tickSpacing(lo_, hi, width)[0][0]
+        width = key[2][2]  # the axis's own width (its bounds in the key)
+        self._major = self.tickSpacing(lo, hi, width)[0][0]
         offsets = []
         for rect, _, _ in text_specs:  # the label's tick: its rect's centre, on a major tick
-            v = lo_ + rect.center().x() * (hi - lo_) / width
-            offsets.append(round(v / self._major) * self._major - lo_)
+            v = lo + rect.center().x() * (hi - lo) / width
+            offsets.append(round(v / self._major) * self._major - lo)
         self._layout_key = key
         self._layout = (axis_spec, [(pen, QPointF(a), QPointF(b)) for pen, a, b in tick_specs],
                         list(text_specs), offsets)
