@@ -1,6 +1,8 @@
-"""The trace area: one PlotDataItem per visible channel, created once and updated with
-``setData`` on every page (docs/architecture.md, speed rules: fixed view range, no auto-range, pen
-width 1, no antialias, never more than ~2 points per pixel)."""
+"""The trace area: one curve per visible channel, created once and updated with ``setData``
+on every page, all painted by one ``TraceLayer`` (docs/architecture.md, speed rules: fixed
+view range, no auto-range, pen width 1, no antialias, never more than ~2 points per pixel).
+The next page is drawn ahead while the scorer reads (``prepare``); a flip to it copies that
+image (gui/viewer/trace_layer.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,19 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QWidget
 
 from engine.api import EPOCH_S
 from gui.viewer.channel_labels import ChannelLabels
 from gui.viewer.plot_setup import GestureViewBox, make_static
 from gui.viewer.time_axis import ClockAxis
-from gui.viewer.trace_curve import TraceCurve
+from gui.viewer.trace_layer import PreparedPage, TraceLayer, same_traces
+
+# a prepared page waits this long for the trace area's paint before it is made anyway
+# (a hidden window does not paint)
+PREPARE_FALLBACK_MS = 100
 
 # windows longer than this draw each AC channel's min/max envelope scaled to its row (the
 # label shows that scale): a readable outline of the night, not a clipped wall of colour
@@ -68,7 +74,19 @@ class SignalView(QWidget):
         lay.setSpacing(0)
         lay.addWidget(self.labels)
         lay.addWidget(self.plot, 1)
+        # the page's curves: painted by ``layer``, not scene items of their own; ``_spare``
+        # is the pool the next page is prepared in (the two swap on a flip to it)
         self.items: list[pg.PlotCurveItem] = []
+        self._spare: list[pg.PlotCurveItem] = []
+        self.layer = TraceLayer(self.vb)
+        self.layer.painted = self._layer_painted
+        self.vb.addItem(self.layer, ignoreBounds=True)
+        self._prepared: PreparedPage | None = None
+        self._free_image: QImage | None = None  # a shown page's image, reused for the next
+        self._after_paint = None  # what runs once the trace area has painted its page
+        self._after_timer = QTimer(self)
+        self._after_timer.setSingleShot(True)
+        self._after_timer.timeout.connect(self._run_after_paint)
         self._bands: list[tuple] = []  # pool of (low curve, high curve, fill)
         self.grid = pg.PlotCurveItem(pen=pg.mkPen((200, 200, 200), width=1), connect="pairs")
         self.grid.setZValue(-10)
@@ -107,21 +125,17 @@ class SignalView(QWidget):
     def plot_width_px(self) -> int:
         return max(100, int(self.vb.sceneBoundingRect().width()) or self.plot.width())
 
-    def _ensure_items(self, n: int) -> None:
-        pi = self.plot.getPlotItem()
-        while len(self.items) < n:
-            # PlotCurveItem, not PlotDataItem: no symbols, no per-frame bounds bookkeeping
-            it = TraceCurve(pen=pg.mkPen((20, 20, 90), width=1), antialias=False)
-            pi.addItem(it)
-            self.items.append(it)
-        for i, it in enumerate(self.items):
+    @staticmethod
+    def _ensure_items(pool: list, n: int) -> None:
+        while len(pool) < n:
+            # PlotCurveItem, not PlotDataItem: no symbols; not in the scene (the layer paints it)
+            pool.append(pg.PlotCurveItem(pen=pg.mkPen((20, 20, 90), width=1), antialias=False))
+        for i, it in enumerate(pool):
             it.setVisible(i < n)
 
     # --- drawing -------------------------------------------------------------------------
-    def show_page(self, traces, rows, start_s: float, window_s: float, selected: int | None,
-                  bands=()) -> None:
-        """``traces``: per row (x_s, y physical). Draws them in the fixed view range.
-        ``bands``: (row, x_s, low, high) uncertainty bands drawn under a row's trace."""
+    def _page_rows(self, traces, rows, start_s: float, window_s: float) -> list:
+        """The rows as drawn: past ``ENVELOPE_WINDOW_S``, AC rows scaled to their envelope."""
         rows = list(rows)
         if window_s > ENVELOPE_WINDOW_S:
             for r, ((_x, y), row) in enumerate(zip(traces, rows)):
@@ -134,10 +148,12 @@ class SignalView(QWidget):
                         self._envelope_rows.clear()
                     self._envelope_rows[key] = row if sc is None else replace(row, scale=sc)
                 rows[r] = self._envelope_rows[key]
-        self.rows, self.start_s, self.window_s, self.selected = rows, start_s, window_s, selected
+        return rows
+
+    def _fill(self, pool: list, traces, rows) -> None:
+        """Each row's trace into its curve of ``pool``: row-centred, scaled, clipped."""
         n = len(rows)
-        self._ensure_items(n)
-        total = 0
+        self._ensure_items(pool, n)
         for r, ((x, y), row) in enumerate(zip(traces, rows)):
             yc = n - r - 0.5
             k = (-1.0 if row.inverted else 1.0) / row.scale
@@ -145,7 +161,7 @@ class SignalView(QWidget):
             if self.clip_rows and len(yd):
                 yd = np.clip(yd, yc - 0.5, yc + 0.5)
             has_nan = bool(np.isnan(yd).any()) if len(yd) else False
-            item = self.items[r]
+            item = pool[r]
             colour = getattr(row, "colour", None) or KIND_COLOURS.get(row.kind, (50, 50, 50))
             ghost = row.sig < 0
             if getattr(item, "_colour", None) != (colour, ghost):
@@ -155,21 +171,92 @@ class SignalView(QWidget):
                 item.setPen(pen)
                 item._colour = (colour, ghost)
             item.setData(x, yd, connect="finite" if has_nan else "all", skipFiniteCheck=not has_nan)
-            total += len(x)
-        self.n_drawn_points = total
+
+    def show_page(self, traces, rows, start_s: float, window_s: float, selected: int | None,
+                  bands=()) -> None:
+        """``traces``: per row (x_s, y physical). Draws them in the fixed view range.
+        ``bands``: (row, x_s, low, high) uncertainty bands drawn under a row's trace."""
+        rows = self._page_rows(traces, rows, start_s, window_s)
+        self.rows, self.start_s, self.window_s, self.selected = rows, start_s, window_s, selected
+        n = len(rows)
+        prep, self._prepared = self._prepared, None
+        image = world = None
+        if prep is not None and prep.key == (start_s, window_s, rows, self.clip_rows) \
+                and same_traces(prep.traces, traces):
+            # the page drawn ahead: its curves (their data already set) and its image
+            self._spare, self.items = self.items, prep.items
+            image, world = prep.image, prep.world
+            self._recycle(self.layer.image)
+        else:
+            self._fill(self.items, traces, rows)
+            self._recycle(self.layer.image if prep is None else prep.image)
+        self.n_drawn_points = sum(len(x) for x, _y in traces)
         self._draw_bands(bands, rows)
         t1 = start_s + window_s
         self.vb.setRange(xRange=(start_s, t1), yRange=(0, max(n, 1)), padding=0.0)
         # apply the new range now: pyqtgraph defers it to the start of the next paint, where
         # the items it moves ask for a second full repaint of the trace area (2 paints/flip)
         self.vb.updateMatrix()
-        px, py = self.vb.viewPixelSize()
-        for it in self.items[:n]:
-            it.set_pixel_size(px, py)
+        self.layer.set_page(self.items, n, start_s, window_s, n, image, world)
         self._draw_grid(start_s, t1, n)
         if rows != self.labels.rows or selected != self.labels.selected:
             self.labels.set_rows(rows, selected)
             self._sync_labels()
+
+    # --- the next page, drawn ahead ------------------------------------------------------
+    def prepare(self, traces, rows, start_s: float, window_s: float) -> bool:
+        """Draw the page ``show_page`` would draw for these arguments into an image, now
+        (idle time); ``show_page`` with the same page, rows and data then copies it.
+        False when it cannot be prepared: long windows; traces not clipped to their rows,
+        whose lines Qt clips at the paint device's edge (the window's on screen, the
+        image's here: not the same pixels); high-DPI screens."""
+        if self._prepared is not None:
+            self._recycle(self._prepared.image)
+            self._prepared = None
+        if window_s > ENVELOPE_WINDOW_S or not self.clip_rows:
+            return False
+        rows = list(rows)
+        n = len(rows)
+        self._fill(self._spare, traces, rows)
+        made = self.layer.render(self.plot, self._spare, n, start_s, window_s, n,
+                                 reuse=self._free_image)
+        if made is None:
+            return False
+        image, world = made
+        if image is self._free_image:
+            self._free_image = None
+        self._prepared = PreparedPage(key=(start_s, window_s, rows, self.clip_rows),
+                                      traces=list(traces), items=self._spare, image=image,
+                                      world=world)
+        return True
+
+    def _recycle(self, image: QImage | None) -> None:
+        """Keep an image no longer shown nor prepared, to draw the next page into."""
+        if image is not None:
+            self._free_image = image
+
+    def drop_prepared(self) -> None:
+        """Forget the page drawn ahead and the spare image (a study closed)."""
+        self._prepared = None
+        self._free_image = None
+        self._after_paint = None
+        self._after_timer.stop()
+
+    def call_after_paint(self, fn) -> None:
+        """Run ``fn`` once, as soon as the trace area has painted the page shown (or after
+        ``PREPARE_FALLBACK_MS`` when it does not paint): idle work must not come before
+        the page the scorer asked for."""
+        self._after_paint = fn
+        self._after_timer.start(PREPARE_FALLBACK_MS)
+
+    def _layer_painted(self) -> None:
+        if self._after_paint is not None:
+            self._after_timer.start(0)  # after this paint has reached the screen
+
+    def _run_after_paint(self) -> None:
+        fn, self._after_paint = self._after_paint, None
+        if fn is not None:
+            fn()
 
     def _draw_bands(self, bands, rows) -> None:
         pi = self.plot.getPlotItem()

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.api import (
@@ -74,9 +74,6 @@ class Viewer(QWidget):
         # rows not read from the file (reconstructed channels): sig < 0, drawn from this
         # provider: (sig, start_s, stop_s, max_points) -> (x, mean, low, high) or None
         self.virtual_provider = None
-        self._prefetch_timer = QTimer(self)
-        self._prefetch_timer.setSingleShot(True)
-        self._prefetch_timer.timeout.connect(self._prefetch)
         self.overview.jump_requested.connect(self.centre_on)
         self.signal_view.row_clicked.connect(self.select_row)
         self.signal_view.wheel_pages.connect(lambda d: self.next_page() if d > 0 else self.prev_page())
@@ -126,7 +123,7 @@ class Viewer(QWidget):
             self.pyramid_worker.cancel()
             self.pyramid_worker.deleteLater()
             self.pyramid_worker = None
-        self._prefetch_timer.stop()
+        self.signal_view.drop_prepared()
         if self.study is not None:
             self.study.close()
         self.study = self.source = self.chmap = self.derived = None
@@ -392,24 +389,7 @@ class Viewer(QWidget):
         self.start_s = self._clamp(self.start_s)
         t1 = self.start_s + w
         vis = self.visible_rows()
-        max_pts = 2 * self.signal_view.plot_width_px()
-        real = [r for r in vis if r.sig >= 0]
-        got = iter(self.source.page([(r.sig, r.filter) for r in real], self.start_s, t1, max_pts))
-        traces, bands = [], []
-        empty = (np.zeros(0), np.zeros(0, np.float32))
-        for i, r in enumerate(vis):
-            if r.sig >= 0:
-                x, y = next(got)
-                x, y = ds.extend_to_edges(x, y, self.start_s, t1, r.sfreq_hz)
-                traces.append(ds.as_steps(x, y) if r.steps and w <= 900 else (x, y))
-                continue
-            v = self.virtual_provider(r.sig, self.start_s, t1, max_pts) if self.virtual_provider else None
-            if v is None:
-                traces.append(empty)
-            else:
-                x, mean, lo, hi = v
-                traces.append((x, mean))
-                bands.append((i, x, lo, hi))
+        traces, bands = self._page_traces(vis, self.start_s, w)
         self.signal_view.clip_rows = self.clip_rows
         self.signal_view.show_page(traces, vis, self.start_s, w, self.selected, bands)
         self.signal_view.show_cursor_epoch(self.cursor_epoch * EPOCH_S, EPOCH_S)
@@ -417,7 +397,31 @@ class Viewer(QWidget):
         self._update_position_text()
         self.last_page_ms = (time.perf_counter() - t_start) * 1000
         self.page_changed.emit(self.start_s, w)
-        self._prefetch_timer.start(0)
+        self.signal_view.call_after_paint(self._prefetch)
+
+    def _page_traces(self, vis, start_s: float, w: float) -> tuple[list, list]:
+        """Per visible row its (x, y) over [start_s, start_s + w), and the reconstructed
+        rows' uncertainty bands (row, x, low, high)."""
+        t1 = start_s + w
+        max_pts = 2 * self.signal_view.plot_width_px()
+        real = [r for r in vis if r.sig >= 0]
+        got = iter(self.source.page([(r.sig, r.filter) for r in real], start_s, t1, max_pts))
+        traces, bands = [], []
+        empty = (np.zeros(0), np.zeros(0, np.float32))
+        for i, r in enumerate(vis):
+            if r.sig >= 0:
+                x, y = next(got)
+                x, y = ds.extend_to_edges(x, y, start_s, t1, r.sfreq_hz)
+                traces.append(ds.as_steps(x, y) if r.steps and w <= 900 else (x, y))
+                continue
+            v = self.virtual_provider(r.sig, start_s, t1, max_pts) if self.virtual_provider else None
+            if v is None:
+                traces.append(empty)
+            else:
+                x, mean, lo, hi = v
+                traces.append((x, mean))
+                bands.append((i, x, lo, hi))
+        return traces, bands
 
     def _update_position_text(self) -> None:
         s = self.study
@@ -429,13 +433,17 @@ class Viewer(QWidget):
             f"(window {window_text(self.window_s)}) &nbsp; · &nbsp; {s.path.split('/')[-1]}")
 
     def _prefetch(self) -> None:
-        """Warm the next page (the usual next key press) while the GUI is idle."""
+        """The next page (the usual next key press), read and drawn while the scorer reads
+        this one; runs after this page has been painted (``call_after_paint``)."""
         if self.study is None or self.source is None:
             return
         w = self.effective_window()
         if w > 900:
             return
         nxt = self._clamp(self.start_s + w)
-        max_pts = 2 * self.signal_view.plot_width_px()
-        self.source.prefetch([(r.sig, r.filter) for r in self.visible_rows() if r.sig >= 0],
-                             nxt, nxt + w, max_pts)
+        if nxt == self.start_s:
+            return  # the last page
+        vis = self.visible_rows()
+        traces, _bands = self._page_traces(vis, nxt, w)
+        self.signal_view.clip_rows = self.clip_rows
+        self.signal_view.prepare(traces, vis, nxt, w)

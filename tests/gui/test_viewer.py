@@ -316,34 +316,24 @@ def test_a_page_flip_paints_the_trace_area_once(scored, qtbot):
     assert 10 <= counter.n <= 11  # was 20: two paints per flip
 
 
-def test_trace_bounds_follow_the_page_without_asking_each_trace(scored, qtbot, monkeypatch):
-    """A flip hands every trace the view's pixel size once (``set_pixel_size``): no trace
-    asks pyqtgraph for its pixel vectors, and each bounding rect is the one pyqtgraph's
-    pixel vectors would give (the data's ends and extremes, padded by the pen)."""
-    import pyqtgraph as pg
+def test_traces_land_where_the_view_maps_them(scored, qtbot):
+    """The trace layer maps data with its own page transform (gui/viewer/trace_layer.py),
+    pyqtgraph's view box maps the grid, the epoch cursor and the events: the two agree to
+    a millionth of a pixel on every page and window."""
+    from PySide6.QtCore import QPointF
 
     w = scored
-    calls = []
-    real = pg.GraphicsItem.pixelVectors
-
-    def counting(self, *a, **k):
-        calls.append(type(self).__name__)
-        return real(self, *a, **k)
-
-    monkeypatch.setattr(pg.GraphicsItem, "pixelVectors", counting)
-    for _ in range(5):
-        w.viewer.next_page()
+    sv = w.viewer.signal_view
+    for step in ("page", "page", "zoom", "page"):
+        if step == "zoom":
+            w.viewer.zoom(finer=False)
+        else:
+            w.viewer.next_page()
         QApplication.processEvents()
-    traces = [it for it in w.viewer.signal_view.items if it.isVisible() and it.xData is not None]
-    assert len(traces) >= 4
-    assert "TraceCurve" not in calls
-    for it in traces:
-        got = it.boundingRect()
-        it._pixel, it._rect = None, None  # pyqtgraph's way, for comparison
-        want = it.boundingRect()
-        y = it.yData[np.isfinite(it.yData)]
-        assert got.left() <= it.xData[0] and got.right() >= it.xData[-1]
-        assert got.top() <= y.min() and got.bottom() >= y.max()
-        for a, b in ((got.left(), want.left()), (got.right(), want.right()),
-                     (got.top(), want.top()), (got.bottom(), want.bottom())):
-            assert abs(a - b) <= 1e-6 * max(1.0, abs(b))
+        start, width, n = sv.layer.page
+        assert (start, width, n) == (w.viewer.start_s, w.viewer.effective_window(), len(sv.rows))
+        mine = sv.layer.world_for(sv.plot, start, width, n)
+        theirs = sv.layer.deviceTransform(sv.plot.viewportTransform())
+        for x, y in ((start, 0.0), (start + width, n), (start + width / 3, n / 2 + 0.25)):
+            a, b = mine.map(QPointF(x, y)), theirs.map(QPointF(x, y))
+            assert abs(a.x() - b.x()) < 1e-6 and abs(a.y() - b.y()) < 1e-6
