@@ -137,3 +137,29 @@ def test_what_changes_the_page_draws_it_live(window, night_edf, qtbot):
     v.go_to(1e9)
     _settle(qtbot, sv)
     assert sv._prepared is None
+
+
+def test_a_render_outside_the_view_draws_the_traces(window, shared_data, qtbot):
+    """Rendering the scene onto another device (pyqtgraph's exporters, printing) has no
+    view to copy into: the layer draws the traces with that painter's transform."""
+    from PySide6.QtGui import QPainter
+
+    assert window.open_path(str(shared_data / "dreams-dev/excerpt3.edf")), window.last_error
+    sv = window.viewer.signal_view
+    _settle(qtbot, sv)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    live = _live_pixels(sv)
+    vp = sv.plot.viewport()
+    img = QImage(vp.size(), QImage.Format.Format_ARGB32)
+    img.fill(Qt.GlobalColor.white)
+    p = QPainter(img)
+    draws = sv.layer.draws
+    sv.plot.scene().render(p, img.rect().toRectF(), sv.plot.mapToScene(vp.rect()).boundingRect())
+    p.end()
+    assert sv.layer.draws > draws
+    a = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    r = sv.vb.sceneBoundingRect().toAlignedRect()
+    inside = (slice(r.top() + 1, r.bottom() - 1), slice(r.left() + 1, r.right() - 1))
+    same = (a[inside] == live[inside]).all(axis=-1)
+    assert same.mean() > 0.995, f"{(~same).sum()} pixels differ"
+    assert (a[inside] != a[inside][0, 0]).any()
