@@ -134,7 +134,7 @@ class SignalView(QWidget):
             it.setVisible(i < n)
 
     # --- drawing -------------------------------------------------------------------------
-    def _page_rows(self, traces, rows, start_s: float, window_s: float) -> list:
+    def envelope_rows(self, traces, rows, start_s: float, window_s: float) -> list:
         """The rows as drawn: past ``ENVELOPE_WINDOW_S``, AC rows scaled to their envelope."""
         rows = list(rows)
         if window_s > ENVELOPE_WINDOW_S:
@@ -176,7 +176,7 @@ class SignalView(QWidget):
                   bands=()) -> None:
         """``traces``: per row (x_s, y physical). Draws them in the fixed view range.
         ``bands``: (row, x_s, low, high) uncertainty bands drawn under a row's trace."""
-        rows = self._page_rows(traces, rows, start_s, window_s)
+        rows = self.envelope_rows(traces, rows, start_s, window_s)
         self.rows, self.start_s, self.window_s, self.selected = rows, start_s, window_s, selected
         n = len(rows)
         prep, self._prepared = self._prepared, None

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.api import (
@@ -27,6 +28,8 @@ from gui.viewer.time_axis import clock_text
 from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker
 
 HURRY_PYRAMIDS_WINDOW_S = 120.0  # longer windows: the pyramids' build does not pause
+LONG_VIEW_S = 900.0  # longer windows' traces are kept apart from the pages' cache
+LONG_VIEWS_KEPT = 4
 
 WINDOW_CHOICES_S = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, math.inf)
 
@@ -74,6 +77,9 @@ class Viewer(QWidget):
         # rows not read from the file (reconstructed channels): sig < 0, drawn from this
         # provider: (sig, start_s, stop_s, max_points) -> (x, mean, low, high) or None
         self.virtual_provider = None
+        # long views' traces (whole night, hours), kept apart from the source's page cache,
+        # which ~50 flips of 16 rows empty: (requests, start, stop, points) -> traces
+        self._long_views: OrderedDict = OrderedDict()
         self.overview.jump_requested.connect(self.centre_on)
         self.signal_view.row_clicked.connect(self.select_row)
         self.signal_view.wheel_pages.connect(lambda d: self.next_page() if d > 0 else self.prev_page())
@@ -128,6 +134,7 @@ class Viewer(QWidget):
             self.study.close()
         self.study = self.source = self.chmap = self.derived = None
         self.rows = []
+        self._long_views.clear()
 
     def _start_pyramids(self) -> None:
         study, pyr = self.source.study, self.source.pyramids
@@ -154,9 +161,21 @@ class Viewer(QWidget):
         if fraction < 1.0:
             return
         self._update_overview_activity()
+        self._long_views.clear()
         if self.effective_window() > 900:
             self.source.clear()
             self.refresh()
+        QTimer.singleShot(0, self._warm_whole_night)
+
+    def _warm_whole_night(self) -> None:
+        """Once the pyramids are built: the whole night's traces and rows' envelope scales,
+        so the first whole-night view costs what the next ones do (~10 ms less)."""
+        if self.study is None or self.source is None or math.isinf(self.window_s):
+            return
+        w = self.study.duration_s
+        vis = self.visible_rows()
+        traces, _bands = self._page_traces(vis, 0.0, w)
+        self.signal_view.envelope_rows(traces, vis, 0.0, w)
 
     def overview_signal(self) -> int | None:
         vis = [r for r in self.rows if r.visible and r.sig >= 0]
@@ -405,7 +424,7 @@ class Viewer(QWidget):
         t1 = start_s + w
         max_pts = 2 * self.signal_view.plot_width_px()
         real = [r for r in vis if r.sig >= 0]
-        got = iter(self.source.page([(r.sig, r.filter) for r in real], start_s, t1, max_pts))
+        got = iter(self._read([(r.sig, r.filter) for r in real], start_s, t1, max_pts))
         traces, bands = [], []
         empty = (np.zeros(0), np.zeros(0, np.float32))
         for i, r in enumerate(vis):
@@ -422,6 +441,20 @@ class Viewer(QWidget):
                 traces.append((x, mean))
                 bands.append((i, x, lo, hi))
         return traces, bands
+
+    def _read(self, requests, start_s: float, t1: float, max_pts: int) -> list:
+        if t1 - start_s <= LONG_VIEW_S:
+            return self.source.page(requests, start_s, t1, max_pts)
+        key = (tuple(requests), start_s, t1, max_pts)
+        got = self._long_views.get(key)
+        if got is None:
+            got = self.source.page(requests, start_s, t1, max_pts)
+            self._long_views[key] = got
+            while len(self._long_views) > LONG_VIEWS_KEPT:
+                self._long_views.popitem(last=False)
+        else:
+            self._long_views.move_to_end(key)
+        return got
 
     def _update_position_text(self) -> None:
         s = self.study

@@ -337,3 +337,29 @@ def test_traces_land_where_the_view_maps_them(scored, qtbot):
         for x, y in ((start, 0.0), (start + width, n), (start + width / 3, n / 2 + 0.25)):
             a, b = mine.map(QPointF(x, y)), theirs.map(QPointF(x, y))
             assert abs(a.x() - b.x()) < 1e-6 and abs(a.y() - b.y()) < 1e-6
+
+
+def test_first_whole_night_view_is_ready_once_the_pyramids_are(window, night_edf, qtbot, monkeypatch):
+    """Once the pyramids are built, the whole night's traces and its rows' envelope
+    scales are made in idle time: the first whole-night view reads and scales nothing,
+    even after more flips than the pages' cache holds."""
+    import gui.viewer.signal_view as svm
+
+    window.open_path(str(night_edf))
+    v = window.viewer
+    wait_pyramids(qtbot, window)
+    qtbot.waitUntil(lambda: len(v._long_views) == 1, timeout=5000)
+    for _ in range(60):  # 60 pages x 16 rows: past the source's 768-trace cache
+        v.next_page()
+    reads, scales = [], []
+    real_page = v.source.page
+    monkeypatch.setattr(v.source, "page", lambda *a, **k: reads.append(a) or real_page(*a, **k))
+    real_scale = svm.envelope_scale
+    monkeypatch.setattr(svm, "envelope_scale", lambda *a, **k: scales.append(1) or real_scale(*a, **k))
+    v.set_window(math.inf)
+    assert v.start_s == 0.0 and v.effective_window() == v.study.duration_s
+    assert reads == [] and scales == []
+    assert any(r.scale != r0.scale for r, r0 in zip(v.signal_view.rows, v.visible_rows()))  # scaled rows
+    # a filter change is another view: read anew
+    v.set_notch(50.0)
+    assert len(reads) == 1
