@@ -21,8 +21,11 @@ the pixel. Three things make that exact, and a test compares the two on real fil
   parent's clip for its children (``ItemClipsChildrenToShape``).
 
 The pens are opaque and unantialiased, so a trace's pixel is either the pen's colour
-or untouched: the copy composes exactly like the drawing. When anything differs (the
-page, its rows, the data, the size, the device), the layer draws live.
+or untouched: the copy composes exactly like the drawing. Traces not clipped to their
+rows are never drawn ahead: Qt clips a line that leaves the paint device at that
+device's edge (the window's on screen, the image's here), and such lines' pixels differ.
+When anything differs (the page, its rows, the data, the size, the device), the layer
+draws live.
 """
 
 from __future__ import annotations
