@@ -4,8 +4,8 @@
 visible signal of a window at once: signals that share a rate and a filter are read,
 stacked and filtered in one call, then decimated to the pixel budget; long windows draw
 from the envelope pyramid once it is built, or from one streaming pass before that.
-Recent traces are kept, so paging back is free, and ``prefetch`` warms the next page
-while the GUI is idle.
+Recent traces are kept, so paging back is free; the viewer reads the next page through
+``page`` while the GUI is idle (and draws it ahead: gui/viewer/trace_layer.py).
 """
 
 from __future__ import annotations
@@ -103,9 +103,6 @@ class TraceSource:
             for k in missing:
                 result[k] = env[requests[k][0]]
         return result  # type: ignore[return-value]
-
-    def prefetch(self, requests, start_s: float, stop_s: float, max_points: int) -> None:
-        self.page(list(requests), start_s, stop_s, max_points)
 
     def clear(self) -> None:
         with self._lock:
