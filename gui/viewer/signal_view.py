@@ -20,9 +20,11 @@ from gui.viewer.plot_setup import GestureViewBox, make_static
 from gui.viewer.time_axis import ClockAxis
 from gui.viewer.trace_layer import PreparedPage, TraceLayer, same_traces
 
-# a prepared page waits this long for the trace area's paint before it is made anyway
-# (a hidden window does not paint)
-PREPARE_FALLBACK_MS = 100
+# idle work after a page waits this long after the trace area's paint: the display server
+# needs the CPU to put the frame on screen (on 2 cores, the app's next work delayed it)
+AFTER_PAINT_MS = 40
+# and this long for the paint before it runs anyway (a hidden window does not paint)
+PREPARE_FALLBACK_MS = 150
 
 # windows longer than this draw each AC channel's min/max envelope scaled to its row (the
 # label shows that scale): a readable outline of the night, not a clipped wall of colour
@@ -84,6 +86,7 @@ class SignalView(QWidget):
         self._prepared: PreparedPage | None = None
         self._free_image: QImage | None = None  # a shown page's image, reused for the next
         self._after_paint = None  # what runs once the trace area has painted its page
+        self._after_painted = False  # ... and it has
         self._after_timer = QTimer(self)
         self._after_timer.setSingleShot(True)
         self._after_timer.timeout.connect(self._run_after_paint)
@@ -243,15 +246,17 @@ class SignalView(QWidget):
         self._after_timer.stop()
 
     def call_after_paint(self, fn) -> None:
-        """Run ``fn`` once, as soon as the trace area has painted the page shown (or after
-        ``PREPARE_FALLBACK_MS`` when it does not paint): idle work must not come before
-        the page the scorer asked for."""
+        """Run ``fn`` once, ``AFTER_PAINT_MS`` after the trace area has painted the page
+        shown (or after ``PREPARE_FALLBACK_MS`` when it does not paint): idle work must not
+        come before the page the scorer asked for is on screen."""
         self._after_paint = fn
+        self._after_painted = False
         self._after_timer.start(PREPARE_FALLBACK_MS)
 
     def _layer_painted(self) -> None:
-        if self._after_paint is not None:
-            self._after_timer.start(0)  # after this paint has reached the screen
+        if self._after_paint is not None and not self._after_painted:
+            self._after_painted = True  # later paints (overlays) do not put it off again
+            self._after_timer.start(AFTER_PAINT_MS)
 
     def _run_after_paint(self) -> None:
         fn, self._after_paint = self._after_paint, None

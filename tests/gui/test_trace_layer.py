@@ -163,3 +163,29 @@ def test_a_render_outside_the_view_draws_the_traces(window, shared_data, qtbot):
     same = (a[inside] == live[inside]).all(axis=-1)
     assert same.mean() > 0.995, f"{(~same).sum()} pixels differ"
     assert (a[inside] != a[inside][0, 0]).any()
+
+
+def test_the_next_page_is_drawn_after_this_one_is_painted(window, night_edf, qtbot):
+    """Idle work waits for the page the scorer asked for: a flip is painted first, the
+    next page read and drawn ahead after it, never the other way round."""
+    window.open_path(str(night_edf))
+    sv = window.viewer.signal_view
+    _settle(qtbot, sv)
+    order = []
+    real_prepare, real_painted = sv.prepare, sv.layer.painted
+    sv.prepare = lambda *a, **k: order.append("prepare") or real_prepare(*a, **k)
+
+    def painted():
+        order.append("paint")
+        real_painted()
+
+    sv.layer.painted = painted
+    for _ in range(3):
+        order.append("flip")
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)
+        _settle(qtbot, sv)
+    flips = [i for i, e in enumerate(order) if e == "flip"] + [len(order)]
+    for a, b in zip(flips, flips[1:]):
+        events = order[a + 1:b]
+        assert events.count("prepare") == 1, order
+        assert "paint" in events[:events.index("prepare")], order
