@@ -20,11 +20,10 @@ from gui.viewer.plot_setup import GestureViewBox, make_static
 from gui.viewer.time_axis import ClockAxis
 from gui.viewer.trace_layer import PreparedPage, TraceLayer, same_traces
 
-# idle work after a page waits this long after the trace area's paint: the display server
-# needs the CPU to put the frame on screen (on 2 cores, the app's next work delayed it)
-AFTER_PAINT_MS = 40
-# and this long for the paint before it runs anyway (a hidden window does not paint)
-PREPARE_FALLBACK_MS = 150
+# idle work after a page runs once the trace area has painted it (the next turn of the
+# event loop: the paint has been handed to the display server by then), or after this
+# long when it does not paint (a hidden window)
+PREPARE_FALLBACK_MS = 100
 
 # windows longer than this draw each AC channel's min/max envelope scaled to its row (the
 # label shows that scale): a readable outline of the night, not a clipped wall of colour
@@ -246,9 +245,9 @@ class SignalView(QWidget):
         self._after_timer.stop()
 
     def call_after_paint(self, fn) -> None:
-        """Run ``fn`` once, ``AFTER_PAINT_MS`` after the trace area has painted the page
-        shown (or after ``PREPARE_FALLBACK_MS`` when it does not paint): idle work must not
-        come before the page the scorer asked for is on screen."""
+        """Run ``fn`` once, as soon as the trace area has painted the page shown (or after
+        ``PREPARE_FALLBACK_MS`` when it does not paint): idle work must not come before
+        the page the scorer asked for."""
         self._after_paint = fn
         self._after_painted = False
         self._after_timer.start(PREPARE_FALLBACK_MS)
@@ -256,7 +255,7 @@ class SignalView(QWidget):
     def _layer_painted(self) -> None:
         if self._after_paint is not None and not self._after_painted:
             self._after_painted = True  # later paints (overlays) do not put it off again
-            self._after_timer.start(AFTER_PAINT_MS)
+            self._after_timer.start(0)
 
     def _run_after_paint(self) -> None:
         fn, self._after_paint = self._after_paint, None
