@@ -199,7 +199,7 @@ class SignalView(QWidget):
         # apply the new range now: pyqtgraph defers it to the start of the next paint, where
         # the items it moves ask for a second full repaint of the trace area (2 paints/flip)
         self.vb.updateMatrix()
-        self.layer.set_page(self.items, n, start_s, window_s, n, image, world)
+        self.layer.set_page(self.items, n, start_s, window_s, image, world)
         self._draw_grid(start_s, t1, n)
         if rows != self.labels.rows or selected != self.labels.selected:
             self.labels.set_rows(rows, selected)
@@ -220,7 +220,7 @@ class SignalView(QWidget):
         rows = list(rows)
         n = len(rows)
         self._fill(self._spare, traces, rows)
-        made = self.layer.render(self.plot, self._spare, n, start_s, window_s, n,
+        made = self.layer.render(self.plot, self._spare, n, start_s, window_s,
                                  reuse=self._free_image)
         if made is None:
             return False

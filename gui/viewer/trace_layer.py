@@ -90,12 +90,13 @@ class TraceLayer(QGraphicsItem):
         self.painted = None  # called after each paint (the signal view's idle work waits for it)
 
     # --- state ---------------------------------------------------------------------------
-    def set_page(self, items, n: int, start_s: float, window_s: float, n_rows: int,
+    def set_page(self, items, n: int, start_s: float, window_s: float,
                  image: QImage | None = None, world: QTransform | None = None) -> None:
-        """The curves to paint now, and the image of them when one was prepared."""
+        """The curves to paint now (``items[:n]``, one row each), and the image of them
+        when one was prepared."""
         self.items, self.n = items, n
-        self.page = (float(start_s), float(window_s), max(int(n_rows), 1))
-        rect = QRectF(start_s, 0.0, window_s, float(max(n_rows, 1)))
+        self.page = (float(start_s), float(window_s), n)
+        rect = QRectF(start_s, 0.0, window_s, float(max(n, 1)))
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
@@ -123,7 +124,7 @@ class TraceLayer(QGraphicsItem):
 
     # --- drawing ahead -------------------------------------------------------------------
     def render(self, view: QGraphicsView, items, n: int, start_s: float, window_s: float,
-               n_rows: int, reuse: QImage | None = None) -> tuple[QImage, QTransform] | None:
+               reuse: QImage | None = None) -> tuple[QImage, QTransform] | None:
         """``items[:n]`` drawn into an image exactly as ``paint`` would draw them on
         ``view`` for that page; None when the view cannot take a copy (high-DPI screens).
         ``reuse``: an image no longer shown, drawn over when it has the right size (a new
@@ -136,7 +137,7 @@ class TraceLayer(QGraphicsItem):
         img = reuse if reuse is not None and reuse.size() == area.size() \
             else QImage(area.size(), QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
-        world = self.world_for(view, start_s, window_s, n_rows)
+        world = self.world_for(view, start_s, window_s, n)
         p = QPainter(img)
         try:
             p.setWorldTransform(self.base_transform(view))  # the view box clips its children
@@ -161,11 +162,7 @@ class TraceLayer(QGraphicsItem):
         view = self.view_of(widget)
         if view is None or p.device().devicePixelRatioF() != 1.0:
             # an export or another device: the painter's own (the view box's) transform
-            for it in self.items[:self.n]:
-                if it.isVisible():
-                    p.save()
-                    it.paint(p, option, widget)
-                    p.restore()
+            self._draw(p, None, self.items, self.n, option, widget)
             self.draws += 1
             return
         world = self.world_for(view, *self.page)
@@ -180,10 +177,12 @@ class TraceLayer(QGraphicsItem):
         self.draws += 1
 
     @staticmethod
-    def _draw(p: QPainter, world: QTransform, items, n: int, option, widget) -> None:
+    def _draw(p: QPainter, world: QTransform | None, items, n: int, option, widget) -> None:
+        """``items[:n]`` in row order; ``world``: the device transform, None for the
+        painter's own."""
         for it in items[:n]:
-            if it.isVisible():
-                p.save()
+            p.save()
+            if world is not None:
                 p.setWorldTransform(world)
-                it.paint(p, option, widget)
-                p.restore()
+            it.paint(p, option, widget)
+            p.restore()
