@@ -146,7 +146,8 @@ def reconstructable_channels(present: npt.NDArray[np.bool_]) -> npt.NDArray[np.b
 
 
 def default_model_path() -> Path:
-    from engine.inference.runner import DEFAULT_MODEL
+    """The shipped starter model (named without importing torch)."""
+    from engine.shipped import DEFAULT_MODEL
 
     return DEFAULT_MODEL
 

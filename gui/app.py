@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import time
@@ -10,6 +9,8 @@ import time
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
+
+from gui.gc_pauses import end_startup_gc
 
 
 def configure_pyqtgraph() -> None:
@@ -60,16 +61,6 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, lambda: win.open_path(args.study))
     end_startup_gc()
     return app.exec()
-
-
-def end_startup_gc() -> None:
-    """main.py turns the garbage collector off while the app starts; once the window is up,
-    the objects made so far (a few hundred of them garbage) move to gc's permanent
-    generation and collection resumes: later collections never walk the start-up objects
-    again (a full pass over them took ~60–100 ms). Nothing happens if gc is on."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
 
 
 def show_now(app, win, timeout_s: float = 1.0) -> None:

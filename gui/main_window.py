@@ -427,7 +427,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue("geometry", self.saveGeometry())
             self.settings.setValue("state", self.saveState())
             self.settings.sync()
-            self.session.close()
+            self.session.close(app_closing=True)
             from gui.workers import wait_for_orphans
 
             wait_for_orphans()  # a job that could not be interrupted ends before the app does

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from gui.gc_pauses import reclaim_closed_study
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from gui.assistant.assistant_ui import AssistantUI
     from gui.scoring.scoring_ui import ScoringUI
@@ -36,8 +38,11 @@ class StudySession:
         then scoring), the viewer shows the new one, ``before_scoring(study)`` runs (e.g.
         applying a saved montage), its scoring opens (journal restored), and the assistant
         starts. Returns the scoring's warnings."""
+        replaced = self.viewer.study is not None
         self._stop_and_close_scoring()
         self.viewer.set_study(study, chmap)
+        if replaced:
+            reclaim_closed_study()  # the previous study's memory, now that nothing shows it
         if before_scoring is not None:
             before_scoring(study)
         warnings = self.scoring.open_for(study)
@@ -51,10 +56,13 @@ class StudySession:
         self.viewer.set_mapping(chmap)
         self.assistant.start()
 
-    def close(self) -> None:
-        """Close the study: assistant, scoring (journal flushed, lock released), viewer."""
+    def close(self, app_closing: bool = False) -> None:
+        """Close the study: assistant, scoring (journal flushed, lock released), viewer;
+        then its memory, unless the app is closing anyway."""
         self._stop_and_close_scoring()
         self.viewer.close_study()
+        if not app_closing:
+            reclaim_closed_study()
 
     def _stop_and_close_scoring(self) -> None:
         self.assistant.stop()

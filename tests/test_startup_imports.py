@@ -65,3 +65,13 @@ def test_gui_import_and_first_study_load_no_model_libraries(tmp_path):
     assert out["after import"] == [], f"imported at start-up: {out['after import']}"
     assert out["after opening"] == [], f"imported to open a study: {out['after opening']}"
     assert out["engine after opening"] == [], f"loaded to open a study: {out['engine after opening']}"
+
+
+def test_the_starter_model_is_found_before_torch_loads():
+    """The assistant checks the model file is there before importing torch, and imports
+    torch only with the collector held off (gui/gc_pauses.py): naming the file loads none."""
+    code = ("import sys\nfrom engine.api import default_model_path\np = default_model_path()\n"
+            "print(p.is_file(), 'torch' in sys.modules, 'engine.inference' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["True", "False", "False"]

@@ -60,8 +60,7 @@ from engine.model.mae import Attention, Mlp
 from engine.model.preprocess import NightInput, prepare_night
 from engine.model.probes import EventHeads, StageProbe, refit_stage_probe
 from engine.pause_gate import pause_points
-
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "resources" / "model" / "pedsleep-compact.safetensors"
+from engine.shipped import DEFAULT_MODEL
 
 __all__ = [
     "DEFAULT_MODEL", "MARGIN_EPOCHS", "RECON_MASK_RATIO", "TOKEN_CACHE", "ModelRunner", "NightSession",

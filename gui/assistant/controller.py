@@ -37,6 +37,7 @@ from gui.assistant.messages import (
     SimilarReady,
     StagingUnavailableNote,
 )
+from gui.gc_pauses import making_long_lived
 from gui.workers import FIRST_PAGE_GRACE_S, GeneratorWorker, failure_text
 
 log = logging.getLogger(__name__)
@@ -44,16 +45,19 @@ _RUNNERS: dict = {}  # model path -> ModelRunner, loaded once per app
 
 
 def _load_runner(path: str | None, device: str):
-    from engine.api import default_model_path, load_model_runner
+    from engine.api import default_model_path
 
     key = (os.fspath(path or default_model_path()), device)
     if not os.path.isfile(key[0]):  # say so before paying for importing torch
         raise CheckpointError(f"{key[0]}: model file not found; the viewer works without suggestions")
     if key not in _RUNNERS:
-        import torch
+        with making_long_lived():  # later full collections skip torch's ~200 k objects
+            import torch
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI
-        _RUNNERS[key] = load_model_runner(key[0], device=device)
+            from engine.api import load_model_runner
+
+            torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI
+            _RUNNERS[key] = load_model_runner(key[0], device=device)
     return _RUNNERS[key]
 
 
@@ -224,6 +228,9 @@ class AssistantController(QObject):
             yield BatchReady(batch)
 
     def _rules_job(self, cancel, rules, stages, arousals):
+        with making_long_lived():  # the rules' scipy, imported on the first run
+            import scipy.ndimage  # noqa: F401
+            import scipy.signal  # noqa: F401
         yield from eng.events_job(self.study, self.chmap, rules=rules, stages=stages, cancel=cancel, arousals=arousals)
 
     def scored_arousals(self):

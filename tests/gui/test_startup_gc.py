@@ -7,17 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gui.app import end_startup_gc
+import gui.gc_pauses as gc_pauses
+from gui.gc_pauses import end_startup_gc
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_end_startup_gc_freezes_and_reenables():
+def test_end_startup_gc_freezes_and_reenables(monkeypatch):
+    monkeypatch.setattr(gc_pauses, "_managed", False)  # restored after: later tests stay unmanaged
     gc.disable()
     try:
         end_startup_gc()
         assert gc.isenabled()
         assert gc.get_freeze_count() > 0
+        assert gc_pauses.managed()
     finally:
         gc.unfreeze()
         gc.enable()
@@ -28,6 +31,7 @@ def test_end_startup_gc_leaves_a_running_collector_alone():
     before = gc.get_freeze_count()
     end_startup_gc()
     assert gc.isenabled() and gc.get_freeze_count() == before
+    assert not gc_pauses.managed()
 
 
 def test_the_app_runs_with_gc_on_after_start_up(tmp_path):

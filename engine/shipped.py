@@ -1,0 +1,6 @@
+"""Files shipped with the app, named without importing torch: the GUI checks that the model
+file is there before it pays ~1 s (and ~200 k objects) for importing torch."""
+
+from pathlib import Path
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "resources" / "model" / "pedsleep-compact.safetensors"
