@@ -1,5 +1,5 @@
 """Files shipped with the app, named without importing torch: the GUI checks that the model
-file is there before it pays ~1 s (and ~200 k objects) for importing torch."""
+file is there before it pays ~1 s (and ~130 k objects to the collector) for importing torch."""
 
 from pathlib import Path
 

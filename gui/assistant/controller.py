@@ -51,7 +51,7 @@ def _load_runner(path: str | None, device: str):
     if not os.path.isfile(key[0]):  # say so before paying for importing torch
         raise CheckpointError(f"{key[0]}: model file not found; the viewer works without suggestions")
     if key not in _RUNNERS:
-        with making_long_lived():  # later full collections skip torch's ~200 k objects
+        with making_long_lived():  # later full collections skip torch's ~130 k objects
             import torch
 
             from engine.api import load_model_runner
