@@ -653,7 +653,7 @@ def table(res: dict[str, Result], edfb_version: str) -> str:
         rss = float(np.median(r.rss_ratio)) if r.rss_ratio else None
         tree = (f"{fmt(max(r.tree_rss_mb), ' MB', 0)} / {fmt(max(r.tree_pss_mb), ' MB', 0)}"
                 if r.tree_rss_mb else "—")
-        lines.append(f"| {name} | {fmt(med, ' ms')} | {fmt(p95, ' ms', 0)} | {fmt(ratio, '×', 2)} | {fmt(over_floor, '×', 2)} | "
+        lines.append(f"| {name} | {fmt(med, ' ms')} | {fmt(p95, ' ms', 1)} | {fmt(ratio, '×', 2)} | {fmt(over_floor, '×', 2)} | "
                      f"{fmt(whole, ' ms', 0)}{f' (first ≤ {first:.0f})' if first is not None else ''} | "
                      f"{fmt(fp, ' s', 2)} | {fmt(aw, ' s', 2)} | {fmt(rss, '×', 2)} | "
                      f"{tree} |")
