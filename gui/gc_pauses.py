@@ -8,11 +8,11 @@ most of the long-lived objects:
   turns the collector off while they are made; ``end_startup_gc`` freezes them once the
   window is up and turns collection back on.
 * **The model's first load** in the assistant's worker: importing torch adds ~130 k
-  tracked objects. Measured on the 10-h file, the collections that ran during and after
-  it stalled the GUI for 27, 46 and 62 ms while the assistant worked. ``making_long_lived``
-  holds collection off while they are made and freezes them: later full collections walk
-  only what the session itself makes. The rules' first run imports scipy the same way (a
-  12-ms collection ran during that import).
+  tracked objects. Measured on the 10-h file, three full collections ran during torch's
+  and scipy's imports and stalled the GUI for 15, 31 and 48 ms while the assistant
+  worked. ``making_long_lived`` holds collection off while the model loads (and while the
+  rules' first run imports scipy) and freezes what was made: later full collections walk
+  only what the session itself makes.
 
 Frozen objects are still freed when their last reference goes; only a reference cycle that
 becomes garbage while frozen is not reclaimed. The freeze after the model load takes the
