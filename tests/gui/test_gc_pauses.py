@@ -98,10 +98,14 @@ print("frozen with torch:", gc.isenabled(), gc.get_freeze_count() - at_start > 1
 old = weakref.ref(w.viewer.study)
 fulls = []
 gc.callbacks.append(lambda phase, info: fulls.append(info) if phase == "stop" and info["generation"] == 2 else None)
-loop = QEventLoop()
 QTimer.singleShot(0, lambda: w.open_path(b))
-QTimer.singleShot(1000, loop.quit)
-loop.exec()
+t = time.perf_counter()
+while time.perf_counter() - t < 30:  # the event loop runs: deferred deletes, cancelled jobs ending
+    loop = QEventLoop()
+    QTimer.singleShot(200, loop.quit)
+    loop.exec()
+    if w.viewer.study.path == b and old() is None:
+        break
 print("switched:", w.viewer.study.path == b, old() is None, gc.isenabled(),
       any(f["collected"] > 0 for f in fulls), flush=True)
 w.close()  # stops the jobs (the window's close waits for them)
