@@ -3,16 +3,12 @@ with the collector off and frozen after it; a closed study's cycles are collecte
 next one opens. Only in the app started by main.py: a test process keeps its collector."""
 
 import gc
-import subprocess
-import sys
 import weakref
-from pathlib import Path
 
 import pytest
 
 import gui.gc_pauses as gp
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.app_process import run_python
 
 
 class Node:
@@ -83,6 +79,7 @@ app = QApplication(sys.argv)
 from engine.channels.profiles import ProfileStore
 from gui.app import configure_pyqtgraph
 import gui.gc_pauses as gp
+from tests.helpers.app_process import run_python
 from gui.main_window import MainWindow
 a, b, settings = sys.argv[1:4]
 configure_pyqtgraph()
@@ -121,14 +118,7 @@ def test_the_app_freezes_torch_and_frees_a_closed_study(tmp_path):
     a, b = tmp_path / "a.edf", tmp_path / "b.edf"
     for p in (a, b):
         write_edf(p, psg_signals(128.0), n_records=600)
-    r = subprocess.run([sys.executable, "-c", APP, str(a), str(b), str(tmp_path / "profiles")], cwd=ROOT,
-                       capture_output=True, text=True, timeout=240,
-                       env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
-                            "PYTHONPATH": str(ROOT),
-                            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                            "XDG_DATA_HOME": str(tmp_path / "data"),
-                            "PEDSLEEP_SETTINGS_DIR": str(tmp_path / "settings"),
-                            "PEDSLEEP_LOG_DIR": str(tmp_path / "logs")})
+    r = run_python(APP, tmp_path, str(a), str(b), str(tmp_path / "profiles"))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "runner loaded: True" in r.stdout, r.stdout + r.stderr[-1000:]
     assert "frozen with torch: True True" in r.stdout, r.stdout

@@ -3,14 +3,10 @@ gui.app.main freezes what start-up made and turns gc back on — always, so the 
 runs without a collector."""
 
 import gc
-import subprocess
-import sys
-from pathlib import Path
 
 import gui.gc_pauses as gc_pauses
 from gui.gc_pauses import end_startup_gc
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.app_process import run_python
 
 
 def test_end_startup_gc_freezes_and_reenables(monkeypatch):
@@ -54,11 +50,6 @@ def test_the_app_runs_with_gc_on_after_start_up(tmp_path):
             "except SystemExit:\n"
             "    pass\n"
             "print('gc at first page:', seen)\n")
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                       env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
-                            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                            "XDG_DATA_HOME": str(tmp_path / "data"),
-                            "PEDSLEEP_SETTINGS_DIR": str(tmp_path / "settings"),
-                            "PEDSLEEP_LOG_DIR": str(tmp_path / "logs")})
+    r = run_python(code, tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "gc at first page: [(True, True)]" in r.stdout, r.stdout + r.stderr[-1000:]
