@@ -27,12 +27,24 @@ class ClockAxis(pg.AxisItem):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.start = dt.datetime(2000, 1, 1)
+        self._start = dt.datetime(2000, 1, 1)
         self.setStyle(maxTextLevel=0)
         self._layout_key: tuple | None = None
         self._layout: tuple | None = None  # (axisSpec, tickSpecs, textSpecs, label offsets from the range start)
         self._major = 1.0  # the kept layout's labelled tick spacing, s
         self.layouts_made = 0  # how many times pyqtgraph laid the axis out (tests, benches)
+
+    @property
+    def start(self) -> dt.datetime:
+        """The recording's clock at 0 s: what the labels count from."""
+        return self._start
+
+    @start.setter
+    def start(self, value: dt.datetime) -> None:
+        if value != self._start:
+            self._start = value
+            self.picture = None  # pyqtgraph redraws its cached picture only when the range moves
+            self.update()
 
     def _key(self) -> tuple | None:
         lo, hi = (float(v) for v in self.range)

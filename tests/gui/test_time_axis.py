@@ -74,3 +74,33 @@ def test_a_flip_rewrites_no_axis_label(window, night_edf, qtbot, monkeypatch):
         _drawn(window, qtbot)
     assert window.viewer.start_s == 150.0
     assert rewrites == []
+
+
+def test_another_study_at_the_same_page_shows_its_own_clock(window, tmp_path, qtbot):
+    """Opening a study whose first page spans the same seconds as the one before (every
+    study starts at 0 s) keeps the axis's range: its labels must still be the new
+    recording's clock, in the trace area, the overview and the hypnogram."""
+    from tests.helpers.edf_factory import psg_signals, write_edf
+
+    a, b = tmp_path / "a.edf", tmp_path / "b.edf"
+    write_edf(a, psg_signals(128.0), n_records=600, starttime="22.00.00")
+    write_edf(b, psg_signals(128.0), n_records=600, starttime="03.27.00")
+    places = ((window.viewer.signal_view.axis, window.viewer.signal_view.plot.viewport()),
+              (window.viewer.overview.axis, window.viewer.overview),
+              (window.scoring.hypnogram.axis, window.scoring.hypnogram))
+    for path, clock in ((a, "22:0"), (b, "03:2")):
+        made = []  # the labels each axis laid out since the study opened
+        for axis, _ in places:
+            real = axis.tickStrings
+            axis.tickStrings = lambda *args, real=real, out=made, axis=axis: out.append((axis, real(*args))) or out[-1][1]
+        try:
+            assert window.open_path(str(path)), window.last_error
+            qtbot.wait(20)
+            for _, widget in places:
+                widget.repaint()
+        finally:
+            for axis, _ in places:
+                del axis.tickStrings
+        for axis, widget in places:
+            texts = [t for ax, t in made if ax is axis]
+            assert texts and texts[-1] and texts[-1][0].startswith(clock), (path.name, type(widget).__name__, texts[-1:])
