@@ -36,6 +36,7 @@ from engine.channels.units import engineering, pretty_unit
 from engine.epochs import epoch_of, n_epochs_for
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
 from engine.io import Annotation, SignalInfo, Study, open_study
+from engine.io.scoring_file import holds_no_signals, recording_for, scoring_only_text
 from engine.jobs import Progress, RuleEventsReady, Staged
 from engine.lazy_exports import lazy_exports
 from engine.logs import setup_logging
@@ -74,6 +75,7 @@ _LAZY = {
     "engine.scoring": ("compare_scorings", "export_edf_plus", "export_events_tsv", "export_hypnogram_csv",
                        "import_scoring", "report_html", "sleep_report", "write_report_html"),
     "engine.scoring.exporters": ("ExtraSignal", "reconstruction_signal"),
+    "engine.scoring.importers": ("detect_format",),
     "engine.staging": ("StagingUnavailable", "combine_sources", "model_fitted_on", "stage_source_for"),
     "engine.staging.yasa_stager": ("stage_study",),
 }
@@ -110,6 +112,7 @@ if TYPE_CHECKING:
         write_report_html,
     )
     from engine.scoring.exporters import ExtraSignal, reconstruction_signal
+    from engine.scoring.importers import detect_format
     from engine.staging import (
         StagingUnavailable,
         combine_sources,
@@ -157,18 +160,18 @@ __all__ = [
     "apply_staging", "build_pyramids", "BUILTIN_PSG", "builtin_psg_montage", "CANONICAL_CHANNELS",
     "CANONICAL_NAMES", "canonical_scale", "Change", "ChannelMap", "ChannelSource", "ChannelType",
     "CheckpointError", "classify", "classify_signal", "combine_sources", "compare_scorings",
-    "default_filter", "DEFAULT_FILTERS", "default_model_path", "Derivation", "DerivedStudy",
+    "default_filter", "DEFAULT_FILTERS", "default_model_path", "detect_format", "Derivation", "DerivedStudy",
     "DisplayFilter", "engineering", "epoch_of", "EPOCH_S", "event_min_duration_s",
     "event_terms_lines", "events_job", "EventType", "export_edf_plus", "export_events_tsv",
-    "export_hypnogram_csv", "ExtraSignal", "FILTER_CHOICES", "GATE", "import_scoring", "KIND_NAMES",
+    "export_hypnogram_csv", "ExtraSignal", "FILTER_CHOICES", "GATE", "holds_no_signals", "import_scoring", "KIND_NAMES",
     "KINDS", "LARGE_FILE_SIGNALS", "live_agreement", "load_model_input", "load_model_night",
     "load_model_runner", "map_study", "MIN_REVIEWED", "minmax_envelope", "model_events_allowed",
     "model_fitted_on", "Montage", "MontageRow", "MontageStore", "n_corrections", "n_epochs_for",
     "open_scoring", "open_study", "PauseGate", "PausingCancel", "pretty_unit", "ProfileStore",
     "Progress", "Provenance", "PyramidSet", "reconstructable_channels", "reconstruction_signal",
-    "REFIT_EVERY", "refit_from_reviews", "refit_inputs", "refit_on_reviews", "release_free_memory",
+    "recording_for", "REFIT_EVERY", "refit_from_reviews", "refit_inputs", "refit_on_reviews", "release_free_memory",
     "report_html", "reviewed_mask", "ReviewState", "row_scale", "RowScale", "RULE_SETS",
-    "RuleEventsReady", "same_event_key", "Scoring", "ScoringFormatError", "setup_logging",
+    "RuleEventsReady", "same_event_key", "Scoring", "ScoringFormatError", "scoring_only_text", "setup_logging",
     "shorter_than_minimum", "signal_kind", "SignalInfo", "sleep_report", "SNORE_PREFILTER", "Stage",
     "STAGE_NAMES", "stage_source_for", "stage_study", "Staged", "StagingUnavailable", "Study",
     "study_outlier", "StudyError", "TraceSource", "training_labels", "unlike_training", "UserError",

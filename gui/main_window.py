@@ -17,11 +17,13 @@ from engine.api import (
     ProfileStore,
     StudyError,
     UserError,
+    holds_no_signals,
     map_study,
     open_study,
 )
 from gui import settings as st
 from gui.input_pause import install_input_pause
+from gui.scoring_file_open import is_scoring_format, open_scoring_file
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
 
 log = logging.getLogger(__name__)
@@ -249,12 +251,16 @@ class MainWindow(QMainWindow):
             msg = str(exc)
             if not repair and ("truncated" in msg or "header lies" in msg):
                 self._ask_repair(path, msg)
+            elif is_scoring_format(path):  # a hypnogram or event list dropped or named on the command line
+                return open_scoring_file(self, path)
             else:
                 self.report_error("Cannot open recording", msg)
             return False
         except Exception as exc:  # never a traceback in the user's face
             self.report_error("Cannot open recording", f"{os.path.basename(path)}: {exc}")
             return False
+        if holds_no_signals(study):  # an annotation-only EDF+: a scoring, not a night to show
+            return open_scoring_file(self, path, study)
         chmap = map_study(study, self.profiles)
         scoring_warnings = self.session.open(study, chmap, before_scoring=self._apply_saved_montage)
         self.setWindowTitle(f"PedSleep Assist — {os.path.basename(path)}")
@@ -289,6 +295,11 @@ class MainWindow(QMainWindow):
         else:
             box = QMessageBox(QMessageBox.Icon.Information, "Scoring is read-only", reason,
                               QMessageBox.StandardButton.Ok, self)
+        self.show_box(box)
+
+    def show_box(self, box: QMessageBox) -> None:
+        """Open a window-modal message without blocking the event loop; it is kept (and
+        findable by tests) until it closes."""
         box.finished.connect(lambda *_: self._message_boxes.remove(box) if box in self._message_boxes else None)
         self._message_boxes.append(box)
         box.open()
@@ -310,8 +321,7 @@ class MainWindow(QMainWindow):
         self.last_error = msg
         box.finished.connect(lambda res: self.open_path(path, repair=True)
                              if res == QMessageBox.StandardButton.Open else None)
-        self._message_boxes.append(box)
-        box.open()
+        self.show_box(box)
 
     def escape(self) -> None:
         """Esc: drop the event/span selection first, else the channel selection."""
@@ -329,10 +339,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(msg)
         if any(b.isVisible() and b.text() == msg for b in self._message_boxes):
             return  # the same message is already on screen (e.g. keys pressed on a read-only scoring)
-        box = QMessageBox(QMessageBox.Icon.Critical, title, msg, QMessageBox.StandardButton.Ok, self)
-        box.finished.connect(lambda *_: self._message_boxes.remove(box) if box in self._message_boxes else None)
-        self._message_boxes.append(box)
-        box.open()
+        self.show_box(QMessageBox(QMessageBox.Icon.Critical, title, msg, QMessageBox.StandardButton.Ok, self))
 
     def close_study(self) -> None:
         self.session.close()

@@ -37,7 +37,19 @@ def describe(study, chmap) -> dict:
         "mapping_profile": chmap.profile,
         "warnings": list(study.warnings),
         "stager_channels": _stager_channels(study, chmap),
+        **_scoring_only(study),
     }
+
+
+def _scoring_only(study) -> dict:
+    """An annotation-only file is a scoring: say so, and name its recording when one is
+    beside it (``engine/io/scoring_file.py``)."""
+    from engine.io.scoring_file import holds_no_signals, recording_for
+
+    if not holds_no_signals(study):
+        return {"scoring_only": False}
+    rec = recording_for(study)
+    return {"scoring_only": True, "recording": str(rec) if rec is not None else None}
 
 
 def _stager_channels(study, chmap) -> dict:
@@ -87,6 +99,10 @@ def run(args) -> int:
     st = d["stager_channels"]
     print("  stages from " + (", ".join(f"{k.upper()} {v}" for k, v in st.items() if v)
                              if st.get("eeg") else "none: no EEG at 50 Hz or more for the real-data stager"))
+    if d["scoring_only"]:
+        print("  scoring     no signals: this file is a scoring, not a recording; "
+              + (f"its recording here: {d['recording']}" if d["recording"]
+                 else "no recording in its folder covers its times"))
     for w in d["warnings"]:
         print(f"  warning     {w}")
     return 0

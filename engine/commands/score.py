@@ -120,6 +120,7 @@ def check_before_scoring(paths, out: Path, model) -> None:
     from engine.errors import UserError
     from engine.io import open_study
     from engine.io.safe_output import refuse_overwrite
+    from engine.io.scoring_file import refuse_scoring_only
     from engine.scoring.exporters import sidecar_path
 
     if out.exists() and not out.is_dir():
@@ -140,8 +141,11 @@ def check_before_scoring(paths, out: Path, model) -> None:
         seen[stem] = str(path)
     for path in paths:
         study = open_study(path)
+        try:
+            refuse_scoring_only(study, "nothing was scored")
+        finally:
+            study.close()
         continuous = study.is_continuous
-        study.close()
         if not continuous:
             raise UserError(
                 f"{Path(path).name} is EDF+D (discontinuous): pre-scoring needs a continuous "

@@ -37,6 +37,7 @@ def run(args) -> int:
     from engine.channels.profiles import ProfileStore
     from engine.errors import UserError
     from engine.io import open_study
+    from engine.io.scoring_file import refuse_scoring_only
     from engine.scoring.importers import import_scoring
     from engine.staging.night import stage_night
     from engine.staging.sources import model_fitted_on, stage_source_for
@@ -44,6 +45,7 @@ def run(args) -> int:
     if args.reviews < 0:
         raise UserError("--reviews must be 0 or more")
     study = open_study(args.study)
+    refuse_scoring_only(study, "simulate-review needs the recording")
     chmap = map_study(study, ProfileStore())
     n_epochs = max(1, n_epochs_for(study.duration_s))
     ref_doc = import_scoring(args.reference, n_epochs=n_epochs, recording_start=study.start_datetime).scoring

@@ -115,17 +115,25 @@ def test_study_open_elsewhere_is_read_only_with_a_message(window, qtbot, tmp_pat
 
 
 @pytest.mark.assistant
-@pytest.mark.parametrize("rel", ["sleep-edf/SC4001EC-Hypnogram.edf", "resmed/20260111_210642_EVE.edf"])
-def test_real_zero_epoch_files_open_with_the_assistant_on(window, qtbot, shared_data, rel):
-    """The hypnogram-only Sleep-EDF file and the ResMed EVE file (EDF+D, 0 epochs) open
-    with their annotations; nothing raises (was a TypeError in the review queue)."""
+@pytest.mark.parametrize(("rel", "recording"), [
+    ("sleep-edf/SC4001EC-Hypnogram.edf", "SC4001E0-PSG-first300s"),
+    ("resmed/20260111_210642_EVE.edf", "20260111_220919_BRP.edf"),
+])
+def test_real_zero_epoch_files_open_their_recording_with_the_assistant_on(window, qtbot, shared_data, rel,
+                                                                          recording):
+    """The hypnogram-only Sleep-EDF file and the ResMed EVE file (EDF+D, 0 epochs) are
+    scorings: each opens the recording beside it (read-only folder: the journal goes to the
+    user data folder) with its annotations imported, the assistant on; nothing raises (a
+    zero-epoch study was a TypeError in the review queue; gui/scoring_file_open.py)."""
     assert window.open_path(str(shared_data / rel)), window.last_error
     ctl = window.assistant.ctl
     qtbot.waitUntil(lambda: not ctl.is_running() and ctl.worker is None, timeout=60_000)
-    assert window.scoring.ctl.doc is not None
+    assert window.viewer.study.path.endswith(recording) or recording in window.viewer.study.path
+    assert window.scoring.ctl.doc is not None and window.scoring.ctl.doc.n_epochs > 0
     assert ctl.last_error is None, ctl.last_error
     assert window.last_error is None, window.last_error
-    assert window.viewer.study.annotations  # the file's own annotations are there
+    d = window.scoring.ctl.doc
+    assert (d.stages() >= 0).any() or d.events(decided_only=True)  # the file's annotations were imported
 
 
 def test_edf_plus_d_with_decreasing_onsets_is_a_clear_message(window, tmp_path):

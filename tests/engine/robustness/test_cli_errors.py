@@ -63,11 +63,19 @@ def test_score_refuses_edf_plus_d_before_the_model(shared_data, tmp_path, capsys
     from engine.inference.runner import ModelRunner
 
     monkeypatch.setattr(ModelRunner, "load", classmethod(_boom))
-    eve = shared_data / "resmed" / "20260111_210642_EVE.edf"
-    assert main(["score", str(eve), "-o", str(tmp_path / "out")]) == 2
+    from tests.engine.io.test_hostile_headers import _edf_plus_d
+
+    gappy = _edf_plus_d(tmp_path, [0, 10, 30, 40])  # a recording with signals and gaps
+    assert main(["score", str(gappy), "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "EDF+D" in err and "nothing was scored" in err
     assert os.listdir(tmp_path / "out") == []
+    # the ResMed device's event file is EDF+D too, but first of all it holds no signals
+    eve = shared_data / "resmed" / "20260111_210642_EVE.edf"
+    assert main(["score", str(eve), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "is a scoring, not a recording; its recording here is 20260111_220919_BRP.edf" in err
+    assert "nothing was scored" in err and os.listdir(tmp_path / "out") == []
 
 
 def test_score_error_during_scoring_starts_on_its_own_line(study, tmp_path, capsys, monkeypatch):

@@ -1,0 +1,144 @@
+"""An annotation-only EDF+ is named a scoring, and its recording is found beside it by clock
+time (engine/io/scoring_file.py): the real ResMed night (EVE starts at switch-on, BRP an
+hour later), the Sleep-EDF hypnogram beside its PSG excerpt, the HMC annotations alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import UserError
+from engine.io import open_study
+from engine.io.scoring_file import (
+    MAX_FOLDER_FILES,
+    holds_no_signals,
+    recording_for,
+    refuse_scoring_only,
+    scoring_only_text,
+)
+from tests.helpers.edf_factory import Sig, write_edf
+
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+RESMED = DATA / "resmed"
+EVE = RESMED / "20260111_210642_EVE.edf"
+needs_data = pytest.mark.skipif(not EVE.exists(), reason="../shared/data (real recordings) is not here")
+
+
+def _annotation_only_edf(path: Path, onsets_s: list[float], startdate="01.02.20", starttime="22.00.00"):
+    """An EDF+C with one annotation signal and no data signal (a hypnogram file), one
+    annotation per onset, all in its first record."""
+    tal = b"+0\x14\x14\x00" + b"".join(f"+{o:g}\x1530\x14Sleep stage 2\x14\x00".encode() for o in onsets_s)
+    nbytes = (len(tal) + 1) // 2 * 2
+    spr = nbytes // 2
+
+    def f(v, w):
+        return str(v).encode("latin-1")[:w].ljust(w)
+    hdr = (f("0", 8) + f("X X X X", 80) + f("Startdate X X X X", 80) + f(startdate, 8) + f(starttime, 8)
+           + f(512, 8) + f("EDF+C", 44) + f(1, 8) + f(0, 8) + f(1, 4)
+           + f("EDF Annotations", 16) + f("", 80) + f("", 8) + f(-1, 8) + f(1, 8) + f(-32768, 8)
+           + f(32767, 8) + f("", 80) + f(spr, 8) + f("", 32))
+    path.write_bytes(hdr + tal.ljust(nbytes, b"\x00"))
+
+
+@needs_data
+def test_a_resmed_event_file_is_a_scoring_whose_recording_is_the_flow_file():
+    s = open_study(EVE)
+    try:
+        assert holds_no_signals(s)
+        assert scoring_only_text(s) == ("20260111_210642_EVE.edf holds 5 annotations and no signals: "
+                                        "it is a scoring, not a recording")
+        # BRP (25 Hz flow), PLD and SAD span the same hours: the highest rate wins
+        assert recording_for(s) == RESMED / "20260111_220919_BRP.edf"
+        with pytest.raises(UserError, match=r"its recording here is 20260111_220919_BRP\.edf; nothing was"):
+            refuse_scoring_only(s, "nothing was scored")
+    finally:
+        s.close()
+    brp = open_study(RESMED / "20260111_220919_BRP.edf")
+    try:
+        assert not holds_no_signals(brp)
+        refuse_scoring_only(brp, "unused")  # a recording passes
+    finally:
+        brp.close()
+
+
+@needs_data
+def test_the_sleep_edf_hypnogram_finds_its_psg_and_hmc_annotations_alone_find_none():
+    s = open_study(DATA / "sleep-edf" / "SC4001EC-Hypnogram.edf")
+    try:
+        assert holds_no_signals(s)
+        assert recording_for(s).name in ("SC4001E0-PSG-first300s.edf", "SC4001E0-PSG-first300s.bdf")
+    finally:
+        s.close()
+    s = open_study(DATA / "annotations" / "hmc" / "SN001-annotations.edf")
+    try:
+        assert holds_no_signals(s) and recording_for(s) is None  # no recording in that folder
+    finally:
+        s.close()
+
+
+def test_the_recording_holding_most_of_the_annotations_is_chosen(tmp_path):
+    # two recordings at 22:00 and 23:00 (1 h each); the scoring starts 22:00 with one
+    # annotation in the first hour and three in the second
+    write_edf(tmp_path / "a_first.edf", [Sig("EEG C3-M2", 100)], n_records=3600, starttime="22.00.00")
+    write_edf(tmp_path / "b_second.edf", [Sig("EEG C3-M2", 100)], n_records=3600, starttime="23.00.00")
+    write_edf(tmp_path / "c_elsewhere.edf", [Sig("EEG C3-M2", 100)], n_records=60, starttime="08.00.00")
+    (tmp_path / "notes.txt").write_text("not a recording")
+    (tmp_path / "broken.edf").write_bytes(b"0       garbage")
+    hyp = tmp_path / "scoring.edf"
+    _annotation_only_edf(hyp, [100.0, 3700.0, 4000.0, 5000.0])
+    s = open_study(hyp)
+    try:
+        assert holds_no_signals(s) and len(s.annotations) == 4
+        assert recording_for(s) == tmp_path / "b_second.edf"
+    finally:
+        s.close()
+    (tmp_path / "b_second.edf").unlink()
+    s = open_study(hyp)
+    try:
+        assert recording_for(s) == tmp_path / "a_first.edf"
+    finally:
+        s.close()
+
+
+def test_a_scoring_whose_times_no_recording_covers_finds_none_and_a_huge_folder_is_not_scanned(tmp_path):
+    write_edf(tmp_path / "night.edf", [Sig("EEG C3-M2", 100)], n_records=600, starttime="22.00.00")
+    hyp = tmp_path / "scoring.edf"
+    _annotation_only_edf(hyp, [0.0, 30.0], starttime="10.00.00")
+    s = open_study(hyp)
+    try:
+        assert recording_for(s) is None
+    finally:
+        s.close()
+    _annotation_only_edf(hyp, [0.0, 30.0], starttime="22.00.00")
+    s = open_study(hyp)
+    try:
+        assert recording_for(s) == tmp_path / "night.edf"
+        for i in range(MAX_FOLDER_FILES):
+            (tmp_path / f"f{i:04d}.txt").touch()
+        assert recording_for(s) is None  # an archive folder: not read file by file
+    finally:
+        s.close()
+
+
+@needs_data
+def test_score_and_info_name_the_scoring_and_its_recording(tmp_path):
+    night = tmp_path / "night"
+    shutil.copytree(RESMED, night)
+    eve = night / EVE.name
+    cli = [sys.executable, "-m", "engine.cli"]
+    r = subprocess.run(cli + ["score", str(eve), "-o", str(tmp_path / "out")], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "is a scoring, not a recording; its recording here is 20260111_220919_BRP.edf" in r.stderr
+    assert not any((tmp_path / "out").glob("*"))
+    r = subprocess.run(cli + ["info", "--json", str(eve)], capture_output=True, text=True, timeout=120)
+    d = json.loads(r.stdout)
+    assert d["scoring_only"] is True and d["recording"] == str(night / "20260111_220919_BRP.edf")
+    r = subprocess.run(cli + ["info", "--json", str(night / "20260111_220919_BRP.edf")], capture_output=True,
+                       text=True, timeout=120)
+    assert json.loads(r.stdout)["scoring_only"] is False

@@ -1,0 +1,114 @@
+"""Opening a scoring instead of a recording (gui/scoring_file_open.py): a ResMed device's
+event file opens its night with the device's events; a scorer's work is never replaced
+without asking; a hypnogram with a study open is offered for import; alone, it is named
+for what it is and nothing changes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from engine.api import EventType, Stage
+from tests.gui.conftest import doc
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+RESMED = DATA / "resmed"
+EVE = "20260111_210642_EVE.edf"
+BRP = "20260111_220919_BRP.edf"
+needs_data = pytest.mark.skipif(not (RESMED / EVE).exists(), reason="../shared/data (real recordings) is not here")
+# EVE starts at 21:06:43 (device on), BRP at 22:09:19 (mask on): the device's first
+# apnea, 11954 s into EVE, is 8198 s into the flow recording; the other three fall after it
+FIRST_APNEA_IN_BRP_S = 11954.0 - 3756.0
+
+
+@pytest.fixture
+def resmed_night(tmp_path):
+    night = tmp_path / "resmed"
+    shutil.copytree(RESMED, night)
+    return night
+
+
+def _box(window, title):
+    boxes = [b for b in window._message_boxes if b.windowTitle() == title and b.isVisible()]
+    return boxes[-1] if boxes else None
+
+
+@needs_data
+def test_opening_the_device_event_file_opens_its_night_with_the_events(window, resmed_night):
+    assert window.open_path(str(resmed_night / EVE)), window.last_error
+    study = window.viewer.study
+    assert Path(study.path).name == BRP and study.signals and study.duration_s > 4 * 3600
+    evs = doc(window).events()
+    assert [e.type for e in evs] == [EventType.OBSTRUCTIVE_APNEA]
+    assert evs[0].onset_s == pytest.approx(FIRST_APNEA_IN_BRP_S, abs=1.0) and evs[0].duration_s == 10.0
+    msg = window.statusBar().currentMessage()
+    assert "is a scoring, not a recording; opened its recording 20260111_220919_BRP.edf" in msg
+    assert "Imported 20260111_210642_EVE.edf" in msg
+    assert doc(window).can_undo()  # the import is one step the scorer can take back
+    assert window.windowTitle().endswith(BRP)
+
+
+@needs_data
+def test_the_scorers_own_work_on_the_night_is_kept(window, resmed_night, night_edf):
+    assert window.open_path(str(resmed_night / BRP))
+    doc(window).set_stage(3, Stage.N2)
+    assert window.open_path(str(night_edf))  # another study is open now
+    assert window.open_path(str(resmed_night / EVE))
+    assert Path(window.viewer.study.path).name == BRP
+    assert doc(window).stages()[3] == Stage.N2 and not doc(window).events()  # journal restored, not replaced
+    assert "kept your scoring of it; File › Import scoring… replaces it" in window.statusBar().currentMessage()
+
+
+@needs_data
+def test_the_event_file_of_the_open_night_is_offered_for_import(window, qtbot, resmed_night):
+    assert window.open_path(str(resmed_night / BRP))
+    doc(window).set_stage(0, Stage.W)
+    assert not window.open_path(str(resmed_night / EVE))
+    box = _box(window, "Import scoring")
+    assert box is not None and "Import it onto the open study 20260111_220919_BRP.edf" in box.text()
+    assert doc(window).stages()[0] == Stage.W  # nothing replaced before the answer
+    box.done(QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: len(doc(window).events()) == 1)
+    assert doc(window).stages()[0] == -1
+    doc(window).undo()
+    assert doc(window).stages()[0] == Stage.W and not doc(window).events()
+
+
+@needs_data
+def test_a_hypnogram_in_another_format_asks_and_no_leaves_the_study_as_it_was(window, scored, tmp_path):
+    hyp = tmp_path / "Hypnogram_excerpt1.txt"
+    shutil.copy(DATA / "dreams-dev" / "Hypnogram_excerpt1.txt", hyp)
+    path_before = window.viewer.study.path
+    scored.scoring.ctl.set_stage(5, Stage.R)
+    assert not window.open_path(str(hyp))
+    box = _box(window, "Import scoring")
+    assert box is not None and "Hypnogram_excerpt1.txt is a scoring (dreams-hypnogram)" in box.text()
+    box.done(QMessageBox.StandardButton.No)
+    assert window.viewer.study.path == path_before and doc(window).stages()[5] == Stage.R
+    assert not window.open_path(str(hyp))
+    _box(window, "Import scoring").done(QMessageBox.StandardButton.Yes)
+    assert (doc(window).stages()[:60] >= 0).all()  # the expert's 30-min hypnogram, 60 epochs
+
+
+@needs_data
+def test_a_scoring_alone_is_named_and_nothing_opens(window, tmp_path):
+    hmc = tmp_path / "SN001-annotations.edf"
+    shutil.copy(DATA / "annotations" / "hmc" / hmc.name, hmc)
+    assert not window.open_path(str(hmc))
+    assert window.viewer.study is None and window.scoring.ctl.doc is None
+    assert window.last_error.startswith("SN001-annotations.edf holds 856 annotations and no signals: it is a "
+                                        "scoring, not a recording. No recording in its folder covers its times")
+    assert _box(window, "Not a recording") is not None
+
+
+def test_a_damaged_recording_is_still_offered_repair_not_taken_for_a_scoring(window, tmp_path):
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    p = tmp_path / "cut.edf"
+    write_edf(p, [Sig("EEG C3-M2", 100)], n_records=60)
+    p.write_bytes(p.read_bytes()[:-5000])
+    assert not window.open_path(str(p))
+    assert _box(window, "Damaged recording") is not None and _box(window, "Import scoring") is None
