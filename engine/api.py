@@ -36,7 +36,7 @@ from engine.channels.units import engineering, pretty_unit
 from engine.epochs import epoch_of, n_epochs_for
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
 from engine.io import Annotation, SignalInfo, Study, open_study
-from engine.io.scoring_file import holds_no_signals, recording_for, scoring_only_text
+from engine.io.scoring_file import holds_no_signals, recording_for, scoring_only_text, scorings_for
 from engine.jobs import Progress, RuleEventsReady, Staged
 from engine.lazy_exports import lazy_exports
 from engine.logs import setup_logging
@@ -171,7 +171,7 @@ __all__ = [
     "Progress", "Provenance", "PyramidSet", "reconstructable_channels", "reconstruction_signal",
     "recording_for", "REFIT_EVERY", "refit_from_reviews", "refit_inputs", "refit_on_reviews", "release_free_memory",
     "report_html", "reviewed_mask", "ReviewState", "row_scale", "RowScale", "RULE_SETS",
-    "RuleEventsReady", "same_event_key", "Scoring", "ScoringFormatError", "scoring_only_text", "setup_logging",
+    "RuleEventsReady", "same_event_key", "Scoring", "ScoringFormatError", "scoring_only_text", "scorings_for", "setup_logging",
     "shorter_than_minimum", "signal_kind", "SignalInfo", "sleep_report", "SNORE_PREFILTER", "Stage",
     "STAGE_NAMES", "stage_source_for", "stage_study", "Staged", "StagingUnavailable", "Study",
     "study_outlier", "StudyError", "TraceSource", "training_labels", "unlike_training", "UserError",

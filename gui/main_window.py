@@ -20,10 +20,11 @@ from engine.api import (
     holds_no_signals,
     map_study,
     open_study,
+    scorings_for,
 )
 from gui import settings as st
 from gui.input_pause import install_input_pause
-from gui.scoring_file_open import is_scoring_format, open_scoring_file
+from gui.scoring_file_open import has_scorer_work, is_scoring_format, open_scoring_file
 from gui.viewer.viewer_widget import WINDOW_CHOICES_S, Viewer, window_text
 
 log = logging.getLogger(__name__)
@@ -270,6 +271,12 @@ class MainWindow(QMainWindow):
                f"{study.duration_s / 3600:.2f} h, mapping {16 - len(chmap.missing)}/16"
         if self.scoring.ctl.session is not None and self.scoring.ctl.session.restored:
             note += " — scoring restored from its journal"
+        doc = self.scoring.ctl.doc
+        beside = scorings_for(study) if doc is not None and not has_scorer_work(doc) else []
+        self.scoring.scoring_beside = beside[0] if beside else None
+        if beside:
+            note += (f" — {beside[0].name} beside it is a scoring of this recording: "
+                     "File › Import scoring… opens with it chosen")
         if study.warnings or scoring_warnings:
             note += " — " + "; ".join(list(study.warnings) + scoring_warnings)
         self.statusBar().showMessage(note)

@@ -33,7 +33,7 @@ def is_scoring_format(path: str) -> bool:
         return False
 
 
-def _has_scorer_work(doc) -> bool:
+def has_scorer_work(doc) -> bool:
     """Stages or events the scorer made or decided (pending suggestions do not count)."""
     return bool((doc.stages() >= 0).any()) or bool(doc.events(decided_only=True))
 
@@ -76,7 +76,7 @@ def _open_with_recording(win, path: str, recording: str, what: str) -> bool:
     if ctl.doc is None or ctl.read_only:
         win.statusBar().showMessage(f"{lead}; its scoring is read-only, so {os.path.basename(path)} was not imported")
         return True
-    if _has_scorer_work(ctl.doc):
+    if has_scorer_work(ctl.doc):
         win.statusBar().showMessage(f"{lead} and kept your scoring of it; File › Import scoring… replaces it "
                                     f"with {os.path.basename(path)}'s")
         return True

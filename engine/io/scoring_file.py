@@ -91,3 +91,57 @@ def refuse_scoring_only(study, what_next: str) -> None:
     rec = recording_for(study)
     where = f"; its recording here is {rec.name}" if rec is not None else ""
     raise UserError(f"{scoring_only_text(study)}{where}; {what_next}")
+
+
+def _named_for(stem: str, name: str) -> bool:
+    """A scoring file named after the recording: DREAMS' ``Hypnogram_<stem>.txt``, NSRR's
+    ``<stem>-nsrr.xml`` / ``<stem>.xml``."""
+    low, s = name.lower(), stem.lower()
+    return low in (f"hypnogram_{s}.txt", f"{s}-nsrr.xml", f"{s}.xml")
+
+
+def scorings_for(study) -> list[Path]:
+    """Scorings of ``study`` lying beside it: annotation-only EDF+ files whose annotations
+    fall in its time span (a ResMed EVE file beside BRP/PLD/SAD, a Sleep-EDF hypnogram
+    beside its PSG), and files named after it (``Hypnogram_<stem>.txt``, ``<stem>-nsrr.xml``)."""
+    here = Path(study.path)
+    try:
+        names = sorted(os.listdir(here.parent or "."))
+    except OSError:
+        return []
+    if len(names) > MAX_FOLDER_FILES:
+        return []
+    start = study.start_datetime
+    end = start + dt.timedelta(seconds=float(study.duration_s))
+    out: list[Path] = []
+    for name in names:
+        cand = here.parent / name
+        if cand == here or not cand.is_file():
+            continue
+        if _named_for(here.stem, name):
+            out.append(cand)
+        elif name.lower().endswith(RECORDING_SUFFIXES) and _span(cand) is None and _falls_in(cand, start, end):
+            out.append(cand)
+    return out
+
+
+def _falls_in(path: Path, start: dt.datetime, end: dt.datetime) -> bool:
+    """An annotation-only EDF+ with an annotation inside [start, end)."""
+    from engine.io.study import open_study
+
+    try:
+        other = open_study(path)
+    except Exception:  # noqa: BLE001 - a damaged neighbour is not a scoring of this study
+        return False
+    try:
+        if not holds_no_signals(other):
+            return False
+        t0 = other.start_datetime
+        for a in other.annotations:
+            a0 = t0 + dt.timedelta(seconds=a.onset_s)
+            a1 = a0 + dt.timedelta(seconds=max(0.0, a.duration_s or 0.0))
+            if a0 < end and a1 >= start:
+                return True
+        return False
+    finally:
+        other.close()

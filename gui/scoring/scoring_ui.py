@@ -61,6 +61,7 @@ class ScoringUI:
         self.dialogs: list = []
         self.review_actions: dict = {}  # name -> QAction, filled by the assistant UI
         self.confirm_box: QMessageBox | None = None
+        self.scoring_beside = None  # a scoring of the open study found in its folder (File › Import starts there)
         self.header = EpochHeader()
         self.viewer.layout().insertWidget(1, self.header)
         self.legend = QLabel(LEGEND_HTML)
@@ -215,6 +216,7 @@ class ScoringUI:
 
     def close(self) -> None:
         self.ctl.close()
+        self.scoring_beside = None
         self.events.set_document(None, None)
         self.hypnogram.set_stages(np.zeros(0, int))
         self.overlay.selected = None
@@ -503,8 +505,8 @@ class ScoringUI:
     def import_dialog(self) -> None:
         if self._study() is None:
             return
-        path, _ = QFileDialog.getOpenFileName(self.win, "Import scoring", os.path.dirname(self._study().path),
-                                              SCORING_FILTER)
+        start = str(self.scoring_beside) if self.scoring_beside is not None else os.path.dirname(self._study().path)
+        path, _ = QFileDialog.getOpenFileName(self.win, "Import scoring", start, SCORING_FILTER)
         if path:
             self.import_path(path)
 

@@ -112,3 +112,30 @@ def test_a_damaged_recording_is_still_offered_repair_not_taken_for_a_scoring(win
     p.write_bytes(p.read_bytes()[:-5000])
     assert not window.open_path(str(p))
     assert _box(window, "Damaged recording") is not None and _box(window, "Import scoring") is None
+
+
+@needs_data
+def test_a_scoring_beside_a_new_study_is_named_and_the_import_dialog_starts_on_it(window, tmp_path,
+                                                                                  resmed_night, monkeypatch):
+    import gui.scoring.scoring_ui as scoring_ui
+
+    dreams = tmp_path / "dreams"
+    dreams.mkdir()
+    for name in ("excerpt1.edf", "Hypnogram_excerpt1.txt"):
+        shutil.copy(DATA / "dreams-dev" / name, dreams / name)
+    asked = []
+    monkeypatch.setattr(scoring_ui.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, title, start, filt: (asked.append(start), ("", ""))[1]))
+    for study, beside in ((dreams / "excerpt1.edf", "Hypnogram_excerpt1.txt"), (resmed_night / BRP, EVE)):
+        assert window.open_path(str(study))
+        assert (f"{beside} beside it is a scoring of this recording: File › Import scoring… opens with it chosen"
+                in window.statusBar().currentMessage())
+        window.scoring.import_dialog()
+        assert asked[-1] == str(study.parent / beside)
+        assert not doc(window).events() and not (doc(window).stages() >= 0).any()  # nothing imported unasked
+    doc(window).set_stage(0, Stage.W)  # once the scorer has scored, the hint is not repeated
+    window.close_study()
+    assert window.open_path(str(resmed_night / BRP))
+    assert "beside it" not in window.statusBar().currentMessage()
+    window.scoring.import_dialog()
+    assert asked[-1] == str(resmed_night)

@@ -142,3 +142,36 @@ def test_score_and_info_name_the_scoring_and_its_recording(tmp_path):
     r = subprocess.run(cli + ["info", "--json", str(night / "20260111_220919_BRP.edf")], capture_output=True,
                        text=True, timeout=120)
     assert json.loads(r.stdout)["scoring_only"] is False
+
+
+@needs_data
+def test_the_scorings_beside_a_recording_are_found_by_time_and_by_name():
+    from engine.io.scoring_file import scorings_for
+
+    def beside(path):
+        s = open_study(path)
+        try:
+            return [p.name for p in scorings_for(s)]
+        finally:
+            s.close()
+
+    for part in ("BRP", "PLD", "SAD"):  # the device's events belong to all three files of the night
+        assert beside(RESMED / f"20260111_220919_{part}.edf") == ["20260111_210642_EVE.edf"]
+    assert beside(DATA / "sleep-edf" / "SC4001E0-PSG-first300s.edf") == ["SC4001EC-Hypnogram.edf"]
+    assert beside(DATA / "dreams-dev" / "excerpt3.edf") == ["Hypnogram_excerpt3.txt"]
+    assert beside(DATA / "nox" / "nox-a1-120s.edf") == []
+
+
+def test_a_scoring_at_other_times_is_not_one_of_this_recording(tmp_path):
+    from engine.io.scoring_file import scorings_for
+
+    write_edf(tmp_path / "night.edf", [Sig("EEG C3-M2", 100)], n_records=600, starttime="22.00.00")
+    _annotation_only_edf(tmp_path / "other-night.edf", [0.0, 30.0], starttime="10.00.00")
+    (tmp_path / "night.xml").write_text("<PSGAnnotation/>")
+    s = open_study(tmp_path / "night.edf")
+    try:
+        assert [p.name for p in scorings_for(s)] == ["night.xml"]
+        _annotation_only_edf(tmp_path / "other-night.edf", [500.0], starttime="22.00.00")
+        assert [p.name for p in scorings_for(s)] == ["night.xml", "other-night.edf"]
+    finally:
+        s.close()
