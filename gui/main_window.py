@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         self.scoring.scoring_beside = beside[0] if beside else None
         if beside:
             note += (f" — {beside[0].name} beside it is a scoring of this recording: "
-                     "File › Import scoring… opens with it chosen")
+                     f"File › Import {beside[0].name} imports it")
         if study.warnings or scoring_warnings:
             note += " — " + "; ".join(list(study.warnings) + scoring_warnings)
         self.statusBar().showMessage(note)

@@ -61,7 +61,7 @@ class ScoringUI:
         self.dialogs: list = []
         self.review_actions: dict = {}  # name -> QAction, filled by the assistant UI
         self.confirm_box: QMessageBox | None = None
-        self.scoring_beside = None  # a scoring of the open study found in its folder (File › Import starts there)
+        self._scoring_beside = None  # a scoring of the open study found in its folder
         self.header = EpochHeader()
         self.viewer.layout().insertWidget(1, self.header)
         self.legend = QLabel(LEGEND_HTML)
@@ -155,6 +155,12 @@ class ScoringUI:
         imp = QAction("&Import scoring…", win)
         imp.triggered.connect(self.import_dialog)
         f.insertAction(first, imp)
+        # the scoring lying beside the open study, when there is one (File › Import <name>)
+        self.import_beside_action = QAction("", win)
+        self.import_beside_action.setVisible(False)
+        self.import_beside_action.triggered.connect(
+            lambda: self.import_path(str(self.scoring_beside)) if self.scoring_beside is not None else None)
+        f.insertAction(first, self.import_beside_action)
         exp = f.addMenu("&Export")
         f.insertMenu(first, exp)
         win.add_action(exp, "Annotated EDF+…", self.export_edf_dialog, ["Ctrl+E"])
@@ -163,6 +169,20 @@ class ScoringUI:
         tools = menu("&Tools")
         win.add_action(tools, "Sleep report…", self.show_report, ["Ctrl+R"])
         win.add_action(tools, "Compare with another scoring…", self.compare_dialog)
+
+    @property
+    def scoring_beside(self):
+        """A scoring of the open study lying in its folder (None: none, or the scorer has
+        already scored it): File › Import <its name> imports it, File › Import scoring…
+        starts on it."""
+        return self._scoring_beside
+
+    @scoring_beside.setter
+    def scoring_beside(self, path) -> None:
+        self._scoring_beside = path
+        self.import_beside_action.setVisible(path is not None)
+        if path is not None:
+            self.import_beside_action.setText(f"Import {os.path.basename(str(path)).replace('&', '&&')} (beside the study)")
 
     def _setting_bool(self, key: str, default: bool) -> bool:
         v = self.win.settings.value(key, default)

@@ -128,14 +128,23 @@ def test_a_scoring_beside_a_new_study_is_named_and_the_import_dialog_starts_on_i
                         staticmethod(lambda parent, title, start, filt: (asked.append(start), ("", ""))[1]))
     for study, beside in ((dreams / "excerpt1.edf", "Hypnogram_excerpt1.txt"), (resmed_night / BRP, EVE)):
         assert window.open_path(str(study))
-        assert (f"{beside} beside it is a scoring of this recording: File › Import scoring… opens with it chosen"
+        assert (f"{beside} beside it is a scoring of this recording: File › Import {beside} imports it"
                 in window.statusBar().currentMessage())
+        action = window.scoring.import_beside_action
+        assert action.isVisible() and action.text() == f"Import {beside} (beside the study)"
+        assert action in window.file_menu.actions()
         window.scoring.import_dialog()
         assert asked[-1] == str(study.parent / beside)
         assert not doc(window).events() and not (doc(window).stages() >= 0).any()  # nothing imported unasked
+    action.trigger()  # File › Import 20260111_210642_EVE.edf
+    assert [e.type for e in doc(window).events()] == [EventType.OBSTRUCTIVE_APNEA]
+    doc(window).undo()
     doc(window).set_stage(0, Stage.W)  # once the scorer has scored, the hint is not repeated
     window.close_study()
     assert window.open_path(str(resmed_night / BRP))
     assert "beside it" not in window.statusBar().currentMessage()
+    assert not window.scoring.import_beside_action.isVisible()
     window.scoring.import_dialog()
     assert asked[-1] == str(resmed_night)
+    window.close_study()
+    assert not window.scoring.import_beside_action.isVisible()
