@@ -33,6 +33,38 @@ def _age(birth: dt.date, at: dt.datetime | None) -> float | None:
     return days / 365.25 if days > 0 else None
 
 
+def edf_plus_birthdate(field: str) -> dt.date | None:
+    """``02-MAY-1951`` (EDF+'s birthdate subfield) as a date; None otherwise."""
+    m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", field)
+    if not m or m.group(2).upper() not in _MONTHS:
+        return None
+    try:
+        return dt.date(int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1)))
+    except ValueError:
+        return None
+
+
+def sex_in_text(text: str) -> int | None:
+    """1 male, 0 female from free text (``man - 28/03/1957``, ``Female_33yr``); None."""
+    low = text.lower()
+    if re.search(r"\b(female|woman|girl)\b|female_", low):
+        return 0
+    if re.search(r"\b(male|man|boy)\b|male_", low):
+        return 1
+    return None
+
+
+def birthdate_in_text(text: str) -> dt.date | None:
+    """A day/month/year date in free text (``28/03/1957``); None."""
+    m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", text)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+
+
 def demographics_from_header(patient: str, recording_start: dt.datetime | None = None) -> Demographics:
     text = (patient or "").strip()
     parts = text.split()
@@ -41,30 +73,17 @@ def demographics_from_header(patient: str, recording_start: dt.datetime | None =
     # EDF+: code sex birthdate name
     if len(parts) >= 3 and parts[1].upper() in ("M", "F", "X"):
         male = {"M": 1, "F": 0}.get(parts[1].upper())
-        m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", parts[2])
-        if m and m.group(2).upper() in _MONTHS:
-            try:
-                age = _age(dt.date(int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1))),
-                           recording_start)
-            except ValueError:
-                age = None
-    low = text.lower()
+        birth = edf_plus_birthdate(parts[2])
+        age = _age(birth, recording_start) if birth is not None else None
     if male is None:
-        if re.search(r"\b(female|woman|girl)\b|female_", low):
-            male = 0
-        elif re.search(r"\b(male|man|boy)\b|male_", low):
-            male = 1
+        male = sex_in_text(text)
     if age is None:
-        m = re.search(r"(\d{1,3}(?:\.\d+)?)\s*(?:yr|yrs|years?|y)\b", low)
+        m = re.search(r"(\d{1,3}(?:\.\d+)?)\s*(?:yr|yrs|years?|y)\b", text.lower())
         if m:
             age = float(m.group(1))
         else:
-            m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", text)
-            if m:
-                try:
-                    age = _age(dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))), recording_start)
-                except ValueError:
-                    age = None
+            birth = birthdate_in_text(text)
+            age = _age(birth, recording_start) if birth is not None else None
     if age is not None and not 0 < age < 120:
         age = None
     return Demographics(age, male)

@@ -1,5 +1,7 @@
 """Annotated EDF+ (or BDF+) export: the source's signals, bit-identical (same digital
-values, same header fields), plus the scoring as EDF+ annotations in docs/architecture.md's
+values, same header fields — except a digital range outside the format's, which makes
+other readers refuse the file: it is rewritten with the physical range that keeps every
+sample's value, see ``_fix_digital_ranges``), plus the scoring as EDF+ annotations in docs/architecture.md's
 vocabulary (``Sleep stage W|N1|N2|N3|R|?`` one per epoch; ``Obstructive apnea``, ...,
 ``Lights off``/``Lights on``).
 
@@ -81,6 +83,29 @@ def _field(raw: bytes | bytearray, start: int, n: int) -> str:
     return raw[start : start + n].decode("latin-1")
 
 
+def _edf_plus_patient(text: str) -> bool:
+    """``code sex birthdate name`` with sex M/F/X and birthdate ``02-MAY-1951`` or X, as
+    EDF+ readers check it (pyedflib refuses the file otherwise)."""
+    from engine.staging.demographics import edf_plus_birthdate
+
+    parts = text.split()
+    return (len(parts) >= 4 and parts[1] in ("M", "F", "X")
+            and (parts[2] == "X" or edf_plus_birthdate(parts[2]) is not None))
+
+
+def _as_edf_plus_patient(text: str) -> str:
+    """Free text as an EDF+ patient field: sex and birthdate when the text says them
+    (``man - 28/03/1957`` → ``M 28-MAR-1957``), the whole text kept as the name."""
+    from engine.staging.demographics import birthdate_in_text, sex_in_text
+
+    if not text:
+        return "X X X X"
+    sex = {1: "M", 0: "F"}.get(sex_in_text(text), "X")
+    birth = birthdate_in_text(text)
+    born = f"{birth.day:02d}-{_MONTHS[birth.month - 1]}-{birth.year:04d}" if birth is not None else "X"
+    return f"X {sex} {born} " + "_".join(text.split())[:80 - 5 - len(sex) - len(born)]
+
+
 def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | None) -> list[str]:
     """Make a plain-EDF main header EDF+ compliant in place (reserved ``EDF+C``, patient and
     recording subfields) without touching what is already compliant. An EDF+ source's
@@ -92,8 +117,8 @@ def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | Non
     tag = "BDF+C" if is_bdf else "EDF+C"
     head[192:236] = tag.ljust(44).encode("ascii")
     patient = _field(head, 8, 80).strip()
-    if len(patient.split()) < 4:
-        new = ("X X X " + "_".join(patient.split()))[:80] if patient else "X X X X"
+    if not _edf_plus_patient(patient):
+        new = _as_edf_plus_patient(patient)
         head[8:88] = new.ljust(80).encode("latin-1", "replace")
         notes.append(f"patient field made EDF+ compliant: {new.strip()!r}")
     recording = _field(head, 88, 80).strip()
@@ -105,6 +130,52 @@ def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | Non
         new = (f"Startdate {d} X X X " + "_".join(parts))[:80].strip()
         head[88:168] = new.ljust(80).encode("latin-1", "replace")
         notes.append(f"recording field made EDF+ compliant: {new!r}")
+    return notes
+
+
+def _header_number(v: float) -> bytes:
+    """``v`` in an 8-character EDF header field, with as many decimals as fit."""
+    for decimals in range(7, -1, -1):
+        text = f"{v:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text in ("-0", ""):
+            text = "0"
+        if len(text) <= 8:
+            return text.ljust(8).encode("ascii")
+    return f"{v:.2e}"[:8].ljust(8).encode("ascii")
+
+
+def _fix_digital_ranges(head: bytearray, n_signals: int, is_bdf: bool, labels: Sequence[str]) -> list[str]:
+    """A signal whose digital minimum/maximum lie outside the format's sample range (the
+    DREAMS excerpts say -72984..50277 for 16-bit samples) makes pyedflib and EDFbrowser
+    refuse the whole file. Its samples are 16 (24) bits whatever the header says, so the
+    range is rewritten as the format's full range, with the physical range that gives
+    every sample the same value (the same gain and offset, to the header's 8 digits).
+    The samples are not touched. ``head`` is the whole header (256 * (n + 1) bytes)."""
+    lo, hi = (-8388608, 8388607) if is_bdf else (-32768, 32767)
+    base = 256 + n_signals * (16 + 80 + 8)  # physical minimum fields
+    pmin_at, pmax_at = base, base + 8 * n_signals
+    dmin_at, dmax_at = base + 16 * n_signals, base + 24 * n_signals
+    notes: list[str] = []
+    for i in range(n_signals):
+        try:
+            pmin, pmax = float(_field(head, pmin_at + 8 * i, 8)), float(_field(head, pmax_at + 8 * i, 8))
+            dmin, dmax = int(float(_field(head, dmin_at + 8 * i, 8))), int(float(_field(head, dmax_at + 8 * i, 8)))
+        except ValueError:
+            continue
+        if lo <= dmin < dmax <= hi or dmax <= dmin or pmax == pmin:
+            continue  # in range, or a range no sample mapping can be kept from
+        gain = (pmax - pmin) / (dmax - dmin)
+        new_pmin, new_pmax = pmin + (lo - dmin) * gain, pmin + (hi - dmin) * gain
+        head[pmin_at + 8 * i: pmin_at + 8 * i + 8] = _header_number(new_pmin)
+        head[pmax_at + 8 * i: pmax_at + 8 * i + 8] = _header_number(new_pmax)
+        head[dmin_at + 8 * i: dmin_at + 8 * i + 8] = str(lo).ljust(8).encode("ascii")
+        head[dmax_at + 8 * i: dmax_at + 8 * i + 8] = str(hi).ljust(8).encode("ascii")
+        label = labels[i] if i < len(labels) else f"signal {i + 1}"
+        notes.append(f"{label}: digital range {dmin}..{dmax} is outside the format's {lo}..{hi}; written as "
+                     f"{lo}..{hi} with physical range {_header_number(new_pmin).decode().strip()}.."
+                     f"{_header_number(new_pmax).decode().strip()} (every sample keeps its value)")
     return notes
 
 
@@ -203,6 +274,10 @@ def export_edf_plus(
         fh.flush()
         head = bytearray(os.pread(fh.fileno(), 256, 0))
         warnings.extend(_fix_edfplus_header(head, is_bdf, startdate))
+        n_signals = int(_field(head, 252, 4).strip() or 0)
+        head += os.pread(fh.fileno(), 256 * n_signals, 256)
+        labels = [_field(head, 256 + 16 * i, 16).strip() for i in range(n_signals)]
+        warnings.extend(_fix_digital_ranges(head, n_signals, is_bdf, labels))
         os.pwrite(fh.fileno(), bytes(head), 0)
 
     side = sidecar_path(out) if sidecar else None

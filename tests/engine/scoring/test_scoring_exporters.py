@@ -363,3 +363,94 @@ def test_nox_utf8_labels_export_read_by_edfio_and_mne(tmp_path: Path):
     ]
     raw = mne.io.read_raw_edf(out, verbose="error")
     assert list(raw.annotations.description) == [x.text for x in b.annotations]
+
+
+@needs_data
+def test_dreams_vendor_header_export_is_read_by_pyedflib_with_every_sample_kept(tmp_path: Path):
+    """DREAMS excerpt 3 says digital ranges like -72984..50277 for 16-bit samples and
+    holds free text in the patient field: pyedflib refuses the source. The export is read
+    by pyedflib, each signal keeps its digital samples and (to far below one step) its
+    physical values, and the patient's sex and birthdate survive as EDF+ subfields."""
+    from engine.io import open_study
+    from engine.staging.demographics import demographics_from_header
+
+    src = DATA / "dreams-dev" / "excerpt3.edf"
+    with pytest.raises(OSError):
+        pyedflib.EdfReader(str(src))
+    doc = import_scoring(DATA / "dreams-dev" / "Hypnogram_excerpt3.txt").scoring
+    out = tmp_path / "excerpt3.scored.edf"
+    rep = export_edf_plus(src, doc, out)
+    fixed = [w.split(":")[0] for w in rep.warnings if "digital range" in w]
+    assert fixed == ["O1-A1", "NAF1", "VAB", "VTH", "FP1-A1", "EOG2-A1", "EOG1-A1"]
+    r = pyedflib.EdfReader(str(out))
+    try:
+        assert r.signals_in_file == 20 and r.getSex() == "Male" and r.getBirthdate().lower() == "28 mar 1957"
+        assert sum(1 for t in r.readAnnotations()[2] if t.startswith("Sleep stage")) == 60
+    finally:
+        r.close()
+    a, b = edfio.read_edf(src), edfio.read_edf(out)
+    for s1, s2 in zip(a.signals, b.signals, strict=False):
+        assert s1.label == s2.label and np.array_equal(s1.digital, s2.digital)
+    sa, sb = open_study(src), open_study(out)
+    try:
+        for s in sa.signals:
+            step = (s.physical_max - s.physical_min) / (s.digital_max - s.digital_min)
+            diff = np.abs(sa.read(s.index, 0, 1800) - sb.read(s.index, 0, 1800))
+            assert np.nanmax(diff) < 0.05 * step, s.label
+        assert (demographics_from_header(sa.header.patient, sa.start_datetime)
+                == demographics_from_header(sb.header.patient, sb.start_datetime))
+    finally:
+        sa.close()
+        sb.close()
+
+
+def test_out_of_range_digital_ranges_are_rewritten_keeping_each_sample_value():
+    from engine.scoring.exporters.edf_plus import _fix_digital_ranges
+
+    n = 3
+    head = bytearray(b" " * (256 * (n + 1)))
+    base = 256 + n * 104
+
+    def put(block, i, v):
+        at = base + block * 8 * n + 8 * i
+        head[at:at + 8] = str(v).ljust(8).encode()
+    for i, (pmin, pmax, dmin, dmax) in enumerate([(-730, 503, -72984, 50277), (-500, 500, -32768, 32767),
+                                                  (0, 0, -70000, 70000)]):
+        put(0, i, pmin)
+        put(1, i, pmax)
+        put(2, i, dmin)
+        put(3, i, dmax)
+    before = bytes(head)
+    notes = _fix_digital_ranges(head, n, False, ["O1-A1", "C3", "flat"])
+    assert len(notes) == 1 and notes[0].startswith("O1-A1: digital range -72984..50277")
+
+    def get(block, i):
+        at = base + block * 8 * n + 8 * i
+        return float(head[at:at + 8].decode())
+    assert (get(2, 0), get(3, 0)) == (-32768, 32767)
+    gain_old, gain_new = 1233 / 123261, (get(1, 0) - get(0, 0)) / 65535
+    for d in (-32768, 0, 32767):  # the same sample, the same value
+        old = -730 + (d + 72984) * gain_old
+        new = get(0, 0) + (d + 32768) * gain_new
+        assert abs(new - old) < 0.05 * gain_old
+    # the in-range signal and the one with no usable mapping are left exactly as they were
+    for block in range(4):
+        for i in (1, 2):
+            at = base + block * 8 * n + 8 * i
+            assert head[at:at + 8] == before[at:at + 8]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("DatabaseSpindles, excerpt3, man - 28/03/1957", "X M 28-MAR-1957 DatabaseSpindles,_excerpt3,_man_-_28/03/1957"),
+    ("Female_33yr", "X F X Female_33yr"),
+    ("John Doe", "X X X John_Doe"),
+    ("", "X X X X"),
+])
+def test_free_text_patient_fields_become_edf_plus_subfields(text, expected):
+    from engine.scoring.exporters.edf_plus import _as_edf_plus_patient, _edf_plus_patient
+
+    assert not _edf_plus_patient(text)
+    got = _as_edf_plus_patient(text)
+    assert got == expected and _edf_plus_patient(got) and len(got) <= 80
+    assert _edf_plus_patient("MCH-0234567 F 02-MAY-1951 Haagse_Harry")
+    assert not _edf_plus_patient("MCH-0234567 F 1951 Haagse_Harry")
