@@ -100,7 +100,8 @@ def _as_edf_plus_patient(text: str) -> str:
 
     if not text:
         return "X X X X"
-    sex = {1: "M", 0: "F"}.get(sex_in_text(text), "X")
+    male = sex_in_text(text)
+    sex = "X" if male is None else ("M" if male else "F")
     birth = birthdate_in_text(text)
     born = f"{birth.day:02d}-{_MONTHS[birth.month - 1]}-{birth.year:04d}" if birth is not None else "X"
     return f"X {sex} {born} " + "_".join(text.split())[:80 - 5 - len(sex) - len(born)]
