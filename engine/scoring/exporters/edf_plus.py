@@ -96,10 +96,13 @@ def _edf_plus_patient(text: str) -> bool:
 def _as_edf_plus_patient(text: str) -> str:
     """Free text as an EDF+ patient field: sex and birthdate when the text says them
     (``man - 28/03/1957`` → ``M 28-MAR-1957``), the whole text kept as the name."""
-    from engine.staging.demographics import birthdate_in_text, sex_in_text
+    from engine.staging.demographics import birthdate_in_text, edf_plus_birthdate, sex_in_text
 
     if not text:
         return "X X X X"
+    parts = text.split()
+    if len(parts) == 3 and parts[0] in ("M", "F", "X") and (parts[1] == "X" or edf_plus_birthdate(parts[1])):
+        return "X " + text  # sex, birthdate and name with the patient code left out
     male = sex_in_text(text)
     sex = "X" if male is None else ("M" if male else "F")
     birth = birthdate_in_text(text)
@@ -110,18 +113,19 @@ def _as_edf_plus_patient(text: str) -> str:
 def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | None) -> list[str]:
     """Make a plain-EDF main header EDF+ compliant in place (reserved ``EDF+C``, patient and
     recording subfields) without touching what is already compliant. An EDF+ source's
-    header is left as it is."""
+    header is left as it is, but for a patient field EDF+ readers refuse (Nox writes
+    ``M X X``, without the patient code)."""
     notes: list[str] = []
-    reserved = _field(head, 192, 44)
-    if reserved.startswith(("EDF+", "BDF+")):
-        return notes  # already EDF+: its header is kept exactly as it was
-    tag = "BDF+C" if is_bdf else "EDF+C"
-    head[192:236] = tag.ljust(44).encode("ascii")
     patient = _field(head, 8, 80).strip()
     if not _edf_plus_patient(patient):
         new = _as_edf_plus_patient(patient)
         head[8:88] = new.ljust(80).encode("latin-1", "replace")
         notes.append(f"patient field made EDF+ compliant: {new.strip()!r}")
+    reserved = _field(head, 192, 44)
+    if reserved.startswith(("EDF+", "BDF+")):
+        return notes  # already EDF+: the rest of its header is kept exactly as it was
+    tag = "BDF+C" if is_bdf else "EDF+C"
+    head[192:236] = tag.ljust(44).encode("ascii")
     recording = _field(head, 88, 80).strip()
     parts = recording.split()
     if len(parts) < 5 or parts[0] != "Startdate":
@@ -178,6 +182,57 @@ def _fix_digital_ranges(head: bytearray, n_signals: int, is_bdf: bool, labels: S
                      f"{lo}..{hi} with physical range {_header_number(new_pmin).decode().strip()}.."
                      f"{_header_number(new_pmax).decode().strip()} (every sample keeps its value)")
     return notes
+
+
+_ASCII_FOR = {"°": "deg", "µ": "u", "μ": "u", "Ω": "Ohm", "²": "2", "³": "3", "ß": "ss", "Æ": "AE", "æ": "ae",
+              "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "ł": "l", "Ł": "L", "’": "'", "‘": "'", "–": "-", "—": "-"}
+
+
+def _ascii(text: str) -> str:
+    """``text`` in printable ASCII, as EDF requires of its header (``Impédance`` →
+    ``Impedance``, ``°`` → ``deg``, ``µV`` → ``uV``); anything else becomes ``_``."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if 32 <= ord(ch) <= 126:
+            out.append(ch)
+        elif ch in _ASCII_FOR:
+            out.append(_ASCII_FOR[ch])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if 32 <= ord(c) <= 126)
+            out.append(base or "_")
+    return "".join(out)
+
+
+def _ascii_header_text(head: bytearray, n_signals: int) -> list[str]:
+    """Rewrite in place every header text field holding bytes outside printable ASCII
+    (Nox writes its labels in UTF-8: ``1 Impédance``, units ``°``), which pyedflib and
+    EDFbrowser refuse, as ASCII of the same width."""
+    fields = [(8, 80), (88, 80)]
+    at = 256
+    for width in (16, 80, 8):  # labels, transducers, units
+        fields += [(at + width * i, width) for i in range(n_signals)]
+        at += width * n_signals
+    at += 32 * n_signals  # physical and digital ranges
+    fields += [(at + 80 * i, 80) for i in range(n_signals)]  # prefilters
+    changed: list[str] = []
+    for start, width in fields:
+        raw = bytes(head[start:start + width])
+        if all(32 <= b <= 126 for b in raw):
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        new = _ascii(text.rstrip("\x00 ")).encode("ascii")[:width].ljust(width)
+        head[start:start + width] = new
+        changed.append(f"{text.strip()!r} → {new.decode().strip()!r}")
+    if not changed:
+        return []
+    shown = ", ".join(dict.fromkeys(changed))
+    return [f"{len(changed)} header text field(s) written in ASCII as EDF requires: "
+            + (shown if len(shown) <= 200 else shown[:200] + "…")]
 
 
 def _tolerate_float_durations(edf: Any) -> None:
@@ -279,6 +334,7 @@ def export_edf_plus(
         head += os.pread(fh.fileno(), 256 * n_signals, 256)
         labels = [_field(head, 256 + 16 * i, 16).strip() for i in range(n_signals)]
         warnings.extend(_fix_digital_ranges(head, n_signals, is_bdf, labels))
+        warnings.extend(_ascii_header_text(head, n_signals))
         os.pwrite(fh.fileno(), bytes(head), 0)
 
     side = sidecar_path(out) if sidecar else None

@@ -331,11 +331,16 @@ def test_plain_edf_header_made_edf_plus_compliant():
     assert head[8:88].decode().strip() == "X X X John_Doe"
     assert head[88:168].decode().strip() == "Startdate 01-MAR-2024 X X X sleep_lab_night_1"
     assert len(notes) == 2
-    # an EDF+ header is left exactly as it was
+    # an EDF+ header is left exactly as it was, its recording field too...
     plus = bytearray(head)
-    plus[8:88] = b"odd".ljust(80)
+    plus[8:88] = b"MCH-0234567 F 02-MAY-1951 Haagse_Harry".ljust(80)
+    plus[88:168] = b"odd".ljust(80)
     before = bytes(plus)
     assert _fix_edfplus_header(plus, False, None) == [] and bytes(plus) == before
+    # ...but for a patient field EDF+ readers refuse
+    plus[8:88] = b"odd".ljust(80)
+    assert _fix_edfplus_header(plus, False, None) == ["patient field made EDF+ compliant: 'X X X odd'"]
+    assert plus[88:] == before[88:]
 
 
 @needs_data
@@ -347,14 +352,30 @@ def test_nox_utf8_labels_export_read_by_edfio_and_mne(tmp_path: Path):
     assert doc.n_epochs == 4 and doc.n_events == 0
     doc.set_stages(0, [0, 1, 2, 2])
     out = tmp_path / "nox-scored.edf"
-    export_edf_plus(src, doc, out)
-    # version, patient, recording, start date/time kept byte for byte; still EDF+C
-    assert out.read_bytes()[:184] == src.read_bytes()[:184]
+    rep = export_edf_plus(src, doc, out)
+    # version, recording, start date/time kept byte for byte; still EDF+C; the patient
+    # field 'M X X' (no patient code) made the 4 EDF+ subfields pyedflib requires
+    assert out.read_bytes()[:8] == src.read_bytes()[:8]
+    assert out.read_bytes()[8:88].decode().strip() == "X M X X"
+    assert out.read_bytes()[88:184] == src.read_bytes()[88:184]
     assert out.read_bytes()[192:236] == src.read_bytes()[192:236]
     a, b = edfio.read_edf(src), edfio.read_edf(out)
     assert len(a.signals) == len(b.signals) == 89
-    for s1, s2 in zip(a.signals, b.signals, strict=True):
-        assert s1.label == s2.label and np.array_equal(s1.digital, s2.digital)
+    from engine.io import open_study
+
+    st = open_study(src)
+    labels = [x.label for x in st.signals]
+    st.close()
+    for s1, s2, label in zip(a.signals, b.signals, labels, strict=True):  # UTF-8 labels in ASCII
+        assert s2.label == label.replace("é", "e") and np.array_equal(s1.digital, s2.digital)
+    assert sum(s.label.endswith("Impedance") for s in b.signals) == 14
+    assert any("written in ASCII" in w and "'1 Impédance' → '1 Impedance'" in w for w in rep.warnings)
+    assert {s.physical_dimension for s in b.signals} >= {"deg"}
+    r = pyedflib.EdfReader(str(out))  # pyedflib refuses the source; it reads the export
+    try:
+        assert r.signals_in_file == 89 and r.getSex() == "Male"
+    finally:
+        r.close()
     assert [x.text for x in b.annotations] == [
         "Sleep stage W",
         "Sleep stage N1",
@@ -445,6 +466,7 @@ def test_out_of_range_digital_ranges_are_rewritten_keeping_each_sample_value():
     ("Female_33yr", "X F X Female_33yr"),
     ("John Doe", "X X X John_Doe"),
     ("", "X X X X"),
+    ("F 02-MAY-1951 Anna", "X F 02-MAY-1951 Anna"),
 ])
 def test_free_text_patient_fields_become_edf_plus_subfields(text, expected):
     from engine.scoring.exporters.edf_plus import _as_edf_plus_patient, _edf_plus_patient
@@ -453,4 +475,48 @@ def test_free_text_patient_fields_become_edf_plus_subfields(text, expected):
     got = _as_edf_plus_patient(text)
     assert got == expected and _edf_plus_patient(got) and len(got) <= 80
     assert _edf_plus_patient("MCH-0234567 F 02-MAY-1951 Haagse_Harry")
+    assert _as_edf_plus_patient("M X X") == "X M X X"  # Nox: the patient code left out
     assert not _edf_plus_patient("MCH-0234567 F 1951 Haagse_Harry")
+
+
+def test_non_ascii_header_text_is_written_as_ascii_of_the_same_width():
+    from engine.scoring.exporters.edf_plus import _ascii, _ascii_header_text
+
+    assert _ascii("1 Impédance") == "1 Impedance" and _ascii("°") == "deg" and _ascii("µV") == "uV"
+    assert _ascii("Température Ω") == "Temperature Ohm" and _ascii("脑电") == "__"
+    n = 2
+    head = bytearray(b" " * (256 * (n + 1)))
+    head[256:272] = "Impédance".encode().ljust(16)  # label 1, UTF-8
+    head[256 + 16 * n + 80 * n + 8:256 + 16 * n + 80 * n + 16] = b"\xb5V".ljust(8)  # unit 2, latin-1 micro
+    before = bytes(head)
+    notes = _ascii_header_text(head, n)
+    assert head[256:272] == b"Impedance".ljust(16)
+    assert head[256 + 16 * n + 80 * n + 8:256 + 16 * n + 80 * n + 16] == b"uV".ljust(8)
+    assert len(notes) == 1 and notes[0].startswith("2 header text field(s) written in ASCII")
+    assert len(head) == len(before) and all(32 <= b <= 126 for b in head)
+    assert _ascii_header_text(head, n) == []  # ASCII already: nothing to say
+
+
+REAL_RECORDINGS = ["sleep-edf/SC4001E0-PSG-first300s.edf", "sleep-edf/SC4001E0-PSG-first300s.bdf",
+                   "nox/nox-a1-120s.edf", "resmed/20260111_220919_BRP.edf", "resmed/20260111_220919_PLD.edf",
+                   "resmed/20260111_220919_SAD.edf", "dreams-dev/excerpt1.edf", "dreams-dev/excerpt3.edf"]
+
+
+@needs_data
+@pytest.mark.parametrize("rel", REAL_RECORDINGS)
+def test_every_real_recordings_export_is_read_by_pyedflib_mne_and_edfio(tmp_path: Path, rel: str):
+    mne = pytest.importorskip("mne")
+    src = DATA / rel
+    doc = import_scoring(src).scoring
+    doc.set_stage(0, Stage.W)
+    out = tmp_path / f"scored{src.suffix}"
+    export_edf_plus(src, doc, out)
+    r = pyedflib.EdfReader(str(out))
+    try:
+        assert "Sleep stage W" in list(r.readAnnotations()[2])
+    finally:
+        r.close()
+    raw = (mne.io.read_raw_bdf if src.suffix == ".bdf" else mne.io.read_raw_edf)(out, verbose="error")
+    assert "Sleep stage W" in list(raw.annotations.description)
+    b = (edfio.read_bdf if src.suffix == ".bdf" else edfio.read_edf)(out)
+    assert "Sleep stage W" in [a.text for a in b.annotations]
