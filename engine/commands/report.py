@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", type=Path, help="write the HTML report here")
     parser.add_argument("--format", help="force the scoring format")
     parser.add_argument(
-        "--study-start", help="recording start (ISO date-time) for clock-time formats"
+        "--study-start",
+        help="recording start (ISO date-time, e.g. 2001-01-01T23:05:00) for formats with clock "
+             "times (UCDDB event lists: only the time of day counts)",
     )
     parser.add_argument("--lights-off", type=float, help="lights off, seconds from the start")
     parser.add_argument("--lights-on", type=float, help="lights on, seconds from the start")
@@ -50,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
         doc.lights_off_s = args.lights_off if args.lights_off is not None else doc.lights_off_s
         doc.lights_on_s = args.lights_on if args.lights_on is not None else doc.lights_on_s
     rep = sleep_report(doc, events_in_sleep_only=not args.all_events)
+    if res.warnings:  # what the import could not do shows on screen and in the report
+        import dataclasses
+        import sys
+
+        for w in res.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        rep = dataclasses.replace(rep, notes=tuple(res.warnings) + tuple(rep.notes))
 
     def f(x, unit=""):
         return "n/a" if x is None else f"{x:.1f}{unit}"

@@ -184,14 +184,23 @@ def import_ucddb(
     n_epochs: int | None = None,
 ) -> ImportResult:
     """A UCDDB subject: stages plus, when present beside it (or given), the respiratory
-    events. Without ``study_start`` the event times are relative to the first event, so
-    they will not line up with the stages — a warning says so."""
+    events. The events carry clock times and the stages do not, so the events are merged
+    only when ``study_start`` (the recording's start: the study's EDF, or the caller)
+    places them; without it the stages come alone and a warning says why (merged at the
+    first event's time, a third of ucddb002's events fell in wake epochs and its AHI read
+    18 instead of what the lab scored)."""
     stage_path = Path(stage_path)
     res = import_ucddb_stage(stage_path, n_epochs=n_epochs)
     if respevt_path is None:
         cand = stage_path.with_name(stage_path.name.replace("_stage.txt", "_respevt.txt"))
         respevt_path = cand if cand.exists() and cand != stage_path else None
     if respevt_path is None:
+        return res
+    if study_start is None:
+        res.warnings.append(
+            f"{Path(respevt_path).name} was not merged: its events are clock times and the "
+            "recording's start is not known (import onto the recording, or give the study start)"
+        )
         return res
     ev = import_ucddb_respevt(respevt_path, study_start=study_start)
     doc = res.scoring

@@ -78,10 +78,18 @@ def test_convert_errors_exit_2_with_one_line(tmp_path: Path, capsys):
 def test_report_command_writes_html(tmp_path: Path, capsys):
     out = tmp_path / "report.html"
     stage = DATA / "annotations" / "ucddb" / "ucddb002_stage.txt"
-    assert main(["report", str(stage), "-o", str(out), "--all-events"]) == 0
+    start = ["--study-start", "2001-01-01T23:00:00"]  # places the event list's clock times
+    assert main(["report", str(stage), "-o", str(out), "--all-events", *start]) == 0
     text = capsys.readouterr().out
     assert "TST 313.5 min" in text and "AHI 23.7/h (pediatric: severe, adult: moderate)" in text
     assert "<svg" in out.read_text()
+    # without the start the events cannot be placed: the stages come alone, and the
+    # report says so on screen and in the file instead of counting misplaced events
+    assert main(["report", str(stage), "-o", str(out)]) == 0
+    got = capsys.readouterr()
+    assert "TST 313.5 min" in got.out and "AHI 0.0/h" in got.out
+    assert "warning: ucddb002_respevt.txt was not merged: its events are clock times" in got.err
+    assert "ucddb002_respevt.txt was not merged" in out.read_text()
 
 
 @needs_data

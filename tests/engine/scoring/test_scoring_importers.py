@@ -250,10 +250,15 @@ def test_ucddb_codes_and_event_types(data_dir: Path):
 
 
 @needs_data
-def test_ucddb_stage_file_merges_its_events(data_dir: Path):
-    res = import_scoring(data_dir / "annotations" / "ucddb" / "ucddb005_stage.txt")
+def test_ucddb_stage_file_merges_its_events_only_where_they_can_be_placed(data_dir: Path):
+    import datetime as dt
+
+    stage = data_dir / "annotations" / "ucddb" / "ucddb005_stage.txt"
+    res = import_scoring(stage, recording_start=dt.datetime(2001, 1, 1, 23, 0))
     assert res.n_stage_epochs == 826 and res.n_events == 57
-    assert any("study start not given" in w for w in res.warnings)
+    res = import_scoring(stage)  # clock-time events and no start: not guessed
+    assert res.n_stage_epochs == 826 and res.n_events == 0
+    assert any("ucddb005_respevt.txt was not merged" in w for w in res.warnings)
 
 
 # ---------------------------------------------------------------- Noxturnal

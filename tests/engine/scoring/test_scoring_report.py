@@ -33,7 +33,9 @@ def test_ucddb002_report_matches_hand_computation():
     # first sleep epoch 18; first REM (code 1) epoch 117; W after sleep onset 103 epochs;
     # W 121, S1 213, S2 172, S3+S4 87, REM 155.  _respevt.txt: 124 events = HYP-* 115
     # (HYP-C 50), APNEA-O 7, APNEA-M 2, APNEA-C 0.
-    res = import_scoring(UCDDB / "ucddb002_stage.txt")
+    import datetime as dt
+
+    res = import_scoring(UCDDB / "ucddb002_stage.txt", recording_start=dt.datetime(2001, 1, 1, 23, 0))
     rep = sleep_report(res.scoring, events_in_sleep_only=False)
     assert rep.window_source == "scoring"
     assert rep.tib_min == pytest.approx(374.0)
