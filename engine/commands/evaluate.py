@@ -5,6 +5,7 @@ matching) per type, AHI of each and their difference."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 
@@ -31,7 +32,10 @@ def _load(path):
         return truth_stages_events(truth, n)
     from engine.scoring.importers import import_scoring
 
-    doc = import_scoring(p).scoring
+    res = import_scoring(p)
+    for w in res.warnings:  # what the import could not do is said, not silently dropped
+        print(f"warning: {w}", file=sys.stderr)
+    doc = res.scoring
     evs = []
     for e in doc.events(include_suggestions=True):
         t = normalize_event_type(e.type)

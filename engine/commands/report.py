@@ -59,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
         for w in res.warnings:
             print(f"warning: {w}", file=sys.stderr)
         rep = dataclasses.replace(rep, notes=tuple(res.warnings) + tuple(rep.notes))
+    if res.events_not_placed:  # indices without those events would read as a healthy night
+        import dataclasses
+
+        rep = dataclasses.replace(rep, ahi=None, obstructive_ahi=None, central_apnea_index=None,
+                                  ahi_severity_pediatric=None, ahi_severity_adult=None)
 
     def f(x, unit=""):
         return "n/a" if x is None else f"{x:.1f}{unit}"
@@ -69,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         f"REM latency {f(rep.rem_latency_min, ' min')}  WASO {f(rep.waso_min, ' min')}"
     )
     print(
-        f"AHI {f(rep.ahi, '/h')} (pediatric: {rep.ahi_severity_pediatric}, adult: "
-        f"{rep.ahi_severity_adult})  oAHI {f(rep.obstructive_ahi, '/h')}  "
+        f"AHI {f(rep.ahi, '/h')} (pediatric: {rep.ahi_severity_pediatric or 'n/a'}, adult: "
+        f"{rep.ahi_severity_adult or 'n/a'})  oAHI {f(rep.obstructive_ahi, '/h')}  "
         f"CAI {f(rep.central_apnea_index, '/h')}  arousal index {f(rep.arousal_index, '/h')}  "
         f"ODI3 {f(rep.odi3, '/h')}"
     )

@@ -68,10 +68,6 @@ def rule_set(name: str | RuleSet) -> RuleSet:
         raise UserError(f"unknown rule set {name!r}; choose one of {', '.join(RULE_SETS)}") from None
 
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))}
-
-
 def age_from_header(patient: str, start=None) -> float | None:
     """Age in years from an EDF(+) patient field: an explicit ``age_7y`` / ``Age: 7``, or
     the EDF+ birthdate subfield (``dd-MMM-yyyy``) against the recording start. None when
@@ -81,14 +77,11 @@ def age_from_header(patient: str, start=None) -> float | None:
     if m:
         return float(m.group(1))
     if start is not None:
-        m = re.search(r"\b(\d{2})-([A-Za-z]{3})-(\d{4})\b", text)
-        if m and m.group(2).upper() in _MONTHS:
-            import datetime as dt
+        from engine.io.edf_header import parse_edf_plus_date
 
-            try:
-                born = dt.date(int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1)))
-            except ValueError:
-                return None
+        m = re.search(r"\b\d{2}-[A-Za-z]{3}-\d{4}\b", text)
+        born = parse_edf_plus_date(m.group(0)) if m else None
+        if born is not None:
             day = start.date() if hasattr(start, "date") else start
             years = (day - born).days / 365.25
             if 0 <= years < 120:

@@ -95,6 +95,25 @@ def _number(raw: bytes, what: str, path: str, cast=float):
     return v
 
 
+EDF_PLUS_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def parse_edf_plus_date(text: str) -> dt.date | None:
+    """``02-MAY-1951`` (an EDF+ birthdate or start date; month in any case) as a date."""
+    m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", text.strip())
+    if not m or m.group(2).upper() not in EDF_PLUS_MONTHS:
+        return None
+    try:
+        return dt.date(int(m.group(3)), EDF_PLUS_MONTHS.index(m.group(2).upper()) + 1, int(m.group(1)))
+    except ValueError:
+        return None
+
+
+def edf_plus_date_text(d: dt.date) -> str:
+    """A date as EDF+ writes it: ``02-MAY-1951`` (upper-case month, as readers check)."""
+    return f"{d.day:02d}-{EDF_PLUS_MONTHS[d.month - 1]}-{d.year:04d}"
+
+
 def _parse_start(date_raw: bytes, time_raw: bytes, recording: str) -> dt.datetime:
     date_s = date_raw.decode("latin-1").strip()
     time_s = time_raw.decode("latin-1").strip()

@@ -10,9 +10,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))}
-
 
 @dataclass(frozen=True)
 class Demographics:
@@ -35,13 +32,9 @@ def _age(birth: dt.date, at: dt.datetime | None) -> float | None:
 
 def edf_plus_birthdate(field: str) -> dt.date | None:
     """``02-MAY-1951`` (EDF+'s birthdate subfield) as a date; None otherwise."""
-    m = re.fullmatch(r"(\d{2})-([A-Za-z]{3})-(\d{4})", field)
-    if not m or m.group(2).upper() not in _MONTHS:
-        return None
-    try:
-        return dt.date(int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1)))
-    except ValueError:
-        return None
+    from engine.io.edf_header import parse_edf_plus_date
+
+    return parse_edf_plus_date(field)
 
 
 def sex_in_text(text: str) -> int | None:

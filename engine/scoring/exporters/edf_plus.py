@@ -57,9 +57,6 @@ from engine.scoring.exporters.extra_signals import (
 
 SIDECAR_SUFFIX = ".pedsleep.json"
 
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-
-
 @dataclass
 class EdfExportReport:
     path: Path
@@ -83,31 +80,41 @@ def _field(raw: bytes | bytearray, start: int, n: int) -> str:
     return raw[start : start + n].decode("latin-1")
 
 
+def _edf_plus_birthdate_field(text: str) -> bool:
+    """``X`` or ``02-MAY-1951`` with the month in upper case, as EDF+ readers check it."""
+    from engine.io.edf_header import parse_edf_plus_date
+
+    return text == "X" or (parse_edf_plus_date(text) is not None and text == text.upper())
+
+
 def _edf_plus_patient(text: str) -> bool:
     """``code sex birthdate name`` with sex M/F/X and birthdate ``02-MAY-1951`` or X, as
     EDF+ readers check it (pyedflib refuses the file otherwise)."""
-    from engine.staging.demographics import edf_plus_birthdate
-
     parts = text.split()
-    return (len(parts) >= 4 and parts[1] in ("M", "F", "X")
-            and (parts[2] == "X" or edf_plus_birthdate(parts[2]) is not None))
+    return len(parts) >= 4 and parts[1] in ("M", "F", "X") and _edf_plus_birthdate_field(parts[2])
 
 
 def _as_edf_plus_patient(text: str) -> str:
     """Free text as an EDF+ patient field: sex and birthdate when the text says them
     (``man - 28/03/1957`` → ``M 28-MAR-1957``), the whole text kept as the name."""
-    from engine.staging.demographics import birthdate_in_text, edf_plus_birthdate, sex_in_text
+    from engine.io.edf_header import edf_plus_date_text, parse_edf_plus_date
+    from engine.staging.demographics import birthdate_in_text, sex_in_text
 
-    if not text:
-        return "X X X X"
     parts = text.split()
-    if len(parts) == 3 and parts[0] in ("M", "F", "X") and (parts[1] == "X" or edf_plus_birthdate(parts[1])):
-        return "X " + text  # sex, birthdate and name with the patient code left out
+    if not parts:
+        return "X X X X"
+    if len(parts) >= 2 and parts[0] in ("M", "F", "X") and (parts[1] == "X" or parse_edf_plus_date(parts[1])):
+        # sex, birthdate and name with the patient code left out (Nox writes "M X X")
+        born = parts[1].upper()
+        return " ".join(["X", parts[0], born, "_".join(parts[2:]) or "X"])[:80]
+    if len(parts) >= 4 and parts[1] in ("M", "F", "X") and parse_edf_plus_date(parts[2]):
+        parts[2] = parts[2].upper()  # "02-may-1951": readers want the month in capitals
+        return " ".join(parts)[:80]
     male = sex_in_text(text)
     sex = "X" if male is None else ("M" if male else "F")
     birth = birthdate_in_text(text)
-    born = f"{birth.day:02d}-{_MONTHS[birth.month - 1]}-{birth.year:04d}" if birth is not None else "X"
-    return f"X {sex} {born} " + "_".join(text.split())[:80 - 5 - len(sex) - len(born)]
+    born = edf_plus_date_text(birth) if birth is not None else "X"
+    return f"X {sex} {born} " + "_".join(parts)[:80 - 5 - len(sex) - len(born)]
 
 
 def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | None) -> list[str]:
@@ -129,17 +136,18 @@ def _fix_edfplus_header(head: bytearray, is_bdf: bool, startdate: _dt.date | Non
     recording = _field(head, 88, 80).strip()
     parts = recording.split()
     if len(parts) < 5 or parts[0] != "Startdate":
-        d = "X"
-        if startdate is not None:
-            d = f"{startdate.day:02d}-{_MONTHS[startdate.month - 1]}-{startdate.year:04d}"
+        from engine.io.edf_header import edf_plus_date_text
+
+        d = edf_plus_date_text(startdate) if startdate is not None else "X"
         new = (f"Startdate {d} X X X " + "_".join(parts))[:80].strip()
         head[88:168] = new.ljust(80).encode("latin-1", "replace")
         notes.append(f"recording field made EDF+ compliant: {new!r}")
     return notes
 
 
-def _header_number(v: float) -> bytes:
-    """``v`` in an 8-character EDF header field, with as many decimals as fit."""
+def _header_number(v: float) -> bytes | None:
+    """``v`` in an 8-character EDF header field with as many decimals as fit; None when
+    it does not fit without an exponent (readers refuse exponents)."""
     for decimals in range(7, -1, -1):
         text = f"{v:.{decimals}f}"
         if "." in text:
@@ -148,7 +156,7 @@ def _header_number(v: float) -> bytes:
             text = "0"
         if len(text) <= 8:
             return text.ljust(8).encode("ascii")
-    return f"{v:.2e}"[:8].ljust(8).encode("ascii")
+    return None
 
 
 def _fix_digital_ranges(head: bytearray, n_signals: int, is_bdf: bool, labels: Sequence[str]) -> list[str]:
@@ -171,16 +179,28 @@ def _fix_digital_ranges(head: bytearray, n_signals: int, is_bdf: bool, labels: S
             continue
         if lo <= dmin < dmax <= hi or dmax <= dmin or pmax == pmin:
             continue  # in range, or a range no sample mapping can be kept from
+        label = labels[i] if i < len(labels) else f"signal {i + 1}"
         gain = (pmax - pmin) / (dmax - dmin)
-        new_pmin, new_pmax = pmin + (lo - dmin) * gain, pmin + (hi - dmin) * gain
-        head[pmin_at + 8 * i: pmin_at + 8 * i + 8] = _header_number(new_pmin)
-        head[pmax_at + 8 * i: pmax_at + 8 * i + 8] = _header_number(new_pmax)
+        new_min = _header_number(pmin + (lo - dmin) * gain)
+        new_max = _header_number(pmin + (hi - dmin) * gain)
+        kept = new_min is not None and new_max is not None
+        if new_min is not None and new_max is not None:  # the value each written sample reads as, end to end
+            a, b = float(new_min), float(new_max)
+            g = (b - a) / (hi - lo)
+            # within a tenth of one step (the recording's own resolution) at both ends
+            kept = all(abs((a + (d - lo) * g) - (pmin + (d - dmin) * gain)) <= 0.1 * abs(gain) for d in (lo, hi))
+        if not kept or new_min is None or new_max is None:
+            notes.append(f"{label}: digital range {dmin}..{dmax} is outside the format's {lo}..{hi} and no "
+                         "8-digit physical range keeps its samples' values; left as recorded (some readers "
+                         "refuse it)")
+            continue
+        head[pmin_at + 8 * i: pmin_at + 8 * i + 8] = new_min
+        head[pmax_at + 8 * i: pmax_at + 8 * i + 8] = new_max
         head[dmin_at + 8 * i: dmin_at + 8 * i + 8] = str(lo).ljust(8).encode("ascii")
         head[dmax_at + 8 * i: dmax_at + 8 * i + 8] = str(hi).ljust(8).encode("ascii")
-        label = labels[i] if i < len(labels) else f"signal {i + 1}"
         notes.append(f"{label}: digital range {dmin}..{dmax} is outside the format's {lo}..{hi}; written as "
-                     f"{lo}..{hi} with physical range {_header_number(new_pmin).decode().strip()}.."
-                     f"{_header_number(new_pmax).decode().strip()} (every sample keeps its value)")
+                     f"{lo}..{hi} with physical range {new_min.decode().strip()}..{new_max.decode().strip()} "
+                     "(every sample keeps its value)")
     return notes
 
 
@@ -209,13 +229,15 @@ def _ascii_header_text(head: bytearray, n_signals: int) -> list[str]:
     """Rewrite in place every header text field holding bytes outside printable ASCII
     (Nox writes its labels in UTF-8: ``1 Impédance``, units ``°``), which pyedflib and
     EDFbrowser refuse, as ASCII of the same width."""
-    fields = [(8, 80), (88, 80)]
+    fields = [(8, 80), (88, 80), (192, 44)]  # patient, recording, reserved
     at = 256
     for width in (16, 80, 8):  # labels, transducers, units
         fields += [(at + width * i, width) for i in range(n_signals)]
         at += width * n_signals
     at += 32 * n_signals  # physical and digital ranges
     fields += [(at + 80 * i, 80) for i in range(n_signals)]  # prefilters
+    at += (80 + 8) * n_signals  # prefilters, samples per record
+    fields += [(at + 32 * i, 32) for i in range(n_signals)]  # reserved
     changed: list[str] = []
     for start, width in fields:
         raw = bytes(head[start:start + width])

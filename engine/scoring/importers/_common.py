@@ -23,6 +23,9 @@ class ImportResult:
     # how many stage records / events the file held (after expansion to epochs)
     n_stage_epochs: int = 0
     n_events: int = 0
+    # events the source holds that could not be placed in time (a UCDDB event list
+    # without the recording's start): indices computed without them would be wrong
+    events_not_placed: int = 0
 
 
 class ScoringBuilder:

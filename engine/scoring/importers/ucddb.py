@@ -176,6 +176,22 @@ def import_ucddb_respevt(
     return b.result("ucddb-respevt", n_epochs=n_epochs)
 
 
+def _recording_start_beside(stage_path: Path) -> _dt.datetime | None:
+    """The start of the subject's recording lying beside its stage file (UCDDB ships
+    ``ucddb002.rec``, an EDF), from its header; None when there is none."""
+    from engine.io.edf_header import read_raw_header
+
+    subject = stage_path.name[: -len("_stage.txt")] if stage_path.name.endswith("_stage.txt") else stage_path.stem
+    for suffix in (".rec", ".edf", ".REC", ".EDF"):
+        cand = stage_path.with_name(subject + suffix)
+        if cand.is_file():
+            try:
+                return read_raw_header(str(cand)).start
+            except Exception:  # noqa: BLE001 - an unreadable recording places nothing
+                return None
+    return None
+
+
 def import_ucddb(
     stage_path: str | os.PathLike[str],
     respevt_path: str | os.PathLike[str] | None = None,
@@ -197,9 +213,13 @@ def import_ucddb(
     if respevt_path is None:
         return res
     if study_start is None:
+        study_start = _recording_start_beside(stage_path)
+    if study_start is None:
+        res.events_not_placed = import_ucddb_respevt(respevt_path, study_start=0.0).n_events
         res.warnings.append(
-            f"{Path(respevt_path).name} was not merged: its events are clock times and the "
-            "recording's start is not known (import onto the recording, or give the study start)"
+            f"{Path(respevt_path).name} was not merged: its {res.events_not_placed} events are clock "
+            "times and the recording's start is not known (import onto the recording, or give the "
+            "study start)"
         )
         return res
     ev = import_ucddb_respevt(respevt_path, study_start=study_start)

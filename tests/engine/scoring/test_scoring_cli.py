@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.cli import main
+from engine.scoring.importers import import_scoring
 
 DATA = (Path(__file__).resolve().parents[3] / ".." / "shared" / "data").resolve()
 needs_data = pytest.mark.skipif(
@@ -87,9 +88,26 @@ def test_report_command_writes_html(tmp_path: Path, capsys):
     # report says so on screen and in the file instead of counting misplaced events
     assert main(["report", str(stage), "-o", str(out)]) == 0
     got = capsys.readouterr()
-    assert "TST 313.5 min" in got.out and "AHI 0.0/h" in got.out
-    assert "warning: ucddb002_respevt.txt was not merged: its events are clock times" in got.err
+    assert "TST 313.5 min" in got.out and "AHI n/a (pediatric: n/a, adult: n/a)  oAHI n/a  CAI n/a" in got.out
+    assert "warning: ucddb002_respevt.txt was not merged: its 124 events are clock times" in got.err
     assert "ucddb002_respevt.txt was not merged" in out.read_text()
+    assert main(["evaluate", str(stage), str(stage)]) == 0  # evaluate says it too
+    assert "ucddb002_respevt.txt was not merged" in capsys.readouterr().err
+
+
+@needs_data
+def test_a_ucddb_recording_beside_the_stage_file_places_its_events(tmp_path: Path, capsys):
+    import shutil
+
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    for name in ("ucddb002_stage.txt", "ucddb002_respevt.txt"):
+        shutil.copy(DATA / "annotations" / "ucddb" / name, tmp_path / name)
+    write_edf(tmp_path / "ucddb002.rec", [Sig("C3A2", 128)], n_records=10, starttime="23.00.00")
+    res = import_scoring(tmp_path / "ucddb002_stage.txt")
+    assert res.n_events == 124 and res.events_not_placed == 0
+    first = min(e.onset_s for e in res.scoring.events())
+    assert first == 3600 + 29 * 60 + 13  # "00:29:13" after the recording's 23:00:00 start
 
 
 @needs_data

@@ -520,3 +520,40 @@ def test_every_real_recordings_export_is_read_by_pyedflib_mne_and_edfio(tmp_path
     assert "Sleep stage W" in list(raw.annotations.description)
     b = (edfio.read_bdf if src.suffix == ".bdf" else edfio.read_edf)(out)
     assert "Sleep stage W" in [a.text for a in b.annotations]
+
+
+@pytest.mark.parametrize(("pmin", "pmax", "dmin", "dmax"), [
+    (-9999999, 9999999, 30000, 40000),  # a rewritten range would need an exponent
+    (0.0, 0.0065535, 0, 65535),  # volts: 8 characters cannot hold the offset to a tenth of a step
+])
+def test_a_range_no_8_digit_field_can_keep_is_left_as_recorded_and_said(pmin, pmax, dmin, dmax):
+    from engine.scoring.exporters.edf_plus import _fix_digital_ranges
+
+    head = bytearray(b" " * 512)
+    base = 256 + 104
+    for k, v in enumerate((pmin, pmax, dmin, dmax)):
+        head[base + 8 * k:base + 8 * k + 8] = str(v).ljust(8).encode()[:8]
+    before = bytes(head)
+    notes = _fix_digital_ranges(head, 1, False, ["X"])
+    assert bytes(head) == before
+    assert len(notes) == 1 and "no 8-digit physical range keeps its samples' values; left as recorded" in notes[0]
+
+
+def test_patient_fields_with_a_lower_case_month_or_no_code_are_made_edf_plus():
+    from engine.scoring.exporters.edf_plus import _as_edf_plus_patient, _edf_plus_patient
+
+    assert not _edf_plus_patient("X M 02-may-1951 X")  # pyedflib refuses a lower-case month
+    assert _as_edf_plus_patient("X M 02-may-1951 X") == "X M 02-MAY-1951 X"
+    assert _as_edf_plus_patient("M 02-may-1951 Jo Ann") == "X M 02-MAY-1951 Jo_Ann"
+    assert _as_edf_plus_patient("M X") == "X M X X"
+
+
+def test_reserved_fields_are_ascii_too():
+    from engine.scoring.exporters.edf_plus import _ascii_header_text
+
+    head = bytearray(b" " * 512)
+    head[192:203] = "EDF+C é".encode().ljust(11)
+    head[256 + 224:256 + 256] = "réservé".encode().ljust(32)  # the signal's reserved field
+    notes = _ascii_header_text(head, 1)
+    assert head[192:201] == b"EDF+C e  "[:9] and head[256 + 224:256 + 231] == b"reserve"
+    assert len(notes) == 1 and all(32 <= b <= 126 for b in head)

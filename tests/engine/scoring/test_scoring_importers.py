@@ -257,7 +257,7 @@ def test_ucddb_stage_file_merges_its_events_only_where_they_can_be_placed(data_d
     res = import_scoring(stage, recording_start=dt.datetime(2001, 1, 1, 23, 0))
     assert res.n_stage_epochs == 826 and res.n_events == 57
     res = import_scoring(stage)  # clock-time events and no start: not guessed
-    assert res.n_stage_epochs == 826 and res.n_events == 0
+    assert res.n_stage_epochs == 826 and res.n_events == 0 and res.events_not_placed == 57
     assert any("ucddb005_respevt.txt was not merged" in w for w in res.warnings)
 
 
