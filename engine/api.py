@@ -36,7 +36,15 @@ from engine.channels.units import engineering, pretty_unit
 from engine.epochs import epoch_of, n_epochs_for
 from engine.errors import CheckpointError, ScoringFormatError, StudyError, UserError
 from engine.io import Annotation, SignalInfo, Study, open_study
-from engine.io.scoring_file import holds_no_signals, recording_for, scoring_only_text, scorings_for
+from engine.io.scoring_file import (
+    holds_no_signals,
+    overlaps,
+    recording_candidates,
+    recording_for,
+    recording_named_for,
+    scoring_only_text,
+    scorings_for,
+)
 from engine.jobs import Progress, RuleEventsReady, Staged
 from engine.lazy_exports import lazy_exports
 from engine.logs import setup_logging
@@ -167,9 +175,9 @@ __all__ = [
     "KINDS", "LARGE_FILE_SIGNALS", "live_agreement", "load_model_input", "load_model_night",
     "load_model_runner", "map_study", "MIN_REVIEWED", "minmax_envelope", "model_events_allowed",
     "model_fitted_on", "Montage", "MontageRow", "MontageStore", "n_corrections", "n_epochs_for",
-    "open_scoring", "open_study", "PauseGate", "PausingCancel", "pretty_unit", "ProfileStore",
+    "open_scoring", "open_study", "overlaps", "PauseGate", "PausingCancel", "pretty_unit", "ProfileStore",
     "Progress", "Provenance", "PyramidSet", "reconstructable_channels", "reconstruction_signal",
-    "recording_for", "REFIT_EVERY", "refit_from_reviews", "refit_inputs", "refit_on_reviews", "release_free_memory",
+    "recording_candidates", "recording_for", "recording_named_for", "REFIT_EVERY", "refit_from_reviews", "refit_inputs", "refit_on_reviews", "release_free_memory",
     "report_html", "reviewed_mask", "ReviewState", "row_scale", "RowScale", "RULE_SETS",
     "RuleEventsReady", "same_event_key", "Scoring", "ScoringFormatError", "scoring_only_text", "scorings_for", "setup_logging",
     "shorter_than_minimum", "signal_kind", "SignalInfo", "sleep_report", "SNORE_PREFILTER", "Stage",

@@ -245,15 +245,17 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str, repair: bool = False) -> bool:
+    def open_path(self, path: str, repair: bool = False, from_scoring: bool = False) -> bool:
+        """Open a recording. A scoring opened instead goes to gui/scoring_file_open.py
+        (``from_scoring``: this call is that module opening the scoring's recording)."""
         try:
             study = open_study(path, repair=repair)
         except StudyError as exc:
             msg = str(exc)
             if not repair and ("truncated" in msg or "header lies" in msg):
                 self._ask_repair(path, msg)
-            elif is_scoring_format(path):  # a hypnogram or event list dropped or named on the command line
-                return open_scoring_file(self, path)
+            elif not from_scoring and is_scoring_format(path):  # a hypnogram or event list dropped or named
+                return self._open_scoring_file(path)
             else:
                 self.report_error("Cannot open recording", msg)
             return False
@@ -261,7 +263,11 @@ class MainWindow(QMainWindow):
             self.report_error("Cannot open recording", f"{os.path.basename(path)}: {exc}")
             return False
         if holds_no_signals(study):  # an annotation-only EDF+: a scoring, not a night to show
-            return open_scoring_file(self, path, study)
+            if from_scoring:  # never round again
+                study.close()
+                self.report_error("Cannot open recording", f"{os.path.basename(path)} holds no signals")
+                return False
+            return self._open_scoring_file(path, study)
         chmap = map_study(study, self.profiles)
         scoring_warnings = self.session.open(study, chmap, before_scoring=self._apply_saved_montage)
         self.setWindowTitle(f"PedSleep Assist — {os.path.basename(path)}")
@@ -272,7 +278,8 @@ class MainWindow(QMainWindow):
         if self.scoring.ctl.session is not None and self.scoring.ctl.session.restored:
             note += " — scoring restored from its journal"
         doc = self.scoring.ctl.doc
-        beside = scorings_for(study) if doc is not None and not has_scorer_work(doc) else []
+        offer = doc is not None and not self.scoring.ctl.read_only and not has_scorer_work(doc)
+        beside = scorings_for(study) if offer else []
         self.scoring.scoring_beside = beside[0] if beside else None
         if beside:
             note += (f" — {beside[0].name} beside it is a scoring of this recording: "
@@ -283,6 +290,14 @@ class MainWindow(QMainWindow):
         if self.scoring.ctl.read_only:
             self._tell_read_only(os.path.basename(path))
         return True
+
+    def _open_scoring_file(self, path: str, study=None) -> bool:
+        try:
+            return open_scoring_file(self, path, study)
+        except Exception as exc:  # never a traceback in the user's face
+            log.exception("opening the scoring %s", path)
+            self.report_error("Cannot open scoring", f"{os.path.basename(path)}: {exc}")
+            return False
 
     def _tell_read_only(self, name: str) -> None:
         """The scoring opened read-only: say so in the title, the status bar and a message;

@@ -38,32 +38,59 @@ def _span(path: Path) -> tuple[dt.datetime, dt.datetime, float] | None:
         return None
     if h.record_duration_s <= 0 or h.n_records <= 0:
         return None
-    rates = [s.samples_per_record / h.record_duration_s for s in h.signals if not s.is_annotation]
+    rates = [s.samples_per_record / h.record_duration_s for s in h.signals
+             if not s.is_annotation and s.samples_per_record > 0]
     if not rates:
         return None
     return h.start, h.start + dt.timedelta(seconds=h.n_records * h.record_duration_s), max(rates)
 
 
-def recording_for(study) -> Path | None:
-    """The recording in the scoring file's folder that the most of its annotations fall in
-    (by clock time; ties go to the highest sampling rate — a ResMed night's flow file
-    before its 1-Hz oximetry — then the earliest start), or None when none overlaps."""
-    here = Path(study.path)
-    start = study.start_datetime
-    times = [(start + dt.timedelta(seconds=a.onset_s),
-              start + dt.timedelta(seconds=a.onset_s + max(0.0, a.duration_s or 0.0)))
-             for a in study.annotations]
-    if not times:
-        return None
+def _folder(path: Path) -> list[str]:
+    """The names in ``path``'s folder, sorted; none when it cannot be listed or holds more
+    than MAX_FOLDER_FILES (an archive, not a night's files)."""
     try:
-        names = sorted(os.listdir(here.parent or "."))
+        names = sorted(os.listdir(path.parent or "."))
     except OSError:
-        return None
-    if len(names) > MAX_FOLDER_FILES:
-        return None
-    best: tuple[int, float, float] | None = None
-    found: Path | None = None
-    for name in names:
+        return []
+    return names if len(names) <= MAX_FOLDER_FILES else []
+
+
+def _affinity(a: str, b: str) -> int:
+    """How many leading characters two file stems share (case-insensitive)."""
+    n = 0
+    for x, y in zip(a.lower(), b.lower()):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def session_key(stem: str) -> str:
+    """The files of one recording session share their name up to the last separator
+    (ResMed's ``20260111_220919_BRP`` / ``_PLD`` / ``_SAD``; ``x.edf`` and ``x.bdf``)."""
+    low = stem.lower()
+    cut = max(low.rfind("_"), low.rfind("-"), low.rfind("."))
+    return low[:cut] if cut > 0 else low
+
+
+def _times(study) -> list[tuple[dt.datetime, dt.datetime]]:
+    start = study.start_datetime
+    return [(start + dt.timedelta(seconds=a.onset_s),
+             start + dt.timedelta(seconds=a.onset_s + max(0.0, a.duration_s or 0.0)))
+            for a in study.annotations]
+
+
+def recording_candidates(study) -> list[Path]:
+    """The recordings in the scoring file's folder with the most of its annotations inside
+    them (by clock time) and, among those, the names closest to the scoring's. More than
+    one session among them means the times cannot tell (anonymised dates, two patients
+    recorded at the same hour): the scorer must choose."""
+    here = Path(study.path)
+    times = _times(study)
+    if not times:
+        return []
+    ranked: list[tuple[tuple[int, int], float, float, Path]] = []
+    for name in _folder(here):
         cand = here.parent / name
         if not name.lower().endswith(RECORDING_SUFFIXES) or cand == here or not cand.is_file():
             continue
@@ -72,12 +99,46 @@ def recording_for(study) -> Path | None:
             continue
         r0, r1, rate = span
         inside = sum(1 for t0, t1 in times if t0 < r1 and t1 >= r0)
-        if not inside:
-            continue
-        key = (inside, rate, -r0.timestamp())
-        if best is None or key > best:
-            best, found = key, cand
-    return found
+        if inside:
+            ranked.append(((inside, _affinity(here.stem, cand.stem)), rate, -r0.timestamp(), cand))
+    if not ranked:
+        return []
+    top = max(r[0] for r in ranked)
+    # the flow file before its 1-Hz oximetry, then the earliest, then by name
+    tied = sorted((r for r in ranked if r[0] == top), key=lambda r: (-r[1], -r[2], r[3].name))
+    return [r[3] for r in tied]
+
+
+def recording_for(study) -> Path | None:
+    """The one recording the scoring belongs to (see recording_candidates): the best file
+    of the single session that wins — a ResMed night's flow file before its oximetry —
+    or None when none overlaps or several sessions tie."""
+    cands = recording_candidates(study)
+    if not cands or len({session_key(c.stem) for c in cands}) > 1:
+        return None
+    return cands[0]
+
+
+def recording_named_for(path: str | os.PathLike) -> Path | None:
+    """The recording a scoring in another format is named after: DREAMS'
+    ``Hypnogram_<stem>.txt``, NSRR's ``<stem>-nsrr.xml`` / ``<stem>.xml`` → ``<stem>.edf``
+    (or .rec / .bdf) in the same folder."""
+    p = Path(path)
+    low = p.name.lower()
+    stems = []
+    if low.startswith("hypnogram_") and low.endswith(".txt"):
+        stems.append(p.name[len("hypnogram_"):-len(".txt")])
+    if low.endswith("-nsrr.xml"):
+        stems.append(p.name[: -len("-nsrr.xml")])
+    if low.endswith(".xml"):
+        stems.append(p.stem)
+    names = {n.lower(): n for n in _folder(p)}
+    for stem in stems:
+        for suffix in RECORDING_SUFFIXES:
+            name = names.get((stem + suffix).lower())
+            if name is not None and _span(p.parent / name) is not None:
+                return p.parent / name
+    return None
 
 
 def refuse_scoring_only(study, what_next: str) -> None:
@@ -101,28 +162,37 @@ def _named_for(stem: str, name: str) -> bool:
 
 
 def scorings_for(study) -> list[Path]:
-    """Scorings of ``study`` lying beside it: annotation-only EDF+ files whose annotations
-    fall in its time span (a ResMed EVE file beside BRP/PLD/SAD, a Sleep-EDF hypnogram
-    beside its PSG), and files named after it (``Hypnogram_<stem>.txt``, ``<stem>-nsrr.xml``)."""
+    """Scorings of ``study`` lying beside it: files named after it (``Hypnogram_<stem>.txt``,
+    ``<stem>-nsrr.xml``), then annotation-only EDF+ files whose annotations fall in its
+    time span (a ResMed EVE file beside BRP/PLD/SAD, a Sleep-EDF hypnogram beside its PSG),
+    closest name first. When the closest two of those are equally close and of different
+    sessions (two patients' hypnograms at the same anonymised hour), times cannot tell
+    which is this study's: none of them is offered."""
     here = Path(study.path)
-    try:
-        names = sorted(os.listdir(here.parent or "."))
-    except OSError:
-        return []
-    if len(names) > MAX_FOLDER_FILES:
-        return []
     start = study.start_datetime
     end = start + dt.timedelta(seconds=float(study.duration_s))
-    out: list[Path] = []
-    for name in names:
+    named: list[Path] = []
+    by_time: list[tuple[int, Path]] = []
+    for name in _folder(here):
         cand = here.parent / name
         if cand == here or not cand.is_file():
             continue
         if _named_for(here.stem, name):
-            out.append(cand)
+            named.append(cand)
         elif name.lower().endswith(RECORDING_SUFFIXES) and _span(cand) is None and _falls_in(cand, start, end):
-            out.append(cand)
-    return out
+            by_time.append((_affinity(here.stem, cand.stem), cand))
+    by_time.sort(key=lambda r: (-r[0], r[1].name))
+    if (len(by_time) > 1 and by_time[0][0] == by_time[1][0]
+            and session_key(by_time[0][1].stem) != session_key(by_time[1][1].stem)):
+        by_time = []
+    return named + [p for _a, p in by_time]
+
+
+def overlaps(scoring_study, study) -> bool:
+    """Whether any annotation of the scoring falls in the recording's time span."""
+    start = study.start_datetime
+    end = start + dt.timedelta(seconds=float(study.duration_s))
+    return any(t0 < end and t1 >= start for t0, t1 in _times(scoring_study))
 
 
 def _falls_in(path: Path, start: dt.datetime, end: dt.datetime) -> bool:
@@ -136,12 +206,6 @@ def _falls_in(path: Path, start: dt.datetime, end: dt.datetime) -> bool:
     try:
         if not holds_no_signals(other):
             return False
-        t0 = other.start_datetime
-        for a in other.annotations:
-            a0 = t0 + dt.timedelta(seconds=a.onset_s)
-            a1 = a0 + dt.timedelta(seconds=max(0.0, a.duration_s or 0.0))
-            if a0 < end and a1 >= start:
-                return True
-        return False
+        return any(t0 < end and t1 >= start for t0, t1 in _times(other))
     finally:
         other.close()

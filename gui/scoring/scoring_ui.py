@@ -158,8 +158,7 @@ class ScoringUI:
         # the scoring lying beside the open study, when there is one (File › Import <name>)
         self.import_beside_action = QAction("", win)
         self.import_beside_action.setVisible(False)
-        self.import_beside_action.triggered.connect(
-            lambda: self.import_path(str(self.scoring_beside)) if self.scoring_beside is not None else None)
+        self.import_beside_action.triggered.connect(self.import_beside)
         f.insertAction(first, self.import_beside_action)
         exp = f.addMenu("&Export")
         f.insertMenu(first, exp)
@@ -183,6 +182,20 @@ class ScoringUI:
         self.import_beside_action.setVisible(path is not None)
         if path is not None:
             self.import_beside_action.setText(f"Import {os.path.basename(str(path)).replace('&', '&&')} (beside the study)")
+
+    def import_beside(self) -> None:
+        """File › Import <the scoring beside the study>; asks first once the scorer has
+        scored (the import replaces stages and events)."""
+        from gui.scoring_file_open import ask_replace, has_scorer_work
+
+        path = self.scoring_beside
+        if path is None or self.ctl.doc is None:
+            return
+        if has_scorer_work(self.ctl.doc):
+            ask_replace(self.win, f"You have scored this study. Import {os.path.basename(str(path))} anyway?",
+                        str(path))
+        else:
+            self.import_path(str(path))
 
     def _setting_bool(self, key: str, default: bool) -> bool:
         v = self.win.settings.value(key, default)
@@ -541,10 +554,12 @@ class ScoringUI:
             return False
         try:
             res = self._load_other(path)
+            self.ctl.replace_with(res.scoring, f"Import {os.path.basename(path)}")  # refused when read-only
         except (UserError, OSError) as exc:
             self.win.report_error("Import scoring", str(exc))
             return False
-        self.ctl.replace_with(res.scoring, f"Import {os.path.basename(path)}")
+        if self.scoring_beside is not None and os.path.abspath(str(self.scoring_beside)) == os.path.abspath(path):
+            self.scoring_beside = None  # imported: the menu entry has done its job
         msg = f"Imported {os.path.basename(path)}"
         if res.warnings:
             msg += " — " + "; ".join(res.warnings)

@@ -148,3 +148,78 @@ def test_a_scoring_beside_a_new_study_is_named_and_the_import_dialog_starts_on_i
     assert asked[-1] == str(resmed_night)
     window.close_study()
     assert not window.scoring.import_beside_action.isVisible()
+
+
+def test_a_scoring_onto_a_read_only_study_or_at_other_times_is_refused_with_a_message(window, tmp_path):
+    from engine.api import open_scoring
+    from tests.engine.io.test_scoring_file import _annotation_only_edf
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    study = tmp_path / "night.edf"
+    write_edf(study, [Sig("EEG C3-M2", 100)], n_records=600, starttime="22.00.00")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    late = elsewhere / "late.edf"
+    _annotation_only_edf(late, [0.0], starttime="09.00.00")  # the next morning: misses the night
+    fits = elsewhere / "fits.edf"
+    _annotation_only_edf(fits, [60.0], starttime="22.00.00")
+    assert window.open_path(str(study))
+    assert not window.open_path(str(late))
+    assert "Its times do not fall in the open study night.edf" in window.last_error
+    assert _box(window, "Import scoring").icon() == QMessageBox.Icon.Critical  # a message, not a question
+    window.close_study()
+    other = open_scoring(study, 20)  # another window holds the study: its scoring opens read-only
+    try:
+        assert window.open_path(str(study)) and window.scoring.ctl.read_only
+        assert not window.scoring.import_beside_action.isVisible()
+        assert not window.open_path(str(fits))
+        assert "is read-only here: nothing can be imported onto it" in window.last_error
+        assert window.scoring.import_path(str(fits)) is False  # File › Import: a message, no traceback
+        assert "read-only" in window.last_error
+    finally:
+        window.close_study()
+        other.close()
+
+
+def test_two_patients_at_the_same_hour_are_not_guessed_between(window, tmp_path):
+    from tests.engine.io.test_scoring_file import _annotation_only_edf
+    from tests.helpers.edf_factory import Sig, write_edf
+
+    for name in ("patA.edf", "patB.edf"):
+        write_edf(tmp_path / name, [Sig("EEG C3-M2", 100)], n_records=600, startdate="01.01.85", starttime="00.00.00")
+    _annotation_only_edf(tmp_path / "scoring.edf", [0.0, 30.0], startdate="01.01.85", starttime="00.00.00")
+    assert not window.open_path(str(tmp_path / "scoring.edf"))
+    assert window.viewer.study is None
+    assert "More than one recording in its folder covers its times (patA.edf, patB.edf)" in window.last_error
+    _annotation_only_edf(tmp_path / "patB-Hypnogram.edf", [0.0, 30.0], startdate="01.01.85", starttime="00.00.00")
+    assert window.open_path(str(tmp_path / "patB-Hypnogram.edf"))  # its name tells
+    assert window.viewer.study.path.endswith("patB.edf")
+
+
+@needs_data
+def test_a_named_hypnogram_alone_opens_its_recording_and_a_stray_text_file_is_no_scoring(window, tmp_path):
+    for name in ("excerpt1.edf", "Hypnogram_excerpt1.txt"):
+        shutil.copy(DATA / "dreams-dev" / name, tmp_path / name)
+    (tmp_path / "notes.txt").write_text("call the family about the CPAP mask\n")
+    assert not window.open_path(str(tmp_path / "notes.txt"))
+    assert _box(window, "Cannot open recording") is not None and window.viewer.study is None
+    assert window.open_path(str(tmp_path / "Hypnogram_excerpt1.txt"))
+    assert window.viewer.study.path.endswith("excerpt1.edf")
+    assert (doc(window).stages() >= 0).all()  # the expert's stages, imported
+
+
+@needs_data
+def test_the_import_beside_entry_goes_once_used_and_asks_after_scoring(window, qtbot, resmed_night):
+    assert window.open_path(str(resmed_night / BRP))
+    action = window.scoring.import_beside_action
+    action.trigger()
+    assert len(doc(window).events()) == 1 and not action.isVisible()  # done: gone from the menu
+    doc(window).undo()
+    window.scoring.scoring_beside = resmed_night / EVE  # as if offered again
+    doc(window).set_stage(0, Stage.W)  # the scorer has started
+    action.trigger()
+    box = _box(window, "Import scoring")
+    assert box is not None and "You have scored this study" in box.text()
+    assert doc(window).stages()[0] == Stage.W
+    box.done(QMessageBox.StandardButton.No)
+    assert doc(window).stages()[0] == Stage.W and not doc(window).events()

@@ -175,3 +175,85 @@ def test_a_scoring_at_other_times_is_not_one_of_this_recording(tmp_path):
         assert [p.name for p in scorings_for(s)] == ["night.xml", "other-night.edf"]
     finally:
         s.close()
+
+
+def test_times_alone_never_pick_between_two_patients(tmp_path):
+    """Anonymised files often share a start (01.01.85 00.00.00): a scoring named for one
+    patient goes to that patient's recording, and equally named ones pick nobody."""
+    from engine.io.scoring_file import recording_candidates, scorings_for
+
+    for name in ("patA.edf", "patB.edf"):
+        write_edf(tmp_path / name, [Sig("EEG C3-M2", 100)], n_records=600, startdate="01.01.85", starttime="00.00.00")
+    for name in ("patA-Hypnogram.edf", "patB-Hypnogram.edf"):
+        _annotation_only_edf(tmp_path / name, [0.0, 30.0], startdate="01.01.85", starttime="00.00.00")
+    s = open_study(tmp_path / "patB-Hypnogram.edf")
+    try:
+        assert recording_for(s) == tmp_path / "patB.edf"
+    finally:
+        s.close()
+    rec = open_study(tmp_path / "patB.edf")
+    try:  # the closest name first
+        assert [p.name for p in scorings_for(rec)] == ["patB-Hypnogram.edf", "patA-Hypnogram.edf"]
+    finally:
+        rec.close()
+    _annotation_only_edf(tmp_path / "scoring.edf", [0.0, 30.0], startdate="01.01.85", starttime="00.00.00")
+    s = open_study(tmp_path / "scoring.edf")
+    try:  # a name close to neither: two sessions tie, the scorer chooses
+        assert recording_for(s) is None
+        assert [p.name for p in recording_candidates(s)] == ["patA.edf", "patB.edf"]
+    finally:
+        s.close()
+    (tmp_path / "patA-Hypnogram.edf").rename(tmp_path / "other-Hypnogram.edf")
+    (tmp_path / "patB-Hypnogram.edf").rename(tmp_path / "third-Hypnogram.edf")
+    rec = open_study(tmp_path / "patB.edf")
+    try:  # hypnograms equally far from its name, of different sessions: none is offered
+        assert scorings_for(rec) == []
+    finally:
+        rec.close()
+
+
+def test_the_files_of_one_session_are_one_candidate(tmp_path):
+    from engine.io.scoring_file import session_key
+
+    assert session_key("20260111_220919_BRP") == session_key("20260111_220919_SAD") == "20260111_220919"
+    assert session_key("night") == "night" and session_key("night1") != session_key("night2")
+    write_edf(tmp_path / "n_flow.edf", [Sig("Flow", 25)], n_records=600, starttime="22.00.00")
+    write_edf(tmp_path / "n_spo2.edf", [Sig("SpO2", 1, "%", 0, 100)], n_records=600, starttime="22.00.00")
+    _annotation_only_edf(tmp_path / "events.edf", [60.0], starttime="22.00.00")
+    s = open_study(tmp_path / "events.edf")
+    try:
+        assert recording_for(s) == tmp_path / "n_flow.edf"  # one session: its fastest file
+    finally:
+        s.close()
+
+
+def test_a_scoring_in_another_format_finds_the_recording_named_for_it(tmp_path):
+    from engine.io.scoring_file import recording_named_for
+
+    write_edf(tmp_path / "excerpt1.edf", [Sig("C3-A1", 100)], n_records=10)
+    write_edf(tmp_path / "night.EDF", [Sig("C3-A1", 100)], n_records=10)
+    for name in ("Hypnogram_excerpt1.txt", "night-nsrr.xml", "night.xml", "other.txt", "Hypnogram_gone.txt"):
+        (tmp_path / name).write_text("x")
+    assert recording_named_for(tmp_path / "Hypnogram_excerpt1.txt") == tmp_path / "excerpt1.edf"
+    assert recording_named_for(tmp_path / "night-nsrr.xml") == tmp_path / "night.EDF"
+    assert recording_named_for(tmp_path / "night.xml") == tmp_path / "night.EDF"
+    assert recording_named_for(tmp_path / "other.txt") is None
+    assert recording_named_for(tmp_path / "Hypnogram_gone.txt") is None
+
+
+def test_overlaps_says_whether_a_scoring_falls_in_a_recording(tmp_path):
+    from engine.io.scoring_file import overlaps
+
+    write_edf(tmp_path / "night.edf", [Sig("C3-A1", 100)], n_records=600, starttime="22.00.00")
+    _annotation_only_edf(tmp_path / "in.edf", [300.0], starttime="22.00.00")
+    _annotation_only_edf(tmp_path / "out.edf", [300.0], starttime="09.00.00")
+    rec = open_study(tmp_path / "night.edf")
+    try:
+        for name, want in (("in.edf", True), ("out.edf", False)):
+            s = open_study(tmp_path / name)
+            try:
+                assert overlaps(s, rec) is want
+            finally:
+                s.close()
+    finally:
+        rec.close()
