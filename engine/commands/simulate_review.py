@@ -45,7 +45,11 @@ def run(args) -> int:
     if args.reviews < 0:
         raise UserError("--reviews must be 0 or more")
     study = open_study(args.study)
-    refuse_scoring_only(study, "simulate-review needs the recording")
+    try:
+        refuse_scoring_only(study, "simulate-review needs the recording")
+    except UserError:
+        study.close()
+        raise
     chmap = map_study(study, ProfileStore())
     n_epochs = max(1, n_epochs_for(study.duration_s))
     ref_doc = import_scoring(args.reference, n_epochs=n_epochs, recording_start=study.start_datetime).scoring
