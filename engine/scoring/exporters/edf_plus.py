@@ -1,8 +1,10 @@
 """Annotated EDF+ (or BDF+) export: the source's signals, bit-identical (same digital
-values, same header fields — except a digital range outside the format's, which makes
-other readers refuse the file: it is rewritten with the physical range that keeps every
-sample's value, see ``_fix_digital_ranges``), plus the scoring as EDF+ annotations in docs/architecture.md's
-vocabulary (``Sleep stage W|N1|N2|N3|R|?`` one per epoch; ``Obstructive apnea``, ...,
+values, same header fields — except what makes EDFlib-based readers such as pyedflib and
+EDFbrowser refuse the file: a digital range outside the format's is rewritten with the
+physical range that keeps every sample's value, ``_fix_digital_ranges``; a patient field
+that is not EDF+ subfields, ``_as_edf_plus_patient``; header text outside ASCII,
+``_ascii_header_text``; each change listed in the report's warnings), plus the scoring as
+EDF+ annotations in docs/architecture.md's vocabulary (``Sleep stage W|N1|N2|N3|R|?`` one per epoch; ``Obstructive apnea``, ...,
 ``Lights off``/``Lights on``).
 
 The annotation texts are plain labels, so MNE, EDFbrowser, pyedflib and edfio see exactly
