@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QMessageBox
 
 import engine.api as eng
 from engine.api import (
-    UserError,
     overlaps,
     recording_candidates,
     recording_for,
@@ -44,7 +43,7 @@ def is_scoring_format(path: str) -> bool:
             return False
         eng.import_scoring(path)
         return True
-    except (UserError, OSError, ValueError, UnicodeError):
+    except Exception:  # noqa: BLE001 - a probe: whatever fails to import is not a scoring
         return False
 
 
