@@ -457,7 +457,8 @@ class AssistantController(QObject):
         if unlike and not self.unlike:
             o = self.outlier_ref[np.isfinite(self.outlier_ref)]
             self.likeness_note = ("This study is unlike the nights the model was trained on: unusual epochs "
-                                  "are ranked within this study; stages (where it has an EEG) come from YASA, trained on real nights")
+                                  "are ranked within this study; stages (where it has an EEG) come from YASA, "
+                                  "trained on real nights")
             self.recon_note = (f"No reconstructions: this study is unlike the nights the model was "
                                f"trained on ({float(np.mean(o >= 0.99)):.0%} of its epochs are unusual).")
             self.reconstructions.clear()

@@ -185,13 +185,11 @@ def _fix_digital_ranges(head: bytearray, n_signals: int, is_bdf: bool, labels: S
         gain = (pmax - pmin) / (dmax - dmin)
         new_min = _header_number(pmin + (lo - dmin) * gain)
         new_max = _header_number(pmin + (hi - dmin) * gain)
-        kept = new_min is not None and new_max is not None
-        if new_min is not None and new_max is not None:  # the value each written sample reads as, end to end
-            a, b = float(new_min), float(new_max)
-            g = (b - a) / (hi - lo)
-            # within a tenth of one step (the recording's own resolution) at both ends
-            kept = all(abs((a + (d - lo) * g) - (pmin + (d - dmin) * gain)) <= 0.1 * abs(gain) for d in (lo, hi))
-        if not kept or new_min is None or new_max is None:
+        # the mapping is linear: if both ends read within a tenth of one step (the
+        # recording's own resolution) of what they read before, every sample does
+        if (new_min is None or new_max is None
+                or abs(float(new_min) - (pmin + (lo - dmin) * gain)) > 0.1 * abs(gain)
+                or abs(float(new_max) - (pmin + (hi - dmin) * gain)) > 0.1 * abs(gain)):
             notes.append(f"{label}: digital range {dmin}..{dmax} is outside the format's {lo}..{hi} and no "
                          "8-digit physical range keeps its samples' values; left as recorded (some readers "
                          "refuse it)")
